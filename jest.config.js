@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  // swc strips types only; `tsc --noEmit` (run first by `npm test`) does the type checking.
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
+  setupFilesAfterEnv: ['<rootDir>/__tests__/setup.js'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};

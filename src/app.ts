@@ -1,0 +1,17 @@
+// The architecture of one environment: which stacks exist and what flows between them.
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from './config/load';
+import { BootstrapStack } from './stacks/bootstrap-stack';
+import { NetworkStack } from './stacks/network-stack';
+
+export interface EnvironmentStacks {
+  readonly bootstrap: BootstrapStack;
+  readonly network: NetworkStack;
+}
+
+/** State is split by lifecycle: bootstrap (state bucket) → network → data → app (rewritten by every deploy). */
+export function buildEnvironment(scope: Construct, config: EnvironmentConfig): EnvironmentStacks {
+  const bootstrap = new BootstrapStack(scope, config);
+  const network = new NetworkStack(scope, config);
+  return { bootstrap, network };
+}

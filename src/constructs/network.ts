@@ -1,0 +1,220 @@
+// The VPC of the seed, production-grade: public / app / data subnets per AZ, IGW, NAT,
+// endpoints, flow logs. Hosts never get public addresses; egress gets fixed NAT addresses instead.
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import type { Tier } from '../config/schema';
+import { policyDocument, serviceTrustPolicy } from '../lib/iam';
+
+/** Interface endpoints private tasks need to run without NAT: image pulls, logs, secrets, ECS Exec. */
+export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'ssmmessages'] as const;
+
+export interface NetworkProps {
+  /** Prefix of every name, e.g. `drf-api-prod`. */
+  readonly namePrefix: string;
+  readonly region: string;
+  readonly vpcCidr: string;
+  /** At least two. */
+  readonly availabilityZones: string[];
+  /** One CIDR per AZ and tier, in AZ order (validated and computed by the config loader). */
+  readonly subnetCidrs: Record<Tier, string[]>;
+  /** @default "single" */
+  readonly natGateways?: 'none' | 'single' | 'perAz';
+  /** @default true */
+  readonly interfaceEndpoints?: boolean;
+  /** Dual-stack VPC and public subnets (for a dual-stack ALB). @default true */
+  readonly ipv6?: boolean;
+  /** @default 30 */
+  readonly flowLogRetentionDays?: number;
+}
+
+export class Network extends Construct {
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  readonly publicSubnetIds: string[];
+  readonly appSubnetIds: string[];
+  readonly dataSubnetIds: string[];
+  readonly dbSubnetGroupName: string;
+  /** The fixed public addresses private egress leaves from (one per NAT gateway). */
+  readonly natEgressIps: string[];
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const { namePrefix, availabilityZones: azs, subnetCidrs } = props;
+    const ipv6 = props.ipv6 ?? true;
+    const natMode = props.natGateways ?? 'single';
+    const tagged = (name: string) => ({ Name: `${namePrefix}-${name}` });
+
+    const vpc = new Vpc(this, 'vpc', {
+      cidrBlock: props.vpcCidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      assignGeneratedIpv6CidrBlock: ipv6,
+      tags: tagged('vpc'),
+    });
+
+    // Take over the default security group and leave it without rules, so nothing can use it by accident.
+    new DefaultSecurityGroup(this, 'default-sg', { vpcId: vpc.id, ingress: [], egress: [], tags: tagged('default-unused') });
+
+    const subnets = (tier: Tier) =>
+      azs.map(
+        (az, i) =>
+          new Subnet(this, `${tier}-${az}`, {
+            vpcId: vpc.id,
+            availabilityZone: az,
+            cidrBlock: subnetCidrs[tier][i],
+            mapPublicIpOnLaunch: false,
+            ...(ipv6 && tier === 'public'
+              ? { ipv6CidrBlock: Fn.cidrsubnet(vpc.ipv6CidrBlock, 8, i), assignIpv6AddressOnCreation: false }
+              : {}),
+            tags: { ...tagged(`${tier}-${az}`), tier },
+          }),
+      );
+    const publicSubnets = subnets('public');
+    const appSubnets = subnets('app');
+    const dataSubnets = subnets('data');
+
+    // Public tier: default routes to the internet gateway.
+    const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: tagged('igw') });
+    const publicRoutes = new RouteTable(this, 'public-rt', { vpcId: vpc.id, tags: tagged('public') });
+    new Route(this, 'public-default-ipv4', { routeTableId: publicRoutes.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
+    if (ipv6) {
+      new Route(this, 'public-default-ipv6', { routeTableId: publicRoutes.id, destinationIpv6CidrBlock: '::/0', gatewayId: igw.id });
+    }
+    publicSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `public-rta-${azs[i]}`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+    });
+
+    // NAT: one gateway (in the first AZ) or one per AZ, each with its own Elastic IP.
+    const natAzs = natMode === 'none' ? [] : natMode === 'single' ? [0] : azs.map((_, i) => i);
+    const nats = natAzs.map((i) => {
+      const eip = new Eip(this, `nat-eip-${azs[i]}`, { domain: 'vpc', tags: tagged(`nat-${azs[i]}`) });
+      const nat = new NatGateway(this, `nat-${azs[i]}`, {
+        allocationId: eip.allocationId,
+        subnetId: publicSubnets[i].id,
+        tags: tagged(`nat-${azs[i]}`),
+        dependsOn: [igw],
+      });
+      return { nat, eip };
+    });
+
+    // App tier: one route table per AZ, so each AZ egresses through its own NAT when there is one per AZ.
+    const appRouteTables = azs.map((az, i) => {
+      const table = new RouteTable(this, `app-rt-${az}`, { vpcId: vpc.id, tags: tagged(`app-${az}`) });
+      if (nats.length > 0) {
+        new Route(this, `app-default-${az}`, {
+          routeTableId: table.id,
+          destinationCidrBlock: '0.0.0.0/0',
+          natGatewayId: nats[natMode === 'perAz' ? i : 0].nat.id,
+        });
+      }
+      new RouteTableAssociation(this, `app-rta-${az}`, { subnetId: appSubnets[i].id, routeTableId: table.id });
+      return table;
+    });
+
+    // Data tier: isolated, no route out of the VPC (the database needs none).
+    const dataRoutes = new RouteTable(this, 'data-rt', { vpcId: vpc.id, tags: tagged('data') });
+    dataSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `data-rta-${azs[i]}`, { subnetId: subnet.id, routeTableId: dataRoutes.id });
+    });
+
+    // S3 gateway endpoint: free, and ECR image layers come from S3.
+    new VpcEndpoint(this, 'endpoint-s3', {
+      vpcId: vpc.id,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: 'Gateway',
+      routeTableIds: [...appRouteTables.map((t) => t.id), dataRoutes.id],
+      tags: tagged('s3'),
+    });
+
+    if (props.interfaceEndpoints ?? true) {
+      const endpointSg = new SecurityGroup(this, 'endpoints-sg', {
+        name: `${namePrefix}-vpc-endpoints`,
+        description: 'Interface VPC endpoints: HTTPS from inside the VPC only',
+        vpcId: vpc.id,
+        tags: tagged('vpc-endpoints'),
+      });
+      new VpcSecurityGroupIngressRule(this, 'endpoints-https-from-vpc', {
+        securityGroupId: endpointSg.id,
+        description: 'HTTPS from the VPC',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: vpc.cidrBlock,
+      });
+      for (const service of INTERFACE_ENDPOINT_SERVICES) {
+        new VpcEndpoint(this, `endpoint-${service.replace('.', '-')}`, {
+          vpcId: vpc.id,
+          serviceName: `com.amazonaws.${props.region}.${service}`,
+          vpcEndpointType: 'Interface',
+          privateDnsEnabled: true,
+          subnetIds: appSubnets.map((s) => s.id),
+          securityGroupIds: [endpointSg.id],
+          tags: tagged(service),
+        });
+      }
+    }
+
+    this.createFlowLogs(vpc, namePrefix, props.flowLogRetentionDays ?? 30);
+
+    const dbSubnetGroup = new DbSubnetGroup(this, 'db-subnets', {
+      name: `${namePrefix}-data`,
+      description: `Data subnets of ${namePrefix}`,
+      subnetIds: dataSubnets.map((s) => s.id),
+      tags: tagged('data'),
+    });
+
+    this.vpcId = vpc.id;
+    this.vpcCidr = vpc.cidrBlock;
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.appSubnetIds = appSubnets.map((s) => s.id);
+    this.dataSubnetIds = dataSubnets.map((s) => s.id);
+    this.dbSubnetGroupName = dbSubnetGroup.name;
+    this.natEgressIps = nats.map(({ eip }) => eip.publicIp);
+  }
+
+  private createFlowLogs(vpc: Vpc, namePrefix: string, retentionDays: number): void {
+    const logGroup = new CloudwatchLogGroup(this, 'flow-logs', {
+      name: `/vpc/${namePrefix}/flow-logs`,
+      retentionInDays: retentionDays,
+    });
+    const role = new IamRole(this, 'flow-logs-role', {
+      name: `${namePrefix}-vpc-flow-logs`,
+      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com'),
+    });
+    new IamRolePolicy(this, 'flow-logs-policy', {
+      role: role.id,
+      name: 'write-flow-logs',
+      policy: policyDocument({
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        Resource: [logGroup.arn, `${logGroup.arn}:*`],
+      }),
+    });
+    new FlowLog(this, 'flow-log', {
+      vpcId: vpc.id,
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: logGroup.arn,
+      iamRoleArn: role.arn,
+      maxAggregationInterval: 60,
+      tags: { Name: `${namePrefix}-flow-log` },
+    });
+  }
+}
