@@ -23,7 +23,8 @@ export function parseCidr(text: string): Cidr | undefined {
 
 /** True when the address part has no host bits set (`10.0.0.0/16`, not `10.0.0.1/16`). */
 export function isNetworkAddress(text: string): boolean {
-  return new Address4(text).isCorrect();
+  const address = new Address4(text);
+  return address.bigInt() === address.startAddress().bigInt();
 }
 
 /** RFC 1918 private ranges: VPCs in this project never use public address space. */

@@ -7,7 +7,7 @@ export const show = (value: unknown): string => (typeof value === 'string' ? JSO
 
 /** A string that must pass `test`; the error names the bad value. */
 const checked = (test: (value: string) => boolean, what: string) =>
-  z.string().refine(test, { error: (issue) => `${show(issue.input)} is not ${what}` });
+  z.string().refine(test, { error: (issue) => `${show(issue.input)} is not ${what}`, abort: true });
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;

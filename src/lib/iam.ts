@@ -5,7 +5,8 @@ export interface Statement {
   readonly Sid?: string;
   readonly Effect: 'Allow' | 'Deny';
   readonly Action: string | string[];
-  readonly Resource: string | string[];
+  /** Absent only in trust policies. */
+  readonly Resource?: string | string[];
   readonly Principal?: Record<string, string | string[]> | '*';
   readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }

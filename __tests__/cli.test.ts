@@ -1,0 +1,56 @@
+// The commands as a user runs them: exit codes and messages, not internals.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+function run(script: string, env: Record<string, string>, args: string[] = []) {
+  return spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+describe('synth (main.ts)', () => {
+  it('writes every environment\'s stacks', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'out-'));
+    const result = run('main.ts', { CDKTF_OUTDIR: outdir, IMAGE_TAG: 'abc1234' });
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(outdir, 'stacks')).sort()).toEqual(
+      expect.arrayContaining(['dev-bootstrap', 'dev-network', 'prod-bootstrap', 'prod-network', 'staging-bootstrap', 'staging-network']),
+    );
+  });
+
+  it('bad input: exit 1, one line per problem, no stack trace, and no deployable output left behind', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'out-'));
+    mkdirSync(join(outdir, 'stacks'));
+    writeFileSync(join(outdir, 'manifest.json'), '{"stacks":{}}'); // a previous synth's output
+    const result = run('main.ts', { CDKTF_OUTDIR: outdir, IMAGE_TAG: 'latest', ENVIRONMENTS: 'prod,qa' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('IMAGE_TAG: "latest" is not allowed');
+    expect(result.stderr).toContain('ENVIRONMENTS: "qa" is not a defined environment (dev, staging, prod)');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(outdir)).toBe(false);
+  });
+});
+
+describe('npm run validate (scripts/validate.ts)', () => {
+  it('skips with instructions when no schema is found outside CI', () => {
+    const result = run('scripts/validate.ts', { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI: '' });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('terraform providers schema -json');
+    expect(result.stderr).toContain('skipped');
+  });
+
+  it('fails when no schema is found under CI=true', () => {
+    const result = run('scripts/validate.ts', { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI: 'true' });
+    expect(result.status).toBe(1);
+  });
+
+  it('reports problems in synthesized output with exit 1', () => {
+    const schema = join(mkdtempSync(join(tmpdir(), 'schema-')), 'schema.json');
+    // A schema that knows no resource: every synthesized resource is unknown.
+    writeFileSync(schema, JSON.stringify({ format_version: '1.0', provider_schemas: { aws: { resource_schemas: {} } } }));
+    const result = run('scripts/validate.ts', { TF_PROVIDER_SCHEMA: schema, ENVIRONMENTS: 'dev' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('dev-network: aws_vpc: unknown resource type');
+  });
+});

@@ -1,0 +1,52 @@
+// Shared test helpers: the real environments, changed only where a test says so.
+import { Testing, type TerraformStack } from 'cdktf';
+import { buildEnvironment, type EnvironmentStacks } from '../src/app';
+import { environments, project } from '../src/config/environments';
+import { loadConfig, type EnvironmentConfig } from '../src/config/load';
+import type { EnvironmentInput } from '../src/config/schema';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type Overrides = DeepPartial<EnvironmentInput> & Record<string, unknown>;
+
+export function merge<T>(base: T, overrides: unknown): T {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) return overrides as T;
+  const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(overrides)) {
+    result[key] = value === undefined ? undefined : merge(result[key], value);
+  }
+  return result as T;
+}
+
+/** One real environment's validated config, with `overrides` merged in. */
+export function configFor(envName: string, overrides: Overrides = {}): EnvironmentConfig {
+  return loadConfig(project, { [envName]: merge(environments[envName], overrides) })[0];
+}
+
+/** The messages loading fails with, for one environment with `overrides`; [] when it loads. */
+export function configProblems(envName: string, overrides: Overrides): string[] {
+  try {
+    configFor(envName, overrides);
+    return [];
+  } catch (error) {
+    return (error as { problems?: string[] }).problems ?? [String(error)];
+  }
+}
+
+/** Builds one environment's stacks in a test app. */
+export function stacksFor(envName: string, overrides: Overrides = {}): EnvironmentStacks {
+  return buildEnvironment(Testing.app(), configFor(envName, overrides));
+}
+
+export function synth(stack: TerraformStack): string {
+  return Testing.synth(stack);
+}
+
+/** Synthesized JSON of a stack, parsed, for assertions the matchers cannot express (counts, absence). */
+export function synthJson(stack: TerraformStack): Record<string, any> {
+  return JSON.parse(Testing.synth(stack));
+}
+
+/** All instances of one resource type in a stack's synthesized JSON. */
+export function resourcesOf(stack: TerraformStack, type: string): Array<Record<string, any>> {
+  return Object.values(synthJson(stack).resource[type] ?? {});
+}

@@ -1,0 +1,113 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { Testing } from 'cdktf';
+import { buildEnvironment } from '../src/app';
+import { environments, project } from '../src/config/environments';
+import { loadConfig } from '../src/config/load';
+import { stacksFor, synthJson } from './helpers';
+
+describe('stacks of every environment', () => {
+  const configs = loadConfig(project, environments);
+  const app = Testing.app();
+  const all = configs.map((config) => ({ config, stacks: buildEnvironment(app, config) }));
+
+  it('are named <env>-<component>', () => {
+    const names = all.flatMap(({ stacks }) => Object.values(stacks).map((s) => s.node.id));
+    expect(names).toEqual(expect.arrayContaining(['dev-bootstrap', 'dev-network', 'staging-network', 'prod-bootstrap', 'prod-network']));
+    for (const { config, stacks } of all) {
+      for (const stack of Object.values(stacks)) expect(stack.node.id.startsWith(`${config.name}-`)).toBe(true);
+    }
+  });
+
+  it('keep state in the environment\'s bucket, one key per stack, encrypted, with S3-native locking', () => {
+    for (const { config, stacks } of all) {
+      const { terraform } = synthJson(stacks.network);
+      expect(terraform.backend.s3).toEqual({
+        bucket: config.state.bucket,
+        key: `${config.name}/network.tfstate`,
+        region: config.region,
+        encrypt: true,
+        use_lockfile: true,
+      });
+      expect(terraform.required_version).toBe('>= 1.10');
+    }
+  });
+
+  it('bootstrap keeps local state outside cdktf.out', () => {
+    const { terraform } = synthJson(all[0].stacks.bootstrap);
+    expect(terraform.backend.local).toEqual({ path: '../../../state/dev-bootstrap.tfstate' });
+    expect(terraform.required_version).toBe('>= 1.10');
+  });
+
+  it('tag everything through the provider\'s default_tags', () => {
+    const { provider } = synthJson(all[2].stacks.network);
+    expect(provider.aws[0]).toEqual(
+      expect.objectContaining({
+        region: 'ap-northeast-1',
+        default_tags: [
+          {
+            tags: {
+              environment: 'prod',
+              service: 'drf-api',
+              'managed-by': 'cdktf',
+              repository: project.repository,
+              stack: 'prod-network',
+            },
+          },
+        ],
+      }),
+    );
+  });
+
+  it('pins the AWS account when the config names one', () => {
+    const { network } = stacksFor('prod', { allowedAccountIds: ['111111111111'] });
+    expect(Testing.synth(network)).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: ['111111111111'] });
+  });
+
+  it('synthesizes byte-identical output for the same config', () => {
+    const first = Testing.synth(stacksFor('prod').network);
+    const second = Testing.synth(stacksFor('prod').network);
+    expect(second).toBe(first);
+  });
+});
+
+describe('the state bucket (bootstrap stack)', () => {
+  const synthesized = Testing.synth(stacksFor('prod').bootstrap);
+
+  it('cannot be destroyed by Terraform', () => {
+    expect(synthesized).toHaveResourceWithProperties(S3Bucket, {
+      bucket: 'example-drf-api-tfstate-prod',
+      lifecycle: { prevent_destroy: true },
+    });
+  });
+
+  it('is versioned and encrypted', () => {
+    expect(synthesized).toHaveResourceWithProperties(S3BucketVersioningA, {
+      versioning_configuration: { status: 'Enabled' },
+    });
+    expect(synthesized).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [expect.objectContaining({ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' } })],
+    });
+  });
+
+  it('blocks all public access', () => {
+    expect(synthesized).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+  });
+
+  it('denies requests that are not TLS', () => {
+    const [policy] = Object.values(JSON.parse(synthesized).resource.aws_s3_bucket_policy) as Array<{ policy: string }>;
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+    expect(synthesized).toHaveResource(S3BucketPolicy);
+  });
+});

@@ -1,0 +1,45 @@
+// Reading and producing synthesized output: the contract every tool here works on, like Terraform does.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface SynthesizedStack {
+  readonly name: string;
+  readonly dependencies: string[];
+  readonly json: Record<string, unknown>;
+}
+
+/** The stacks of a cdktf output directory (`cdktf.out`), in manifest order. */
+export function readSynthOutput(outdir: string): SynthesizedStack[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+    stacks: Record<string, { name: string; dependencies: string[]; synthesizedStackPath: string }>;
+  };
+  return Object.values(manifest.stacks).map((stack) => ({
+    name: stack.name,
+    dependencies: stack.dependencies,
+    json: JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), 'utf8')) as Record<string, unknown>,
+  }));
+}
+
+/**
+ * Runs the app command (`main.ts`, what `cdktf synth` runs) in `projectDir` into a fresh directory.
+ * Returns that directory; throws with the app's own message when synth fails.
+ */
+export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdktf-synth-'));
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    cwd: resolve(projectDir),
+    env: { ...env, CDKTF_OUTDIR: outdir },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new SynthError(result.stderr.trim() || `synth exited with ${result.status}`);
+  return outdir;
+}
+
+export class SynthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SynthError';
+  }
+}
