@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -8,7 +10,7 @@ import { Testing } from 'cdktf';
 import { buildEnvironment } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
-import { stacksFor, synthJson } from './helpers';
+import { configFor, stacksFor, synthJson } from './helpers';
 
 describe('stacks of every environment', () => {
   const configs = loadConfig(project, environments);
@@ -109,5 +111,22 @@ describe('the state bucket (bootstrap stack)', () => {
       expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     ]);
     expect(synthesized).toHaveResource(S3BucketPolicy);
+  });
+});
+
+describe('cross-stack references', () => {
+  it('the data stack reads the network\'s outputs from the network\'s remote state', () => {
+    const app = Testing.app();
+    buildEnvironment(app, configFor('prod'));
+    app.synth();
+    const data = JSON.parse(readFileSync(join(app.outdir, 'stacks', 'prod-data', 'cdk.tf.json'), 'utf8'));
+    expect(data.data.terraform_remote_state['cross-stack-reference-input-prod-network']).toEqual(
+      expect.objectContaining({
+        backend: 's3',
+        config: expect.objectContaining({ bucket: 'example-drf-api-tfstate-prod', key: 'prod/network.tfstate' }),
+      }),
+    );
+    const [primary] = Object.values(data.resource.aws_db_instance) as Array<Record<string, string>>;
+    expect(primary.db_subnet_group_name).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-network\.outputs\./);
   });
 });

@@ -2,16 +2,19 @@
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/load';
 import { BootstrapStack } from './stacks/bootstrap-stack';
+import { DataStack } from './stacks/data-stack';
 import { NetworkStack } from './stacks/network-stack';
 
 export interface EnvironmentStacks {
   readonly bootstrap: BootstrapStack;
   readonly network: NetworkStack;
+  readonly data: DataStack;
 }
 
 /** State is split by lifecycle: bootstrap (state bucket) → network → data → app (rewritten by every deploy). */
 export function buildEnvironment(scope: Construct, config: EnvironmentConfig): EnvironmentStacks {
   const bootstrap = new BootstrapStack(scope, config);
   const network = new NetworkStack(scope, config);
-  return { bootstrap, network };
+  const data = new DataStack(scope, { config, network: network.network });
+  return { bootstrap, network, data };
 }

@@ -1,0 +1,50 @@
+// `<env>-data`: the database. Its own state, so an application deploy never touches it.
+import { TerraformOutput } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/load';
+import { Database } from '../constructs/database';
+import type { Network } from '../constructs/network';
+import { EnvironmentStack } from './environment-stack';
+
+export interface DataStackProps {
+  readonly config: EnvironmentConfig;
+  readonly network: Pick<Network, 'vpcId' | 'dbSubnetGroupName'>;
+}
+
+export class DataStack extends EnvironmentStack {
+  readonly database: Database;
+
+  constructor(scope: Construct, props: DataStackProps) {
+    const { config, network } = props;
+    super(scope, 'data', { config });
+    const db = config.database;
+    this.database = new Database(this, 'database', {
+      namePrefix: this.prefix,
+      vpcId: network.vpcId,
+      dbSubnetGroupName: network.dbSubnetGroupName,
+      engineVersion: db.engineVersion,
+      instanceClass: db.instanceClass,
+      databaseName: db.databaseName,
+      masterUsername: db.masterUsername,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+      multiAz: db.multiAz,
+      backupRetentionDays: db.backupRetentionDays,
+      backupWindow: db.backupWindow,
+      maintenanceWindow: db.maintenanceWindow,
+      deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: db.skipFinalSnapshot,
+      preventDestroy: config.production,
+      slowQueryMs: db.slowQueryMs,
+      performanceInsightsRetentionDays: db.performanceInsightsRetentionDays,
+      readReplicas: db.readReplicas,
+      logRetentionDays: db.logRetentionDays,
+    });
+    new TerraformOutput(this, 'db_address', { value: this.database.address });
+    new TerraformOutput(this, 'db_master_secret_arn', {
+      value: this.database.masterUserSecretArn,
+      description: 'Secrets Manager secret with the master username and password (managed and rotated by RDS)',
+    });
+    new TerraformOutput(this, 'db_client_security_group_id', { value: this.database.clientSecurityGroupId });
+  }
+}
