@@ -1,6 +1,7 @@
 // The architecture of one environment: which stacks exist and what flows between them.
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/load';
+import { AppStack } from './stacks/app-stack';
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { DataStack } from './stacks/data-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -9,6 +10,7 @@ export interface EnvironmentStacks {
   readonly bootstrap: BootstrapStack;
   readonly network: NetworkStack;
   readonly data: DataStack;
+  readonly app: AppStack;
 }
 
 /** State is split by lifecycle: bootstrap (state bucket) → network → data → app (rewritten by every deploy). */
@@ -16,5 +18,11 @@ export function buildEnvironment(scope: Construct, config: EnvironmentConfig): E
   const bootstrap = new BootstrapStack(scope, config);
   const network = new NetworkStack(scope, config);
   const data = new DataStack(scope, { config, network: network.network });
-  return { bootstrap, network, data };
+  const app = new AppStack(scope, {
+    config,
+    network: network.network,
+    database: data.database,
+    registry: data.registry,
+  });
+  return { bootstrap, network, data, app };
 }

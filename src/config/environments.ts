@@ -30,6 +30,28 @@ export const environments: Record<string, EnvironmentInput> = {
       skipFinalSnapshot: true, // throwaway data; never allowed in production
       logRetentionDays: 7,
     },
+    edge: {
+      domain: { name: 'api.dev.example.com', zone: 'dev.example.com' }, // EXAMPLE zone
+      deletionProtection: false,
+      accessLogRetentionDays: 14,
+    },
+    services: [
+      {
+        name: 'api',
+        capacity: 'fargateSpot', // interruptible and cheaper: fine for dev
+        cpu: 256,
+        memory: 512,
+        container: {
+          port: 8000,
+          environment: { DJANGO_SETTINGS_MODULE: 'config.settings.dev' },
+        },
+        desiredCount: 1,
+        autoscaling: { minCount: 1, maxCount: 2 },
+        // The seed's DRF app answers "/" with 400; a health endpoint is better, and this is configurable.
+        loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } },
+        logRetentionDays: 14,
+      },
+    ],
   },
 
   staging: {
@@ -52,6 +74,33 @@ export const environments: Record<string, EnvironmentInput> = {
       deletionProtection: true,
       logRetentionDays: 30,
     },
+    capacity: {
+      // The seed ran ECS on EC2 instances; staging keeps that path exercised.
+      ec2: { instanceType: 't3.medium', minSize: 1, maxSize: 4 },
+    },
+    edge: {
+      domain: { name: 'api.staging.example.com', zone: 'staging.example.com' }, // EXAMPLE zone
+      deletionProtection: false,
+    },
+    services: [
+      {
+        name: 'api',
+        capacity: 'ec2',
+        networkMode: 'bridge', // as in the seed; hostPort 0 = dynamic, so a rolling deploy fits two tasks per host
+        cpu: 512,
+        memory: 1024,
+        container: {
+          port: 8000,
+          hostPort: 0,
+          memory: 1024, // hard limit (seed: OOM-killed above it)
+          memoryReservation: 512, // soft limit
+          environment: { DJANGO_SETTINGS_MODULE: 'config.settings.staging' },
+        },
+        desiredCount: 2,
+        autoscaling: { minCount: 2, maxCount: 4, requestsPerTarget: 500 },
+        loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } },
+      },
+    ],
   },
 
   prod: {
@@ -77,5 +126,38 @@ export const environments: Record<string, EnvironmentInput> = {
       readReplicas: 1,
       logRetentionDays: 90,
     },
+    edge: {
+      domain: { name: 'api.example.com', zone: 'example.com', alternativeNames: ['www.api.example.com'] }, // EXAMPLE zone
+      deletionProtection: true,
+      idleTimeoutSeconds: 60,
+      accessLogRetentionDays: 365,
+    },
+    services: [
+      {
+        name: 'api',
+        capacity: 'fargate',
+        cpu: 1024,
+        memory: 2048,
+        container: {
+          port: 8000,
+          memory: 2048,
+          memoryReservation: 1536,
+          environment: { DJANGO_SETTINGS_MODULE: 'config.settings.production' },
+          healthCheck: { command: ['CMD-SHELL', 'curl -fsS http://localhost:8000/health/ || exit 1'] },
+        },
+        desiredCount: 3,
+        autoscaling: { minCount: 3, maxCount: 12 },
+        deployment: {
+          strategy: 'blueGreen',
+          blueGreen: {
+            testListenerPort: 9000,
+            testListenerCidrs: ['203.0.113.0/24'], // EXAMPLE: the office / CI range allowed to test green
+            deploymentConfig: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
+          },
+        },
+        loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } },
+        logRetentionDays: 90,
+      },
+    ],
   },
 };

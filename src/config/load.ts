@@ -84,7 +84,7 @@ export function loadConfig(
       continue;
     }
     const env = result.data;
-    const cross = crossFieldIssues(env);
+    const cross = [...crossFieldIssues(env), ...(projectResult.success ? nameLengthIssues(projectResult.data.service, envName, env) : [])];
     problems.push(...cross.map((issue) => `${envName}.${issue.path}: ${issue.message}`));
     const owner = buckets.get(env.state.bucket);
     if (owner) problems.push(`${envName}.state.bucket: ${show(env.state.bucket)} is already the state bucket of ${owner}`);
@@ -96,6 +96,16 @@ export function loadConfig(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return configs.filter((c) => selected.includes(c.name));
+}
+
+/** AWS caps load balancer and target group names at 32 characters. */
+function nameLengthIssues(service: string, envName: string, env: ParsedEnvironment): Array<{ path: string; message: string }> {
+  return env.services.flatMap((svc, i) => {
+    const longest = `${service}-${envName}-${svc.name}-green`;
+    return longest.length > 32
+      ? [{ path: `services.${i}.name`, message: `${show(svc.name)} makes the target group name "${longest}" longer than AWS's 32 characters` }]
+      : [];
+  });
 }
 
 function formatIssues(prefix: string, issues: z.core.$ZodIssue[]): string[] {

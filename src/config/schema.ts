@@ -119,6 +119,192 @@ export const databaseSchema = z.strictObject({
   logRetentionDays: int(1, 3653).default(30),
 });
 
+/** Valid Fargate task sizes: cpu units → allowed memory (MiB). */
+export const FARGATE_SIZES: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+function range(from: number, to: number, step: number): number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}
+
+const port = int(1, 65535);
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (issue) => `${show(issue.input)} is not a valid environment variable name` });
+/** A Secrets Manager secret ARN (optionally with `:json-key:stage:version`), an SSM parameter ARN, or an SSM parameter name. */
+export const SECRET_REFERENCE =
+  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+|\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*)$/;
+const secretReference = checked((v) => SECRET_REFERENCE.test(v), 'a Secrets Manager secret ARN, an SSM parameter ARN or an SSM parameter name ("/app/key")');
+const matcher = checked((v) => /^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/.test(v), 'a valid HTTP code matcher ("200", "200-399", "200,301")');
+const urlPath = checked((v) => v.startsWith('/'), 'a path starting with "/"');
+
+export const CODEDEPLOY_CONFIGS = [
+  'CodeDeployDefault.ECSAllAtOnce',
+  'CodeDeployDefault.ECSCanary10Percent5Minutes',
+  'CodeDeployDefault.ECSCanary10Percent15Minutes',
+  'CodeDeployDefault.ECSLinear10PercentEvery1Minutes',
+  'CodeDeployDefault.ECSLinear10PercentEvery3Minutes',
+] as const;
+
+export const serviceSchema = z.strictObject({
+  /** Unique in the environment; names the ECS service, task family, log group and repository. */
+  name: name,
+  /** Where tasks run. Fargate Spot is for interruptible, non-production work. @default "fargate" */
+  capacity: z.enum(['fargate', 'fargateSpot', 'ec2']).default('fargate'),
+  /** `awsvpc` gives each task its own ENI and security group; `bridge` (EC2 only) is how the seed ran. @default "awsvpc" */
+  networkMode: z.enum(['awsvpc', 'bridge']).default('awsvpc'),
+  /** Task CPU units; on Fargate, cpu and memory must be a valid pair. @default 256 */
+  cpu: int(128, 16384).default(256),
+  /** Task memory, MiB. @default 512 */
+  memory: int(128, 122880).default(512),
+  container: z
+    .strictObject({
+      /** Django REST framework (gunicorn) listens on 8000. @default 8000 */
+      port: port.default(8000),
+      /** Host port in `bridge` mode: the seed mapped host 80 → container 8000; 0 picks a dynamic port. @default 0 */
+      hostPort: int(0, 65535).default(0),
+      /** Hard limit, MiB: the container is killed above it. @default the task memory */
+      memory: int(6, 122880).optional(),
+      /** Soft limit, MiB: reserved for scheduling; may be exceeded while the host has room. */
+      memoryReservation: int(6, 122880).optional(),
+      /** Overrides the image's CMD. */
+      command: z.array(z.string()).optional(),
+      /** Plain environment variables (never secrets). @default {} */
+      environment: z.record(envVarName, z.string()).default({}),
+      /** Secrets injected at start: env var → secret ARN or SSM parameter. The database's are added automatically. @default {} */
+      secrets: z.record(envVarName, secretReference).default({}),
+      /** Container health check (Docker HEALTHCHECK semantics). */
+      healthCheck: z
+        .strictObject({
+          command: z.array(z.string()).min(1),
+          intervalSeconds: int(5, 300).default(30),
+          timeoutSeconds: int(2, 60).default(5),
+          retries: int(1, 10).default(3),
+          startPeriodSeconds: int(0, 300).default(30),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  /** @default 2 */
+  desiredCount: int(0, 1000).default(2),
+  autoscaling: z
+    .strictObject({
+      /** @default 2 */
+      minCount: int(0, 1000).default(2),
+      /** @default 4 */
+      maxCount: int(1, 1000).default(4),
+      /** @default 60 */
+      cpuTargetPercent: int(10, 95).default(60),
+      /** @default 75 */
+      memoryTargetPercent: int(10, 95).default(75),
+      /** ALB requests per task to aim for; off when unset. */
+      requestsPerTarget: int(1, 100000).optional(),
+    })
+    .prefault({}),
+  deployment: z
+    .strictObject({
+      /** `rolling` (ECS) or `blueGreen` (CodeDeploy, green tested on a test listener first). @default "rolling" */
+      strategy: z.enum(['rolling', 'blueGreen']).default('rolling'),
+      /** Rolling: share of desired tasks that stay healthy during a deploy (seed 002). @default 100 */
+      minimumHealthyPercent: int(0, 100).default(100),
+      /** Rolling: upper bound of running tasks during a deploy (seed 002). @default 200 */
+      maximumPercent: int(100, 200).default(200),
+      blueGreen: z
+        .strictObject({
+          /** Test listener port, where green answers before production traffic moves (seed 003). @default 9000 */
+          testListenerPort: port.default(9000),
+          /** Who may reach the test listener. @default [] (nobody) */
+          testListenerCidrs: z.array(ipv4Cidr).default([]),
+          /** How traffic moves. @default "CodeDeployDefault.ECSAllAtOnce" */
+          deploymentConfig: z.enum(CODEDEPLOY_CONFIGS).default('CodeDeployDefault.ECSAllAtOnce'),
+          /** Minutes to wait for a manual go-ahead before rerouting; 0 reroutes as soon as green is healthy. @default 120 (seed: within 2 hours) */
+          rerouteWaitMinutes: int(0, 2880).default(120),
+          /** Minutes blue is kept after the reroute, for a fast rollback (seed: 1 hour). @default 60 */
+          terminateBlueAfterMinutes: int(0, 2880).default(60),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Seconds ECS ignores failing load balancer health checks after a task starts. @default 60 */
+  healthCheckGracePeriodSeconds: int(0, 7200).default(60),
+  loadBalancer: z
+    .strictObject({
+      /** Route by host name (in the environment's zone). */
+      hosts: z.array(dnsName).optional(),
+      /** Route by path pattern, e.g. "/admin/*". */
+      paths: z.array(urlPath).optional(),
+      /** Listener rule priority (lower wins). @default 100 × (position + 1) */
+      priority: int(1, 50000).optional(),
+      /** @default 30 */
+      deregistrationDelaySeconds: int(0, 3600).default(30),
+      healthCheck: z
+        .strictObject({
+          /** @default "/" */
+          path: urlPath.default('/'),
+          /** The seed's DRF app answered "/" with 400: set what healthy looks like. @default "200-399" */
+          matcher: matcher.default('200-399'),
+          /** @default 30 */
+          intervalSeconds: int(5, 300).default(30),
+          /** @default 5 */
+          timeoutSeconds: int(2, 120).default(5),
+          /** @default 3 */
+          healthyThreshold: int(2, 10).default(3),
+          /** @default 3 */
+          unhealthyThreshold: int(2, 10).default(3),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** @default 30 */
+  logRetentionDays: int(1, 3653).default(30),
+});
+
+export const capacitySchema = z.strictObject({
+  /** EC2 container instances (ECS-optimized Amazon Linux 2023) for services with `capacity: "ec2"`. */
+  ec2: z
+    .strictObject({
+      instanceType: checked((v) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v), 'an EC2 instance type such as "t3.medium"'),
+      /** @default 1 */
+      minSize: int(0, 100).default(1),
+      /** @default 4 */
+      maxSize: int(1, 100).default(4),
+      /** Share of the group's capacity ECS managed scaling aims to use. @default 100 */
+      targetCapacityPercent: int(1, 100).default(100),
+      /** @default 30 */
+      rootVolumeGiB: int(30, 16384).default(30),
+    })
+    .optional(),
+});
+
+export const edgeSchema = z.strictObject({
+  /** The service's public name, its hosted zone, and extra names on the certificate. Required unless `httpOnly`. */
+  domain: z
+    .strictObject({
+      name: dnsName,
+      /** Hosted zone the name lives in (e.g. "example.com"). */
+      zone: dnsName,
+      /** Create the zone rather than look up an existing one. @default false */
+      createZone: z.boolean().default(false),
+      /** Subject alternative names, inside the zone. @default [] */
+      alternativeNames: z.array(dnsName).default([]),
+    })
+    .optional(),
+  /** Serve plain HTTP with no certificate and no DNS. Only for throwaway environments; must be chosen explicitly. @default false */
+  httpOnly: z.boolean().default(false),
+  /** @default 60 */
+  idleTimeoutSeconds: int(1, 4000).default(60),
+  /** @default true */
+  deletionProtection: z.boolean().default(true),
+  /** WAFv2 web ACL to associate with the ALB. */
+  wafWebAclArn: checked((v) => /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[a-f0-9-]+$/.test(v), 'a regional WAFv2 web ACL ARN').optional(),
+  /** Days ALB access logs are kept. @default 90 */
+  accessLogRetentionDays: int(1, 3653).default(90),
+});
+
 export const environmentSchema = z.strictObject({
   /** Production: stricter rules apply (deletion protection, final snapshot). @default false */
   production: z.boolean().default(false),
@@ -135,6 +321,9 @@ export const environmentSchema = z.strictObject({
   imageTag: imageTag,
   network: networkSchema.prefault({}),
   database: databaseSchema.prefault({}),
+  capacity: capacitySchema.prefault({}),
+  edge: edgeSchema,
+  services: z.array(serviceSchema).min(1),
 });
 
 export const projectSchema = z.strictObject({
@@ -188,6 +377,73 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
   if (db.readReplicas > 0 && db.backupRetentionDays === 0) {
     add('database.backupRetentionDays', 'must be at least 1 when read replicas are configured');
   }
+
+  const edge = env.edge;
+  const zone = edge.domain?.zone;
+  const inZone = (host: string) => zone !== undefined && (host === zone || host.endsWith(`.${zone}`));
+  if (!edge.domain && !edge.httpOnly) {
+    add('edge.domain', 'is required unless edge.httpOnly is true (an HTTP-only environment must be chosen explicitly)');
+  }
+  if (edge.domain && edge.httpOnly) add('edge.httpOnly', 'cannot be true when edge.domain is set');
+  if (edge.domain) {
+    if (!inZone(edge.domain.name)) add('edge.domain.name', `${show(edge.domain.name)} is outside the zone ${show(zone)}`);
+    edge.domain.alternativeNames.forEach((n, i) => {
+      if (!inZone(n)) add(`edge.domain.alternativeNames.${i}`, `${show(n)} is outside the zone ${show(zone)}`);
+    });
+  }
+  if (env.production && edge.httpOnly) add('edge.httpOnly', 'is not allowed in production');
+  if (env.production && !edge.deletionProtection) add('edge.deletionProtection', 'must be true in production');
+
+  const ec2 = env.capacity.ec2;
+  if (ec2 && ec2.minSize > ec2.maxSize) add('capacity.ec2.minSize', `${ec2.minSize} is above maxSize (${ec2.maxSize})`);
+
+  const names = env.services.map((svc) => svc.name);
+  const testPorts = new Map<number, string>();
+  const priorities = new Map<number, string>();
+  env.services.forEach((svc, i) => {
+    const at = `services.${i}`;
+    if (names.indexOf(svc.name) !== i) add(`${at}.name`, `${show(svc.name)} is used by another service`);
+    if (svc.networkMode === 'bridge' && svc.capacity !== 'ec2') add(`${at}.networkMode`, '"bridge" needs capacity "ec2" (Fargate supports awsvpc only)');
+    if (svc.capacity === 'ec2' && !ec2) add(`${at}.capacity`, '"ec2" needs capacity.ec2 with an instanceType');
+    if (svc.capacity === 'fargateSpot' && env.production) add(`${at}.capacity`, '"fargateSpot" can be interrupted at any time: not allowed in production');
+    if (svc.capacity !== 'ec2') {
+      const allowed = FARGATE_SIZES[svc.cpu];
+      if (!allowed) add(`${at}.cpu`, `${svc.cpu} is not a Fargate CPU size (${Object.keys(FARGATE_SIZES).join(', ')})`);
+      else if (!allowed.includes(svc.memory)) {
+        add(`${at}.memory`, `${svc.memory} MiB is not valid with cpu ${svc.cpu} on Fargate (${allowed[0]}-${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]})`);
+      }
+    }
+    const hard = svc.container.memory ?? svc.memory;
+    if (hard > svc.memory) add(`${at}.container.memory`, `${hard} exceeds the task memory (${svc.memory})`);
+    const soft = svc.container.memoryReservation;
+    if (soft !== undefined && soft > hard) add(`${at}.container.memoryReservation`, `${soft} exceeds the hard limit container.memory (${hard})`);
+    if (svc.container.hostPort !== 0 && svc.networkMode !== 'bridge') add(`${at}.container.hostPort`, 'only applies with networkMode "bridge"');
+
+    const scale = svc.autoscaling;
+    if (scale.minCount > scale.maxCount) add(`${at}.autoscaling.minCount`, `${scale.minCount} is above maxCount (${scale.maxCount})`);
+    else if (svc.desiredCount < scale.minCount || svc.desiredCount > scale.maxCount) {
+      add(`${at}.desiredCount`, `${svc.desiredCount} is outside autoscaling [${scale.minCount}, ${scale.maxCount}]`);
+    }
+
+    const lb = svc.loadBalancer;
+    if (env.services.length > 1 && !lb.hosts && !lb.paths) add(`${at}.loadBalancer`, 'several services share the load balancer: give each hosts or paths');
+    lb.hosts?.forEach((host, h) => {
+      if (edge.domain && !inZone(host)) add(`${at}.loadBalancer.hosts.${h}`, `${show(host)} is outside the zone ${show(zone)}`);
+    });
+    const priority = lb.priority ?? 100 * (i + 1);
+    if (priorities.has(priority)) add(`${at}.loadBalancer.priority`, `${priority} is also the priority of ${priorities.get(priority)}`);
+    priorities.set(priority, `services.${names.indexOf(svc.name)}`);
+
+    if (svc.deployment.strategy === 'blueGreen') {
+      const testPort = svc.deployment.blueGreen.testListenerPort;
+      if (testPort === 80 || testPort === 443) add(`${at}.deployment.blueGreen.testListenerPort`, `${testPort} is a production listener port`);
+      if (svc.autoscaling.requestsPerTarget !== undefined) {
+        add(`${at}.autoscaling.requestsPerTarget`, 'is not supported with blueGreen (CodeDeploy swaps the target group the metric is tied to)');
+      }
+      if (testPorts.has(testPort)) add(`${at}.deployment.blueGreen.testListenerPort`, `${testPort} is also the test port of ${testPorts.get(testPort)}`);
+      testPorts.set(testPort, at);
+    }
+  });
   return issues;
 }
 
@@ -210,3 +466,4 @@ export function subnetIssues(vpc: Cidr, subnets: Record<Tier, string[]>): Array<
   }
   return issues;
 }
+export type ServiceConfig = z.output<typeof serviceSchema>;

@@ -1,7 +1,9 @@
-// `<env>-data`: the database. Its own state, so an application deploy never touches it.
+// `<env>-data`: the stateful stores (database, container images). Its own state, so an application
+// deploy never touches it; images are pushed here before the first app deploy.
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { ContainerRegistry } from '../constructs/container-registry';
 import { Database } from '../constructs/database';
 import type { Network } from '../constructs/network';
 import { EnvironmentStack } from './environment-stack';
@@ -13,6 +15,7 @@ export interface DataStackProps {
 
 export class DataStack extends EnvironmentStack {
   readonly database: Database;
+  readonly registry: ContainerRegistry;
 
   constructor(scope: Construct, props: DataStackProps) {
     const { config, network } = props;
@@ -39,6 +42,15 @@ export class DataStack extends EnvironmentStack {
       performanceInsightsRetentionDays: db.performanceInsightsRetentionDays,
       readReplicas: db.readReplicas,
       logRetentionDays: db.logRetentionDays,
+    });
+    this.registry = new ContainerRegistry(this, 'registry', {
+      namePrefix: this.prefix,
+      services: config.services.map((svc) => svc.name),
+      preventDestroy: config.production,
+    });
+    new TerraformOutput(this, 'repository_urls', {
+      value: Object.fromEntries(Object.entries(this.registry.repositories).map(([svc, repo]) => [svc, repo.url])),
+      description: 'Where CI pushes each service image (docker push <url>:<git sha>)',
     });
     new TerraformOutput(this, 'db_address', { value: this.database.address });
     new TerraformOutput(this, 'db_master_secret_arn', {

@@ -1,0 +1,154 @@
+// EC2 container instances for ECS (seed: ECS-optimized AMI, ecsInstanceRole, cluster over the subnets).
+// Private instances without SSH: shells go through SSM Session Manager. The AMI is the current
+// ECS-optimized Amazon Linux 2023, read from AWS's public SSM parameter at plan time.
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
+import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
+import { EcsCapacityProvider } from '@cdktf/provider-aws/lib/ecs-capacity-provider';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import { serviceTrustPolicy } from '../lib/iam';
+
+export interface Ec2CapacityProps {
+  readonly namePrefix: string;
+  /** Instances join this cluster (its name, known before the cluster exists). */
+  readonly clusterName: string;
+  readonly vpcId: string;
+  /** Private app subnets. */
+  readonly subnetIds: string[];
+  readonly instanceType: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  /** @default 100 */
+  readonly targetCapacityPercent?: number;
+  /** @default 30 */
+  readonly rootVolumeGiB?: number;
+  /**
+   * Tasks in `bridge` mode share the instance's network: they need an IMDS hop limit of 2 to reach
+   * instance metadata through Docker's bridge. `awsvpc`-only hosts keep 1 and block task access to IMDS.
+   * @default false
+   */
+  readonly bridgeNetworking?: boolean;
+  /** More groups for the instances (bridge-mode tasks use the instance's groups, e.g. the database clients'). @default [] */
+  readonly extraSecurityGroupIds?: string[];
+}
+
+/** Graviton instance families (t4g, m7g, c7gn, ...) need the arm64 AMI. */
+export function isArmInstanceType(instanceType: string): boolean {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+}
+
+export class Ec2Capacity extends Construct {
+  readonly capacityProviderName: string;
+  readonly securityGroupId: string;
+  readonly autoScalingGroupName: string;
+
+  constructor(scope: Construct, id: string, props: Ec2CapacityProps) {
+    super(scope, id);
+    const { namePrefix } = props;
+    const bridge = props.bridgeNetworking ?? false;
+    const arch = isArmInstanceType(props.instanceType) ? 'arm64/' : '';
+
+    const ami = new DataAwsSsmParameter(this, 'ecs-ami', {
+      name: `/aws/service/ecs/optimized-ami/amazon-linux-2023/${arch}recommended/image_id`,
+    });
+
+    // The seed's ecsInstanceRole, plus SSM core so Session Manager replaces SSH.
+    const role = new IamRole(this, 'instance-role', {
+      name: `${namePrefix}-ecs-instance`,
+      assumeRolePolicy: serviceTrustPolicy('ec2.amazonaws.com'),
+    });
+    for (const [key, policy] of [
+      ['ecs', 'service-role/AmazonEC2ContainerServiceforEC2Role'],
+      ['ssm', 'AmazonSSMManagedInstanceCore'],
+    ]) {
+      new IamRolePolicyAttachment(this, `instance-${key}`, { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` });
+    }
+    const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${namePrefix}-ecs-instance`, role: role.name });
+
+    // No ingress at all (no SSH): services in bridge mode add their load balancer's rule themselves.
+    const sg = new SecurityGroup(this, 'sg', {
+      name: `${namePrefix}-ecs-instances`,
+      description: `ECS container instances of ${namePrefix}: no inbound by default`,
+      vpcId: props.vpcId,
+      tags: { Name: `${namePrefix}-ecs-instances` },
+    });
+    new VpcSecurityGroupEgressRule(this, 'egress-https', {
+      securityGroupId: sg.id,
+      description: 'HTTPS to AWS APIs (ECS, ECR, SSM, Logs) via endpoints or NAT',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: '0.0.0.0/0',
+    });
+
+    const ecsConfig = [
+      `ECS_CLUSTER=${props.clusterName}`,
+      'ECS_ENABLE_TASK_IAM_ROLE=true',
+      'ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance',
+      ...(bridge ? [] : ['ECS_AWSVPC_BLOCK_IMDS=true']),
+    ];
+    const userData = ['#!/bin/bash', 'cat >> /etc/ecs/ecs.config <<EOF', ...ecsConfig, 'EOF', ''].join('\n');
+
+    const template = new LaunchTemplate(this, 'launch-template', {
+      name: `${namePrefix}-ecs`,
+      imageId: ami.value,
+      instanceType: props.instanceType,
+      iamInstanceProfile: { arn: profile.arn },
+      vpcSecurityGroupIds: [sg.id, ...(props.extraSecurityGroupIds ?? [])],
+      userData: Fn.base64encode(userData),
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required', // IMDSv2 only
+        httpPutResponseHopLimit: bridge ? 2 : 1,
+      },
+      blockDeviceMappings: [
+        { deviceName: '/dev/xvda', ebs: { volumeSize: props.rootVolumeGiB ?? 30, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } },
+      ],
+      monitoring: { enabled: true },
+      updateDefaultVersion: true,
+      tagSpecifications: [{ resourceType: 'instance', tags: { Name: `${namePrefix}-ecs` } }],
+    });
+
+    const group = new AutoscalingGroup(this, 'asg', {
+      name: `${namePrefix}-ecs`,
+      vpcZoneIdentifier: props.subnetIds,
+      minSize: props.minSize,
+      maxSize: props.maxSize,
+      launchTemplate: { id: template.id, version: '$Latest' },
+      // ECS managed termination protection needs instances protected from scale-in; ECS decides.
+      protectFromScaleIn: true,
+      healthCheckType: 'EC2',
+      tag: [
+        { key: 'AmazonECSManaged', value: 'true', propagateAtLaunch: true },
+        { key: 'Name', value: `${namePrefix}-ecs`, propagateAtLaunch: true },
+      ],
+      // Managed scaling owns the desired capacity.
+      lifecycle: { ignoreChanges: ['desired_capacity'] },
+    });
+
+    const provider = new EcsCapacityProvider(this, 'capacity-provider', {
+      name: `${namePrefix}-ec2`,
+      autoScalingGroupProvider: {
+        autoScalingGroupArn: group.arn,
+        managedTerminationProtection: 'ENABLED',
+        managedDraining: 'ENABLED',
+        managedScaling: {
+          status: 'ENABLED',
+          targetCapacity: props.targetCapacityPercent ?? 100,
+          minimumScalingStepSize: 1,
+          maximumScalingStepSize: 2,
+        },
+      },
+    });
+
+    this.capacityProviderName = provider.name;
+    this.securityGroupId = sg.id;
+    this.autoScalingGroupName = group.name;
+  }
+}

@@ -1,0 +1,217 @@
+// The internet-facing ALB (seed: "Load Balancers": internet facing, HTTPS, subnets of all AZs),
+// its access-log bucket, listeners and DNS names. Services attach their own target groups and rules.
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
+import { Construct } from 'constructs';
+import { policyDocument } from '../lib/iam';
+
+/** TLS 1.3 with TLS 1.2 fallback, no weak ciphers. */
+export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+export interface LoadBalancerProps {
+  readonly namePrefix: string;
+  readonly vpcId: string;
+  readonly publicSubnetIds: string[];
+  /** Dual-stack (IPv4 + IPv6); the public subnets must have IPv6. @default true */
+  readonly dualStack?: boolean;
+  /**
+   * HTTPS with this (issued) certificate; HTTP then only redirects to HTTPS. Without one the ALB
+   * serves plain HTTP: only for environments that chose `httpOnly` explicitly.
+   */
+  readonly certificateArn?: string;
+  /** Alias records (A and AAAA) for these names in `zoneId`. @default [] */
+  readonly domainNames?: string[];
+  readonly zoneId?: string;
+  /** @default 60 */
+  readonly idleTimeoutSeconds?: number;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+  /** WAFv2 web ACL to associate. */
+  readonly wafWebAclArn?: string;
+  /** @default 90 */
+  readonly accessLogRetentionDays?: number;
+  /** Terraform `prevent_destroy` on the access-log bucket. @default false */
+  readonly preventDestroy?: boolean;
+}
+
+const NOT_FOUND: LbListenerDefaultAction = {
+  type: 'fixed-response',
+  fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'Not Found' },
+};
+
+export class LoadBalancer extends Construct {
+  readonly arn: string;
+  /** For CloudWatch dimensions and request-count scaling. */
+  readonly arnSuffix: string;
+  readonly dnsName: string;
+  readonly securityGroupId: string;
+  /** Where services add their routing rules: HTTPS, or HTTP in an HTTP-only environment. */
+  readonly productionListenerArn: string;
+  readonly accessLogBucketName: string;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id);
+    const { namePrefix } = props;
+    const https = props.certificateArn !== undefined;
+    const dualStack = props.dualStack ?? true;
+
+    const logBucket = this.createAccessLogBucket(namePrefix, props.accessLogRetentionDays ?? 90, props.preventDestroy ?? false);
+
+    const sg = new SecurityGroup(this, 'sg', {
+      name: `${namePrefix}-alb`,
+      description: `Internet-facing ALB of ${namePrefix}: ${https ? 'HTTP and HTTPS' : 'HTTP'} from anywhere`,
+      vpcId: props.vpcId,
+      tags: { Name: `${namePrefix}-alb` },
+    });
+    const ports = https ? [80, 443] : [80];
+    const sources: Array<['ipv4' | 'ipv6', string]> = dualStack ? [['ipv4', '0.0.0.0/0'], ['ipv6', '::/0']] : [['ipv4', '0.0.0.0/0']];
+    for (const port of ports) {
+      for (const [family, cidr] of sources) {
+        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${family}`, {
+          securityGroupId: sg.id,
+          description: `${port === 443 ? 'HTTPS' : 'HTTP'} from the internet (${family})`,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          ...(family === 'ipv4' ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
+        });
+      }
+    }
+    // Egress: none here. Each service allows the ALB to reach it, on its own port only.
+
+    const alb = new Lb(this, 'alb', {
+      name: namePrefix,
+      internal: false,
+      loadBalancerType: 'application',
+      securityGroups: [sg.id],
+      subnets: props.publicSubnetIds,
+      ipAddressType: dualStack ? 'dualstack' : 'ipv4',
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: props.deletionProtection ?? true,
+      idleTimeout: props.idleTimeoutSeconds ?? 60,
+      accessLogs: { bucket: logBucket.bucket.bucket, prefix: 'alb', enabled: true },
+      dependsOn: [logBucket.policy],
+      tags: { Name: namePrefix },
+    });
+
+    let productionListener: LbListener;
+    if (https) {
+      productionListener = new LbListener(this, 'https', {
+        loadBalancerArn: alb.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        sslPolicy: TLS_POLICY,
+        certificateArn: props.certificateArn,
+        defaultAction: [NOT_FOUND],
+      });
+      new LbListener(this, 'http', {
+        loadBalancerArn: alb.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+      });
+    } else {
+      productionListener = new LbListener(this, 'http', {
+        loadBalancerArn: alb.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultAction: [NOT_FOUND],
+      });
+    }
+
+    for (const name of props.domainNames ?? []) {
+      for (const type of dualStack ? ['A', 'AAAA'] : ['A']) {
+        new Route53Record(this, `alias-${name}-${type}`, {
+          zoneId: props.zoneId!,
+          name,
+          type,
+          alias: { name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true },
+        });
+      }
+    }
+
+    if (props.wafWebAclArn) {
+      new Wafv2WebAclAssociation(this, 'waf', { resourceArn: alb.arn, webAclArn: props.wafWebAclArn });
+    }
+
+    this.arn = alb.arn;
+    this.arnSuffix = alb.arnSuffix;
+    this.dnsName = alb.dnsName;
+    this.securityGroupId = sg.id;
+    this.productionListenerArn = productionListener.arn;
+    this.accessLogBucketName = logBucket.bucket.bucket;
+  }
+
+  /** ALB access logs: SSE-S3 (the only encryption ALB log delivery supports), private, expiring. */
+  private createAccessLogBucket(namePrefix: string, retentionDays: number, preventDestroy: boolean) {
+    const bucket = new S3Bucket(this, 'access-logs', {
+      bucketPrefix: `${namePrefix}-alb-logs-`,
+      forceDestroy: false,
+      lifecycle: { preventDestroy },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'access-logs-encryption', {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, 'access-logs-public-access', {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'access-logs-ownership', {
+      bucket: bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    new S3BucketLifecycleConfiguration(this, 'access-logs-lifecycle', {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: 'expire-access-logs',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ days: retentionDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    // The region's Elastic Load Balancing account writes the logs.
+    const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', {});
+    const caller = new DataAwsCallerIdentity(this, 'caller', {});
+    const policy = new S3BucketPolicy(this, 'access-logs-policy', {
+      bucket: bucket.id,
+      policy: policyDocument(
+        {
+          Sid: 'AllowElbLogDelivery',
+          Effect: 'Allow',
+          Principal: { AWS: elbAccount.arn },
+          Action: 's3:PutObject',
+          Resource: `${bucket.arn}/alb/AWSLogs/${caller.accountId}/*`,
+        },
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [bucket.arn, `${bucket.arn}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ),
+      dependsOn: [publicAccess],
+    });
+    return { bucket, policy };
+  }
+}
