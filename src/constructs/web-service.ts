@@ -54,6 +54,8 @@ export interface WebServiceProps {
 }
 
 export class WebService extends Construct {
+  /** The service's name from config (a literal, for output keys). */
+  readonly name: string;
   readonly serviceName: string;
   readonly taskFamily: string;
   readonly logGroupName: string;
@@ -214,6 +216,7 @@ export class WebService extends Construct {
       });
     }
 
+    this.name = svc.name;
     this.serviceName = service.name;
     this.taskFamily = task.family;
     this.logGroupName = task.logGroupName;

@@ -120,7 +120,7 @@ export class AppStack extends EnvironmentStack {
         cluster: this.cluster.name,
         subnets: network.appSubnetIds,
         services: Object.fromEntries(
-          this.services.map((svc) => [svc.serviceName, { task_family: svc.taskFamily, security_group: svc.securityGroupId, log_group: svc.logGroupName }]),
+          this.services.map((svc) => [svc.name, { task_family: svc.taskFamily, security_group: svc.securityGroupId, log_group: svc.logGroupName }]),
         ),
       },
     });
@@ -128,7 +128,7 @@ export class AppStack extends EnvironmentStack {
     if (blueGreen.length > 0) {
       new TerraformOutput(this, 'codedeploy', {
         value: Object.fromEntries(
-          blueGreen.map((svc) => [svc.serviceName, { application: svc.blueGreen!.applicationName, deployment_group: svc.blueGreen!.deploymentGroupName }]),
+          blueGreen.map((svc) => [svc.name, { application: svc.blueGreen!.applicationName, deployment_group: svc.blueGreen!.deploymentGroupName }]),
         ),
       });
     }

@@ -1,0 +1,328 @@
+import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
+import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
+import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { EcsCapacityProvider } from '@cdktf/provider-aws/lib/ecs-capacity-provider';
+import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
+import { EcsClusterCapacityProviders } from '@cdktf/provider-aws/lib/ecs-cluster-capacity-providers';
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
+import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Testing } from 'cdktf';
+import { isArmInstanceType } from '../src/constructs/ec2-capacity';
+import { secretResourceArns } from '../src/constructs/task-definition';
+import { configProblems, stacksFor } from './helpers';
+
+type Json = Record<string, any>;
+const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, Json>>; data: Record<string, Record<string, Json>>; output: Json };
+const all = (s: string, type: string): Json[] => Object.values(parsed(s).resource[type] ?? {});
+const containerOf = (s: string): Json => JSON.parse(all(s, 'aws_ecs_task_definition')[0].container_definitions)[0];
+const policyOf = (s: string, name: string): Json => JSON.parse(all(s, 'aws_iam_role_policy').find((p) => p.name === name)!.policy);
+
+const SECRET = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:drf/django-key-AbCdEf';
+
+describe('registry (data stack)', () => {
+  const data = Testing.synth(stacksFor('prod').data);
+
+  it('one repository per service: scan on push, immutable tags, KMS encryption, kept in production', () => {
+    expect(data).toHaveResourceWithProperties(EcrRepository, {
+      name: 'drf-api-prod/api',
+      image_tag_mutability: 'IMMUTABLE',
+      image_scanning_configuration: { scan_on_push: true },
+      encryption_configuration: [{ encryption_type: 'KMS' }],
+      force_delete: false,
+      lifecycle: { prevent_destroy: true },
+    });
+  });
+
+  it('expires untagged images after days and keeps the last N', () => {
+    expect(data).toHaveResource(EcrLifecyclePolicy);
+    const rules = JSON.parse(all(data, 'aws_ecr_lifecycle_policy')[0].policy).rules;
+    expect(rules).toEqual([
+      expect.objectContaining({ selection: expect.objectContaining({ tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }) }),
+      expect.objectContaining({ selection: expect.objectContaining({ tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }) }),
+    ]);
+  });
+});
+
+describe('cluster', () => {
+  const dev = Testing.synth(stacksFor('dev').app);
+  const staging = Testing.synth(stacksFor('staging').app);
+
+  it('has Container Insights and audits ECS Exec sessions to a log group', () => {
+    expect(dev).toHaveResourceWithProperties(EcsCluster, {
+      name: 'drf-api-dev',
+      setting: [{ name: 'containerInsights', value: 'enhanced' }],
+      configuration: { execute_command_configuration: expect.objectContaining({ logging: 'OVERRIDE' }) },
+    });
+    expect(dev).toHaveResourceWithProperties(CloudwatchLogGroup, { name: '/ecs/drf-api-dev/exec-audit' });
+  });
+
+  it('offers Fargate and Fargate Spot, plus EC2 where configured', () => {
+    expect(dev).toHaveResourceWithProperties(EcsClusterCapacityProviders, { capacity_providers: ['FARGATE', 'FARGATE_SPOT'] });
+    expect(staging).toHaveResourceWithProperties(EcsClusterCapacityProviders, {
+      capacity_providers: ['FARGATE', 'FARGATE_SPOT', expect.stringMatching(/aws_ecs_capacity_provider\..*\.name/)],
+    });
+    expect(all(dev, 'aws_autoscaling_group')).toEqual([]);
+  });
+});
+
+describe('EC2 capacity (staging, as in the seed)', () => {
+  const staging = Testing.synth(stacksFor('staging').app);
+
+  it('uses the ECS-optimized Amazon Linux 2023 AMI from AWS\'s public SSM parameter', () => {
+    expect(staging).toHaveDataSourceWithProperties(DataAwsSsmParameter, {
+      name: '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
+    });
+    expect(staging).toHaveResourceWithProperties(LaunchTemplate, { image_id: expect.stringMatching(/data\.aws_ssm_parameter\..*\.value/) });
+    expect(isArmInstanceType('m7g.large')).toBe(true);
+    expect(isArmInstanceType('t3.medium')).toBe(false);
+    const arm = Testing.synth(stacksFor('staging', { capacity: { ec2: { instanceType: 't4g.medium' } } }).app);
+    expect(arm).toHaveDataSourceWithProperties(DataAwsSsmParameter, { name: '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id' });
+  });
+
+  it('requires IMDSv2 with a hop limit that fits the network mode, and encrypts the root volume', () => {
+    expect(staging).toHaveResourceWithProperties(LaunchTemplate, {
+      instance_type: 't3.medium',
+      metadata_options: expect.objectContaining({ http_tokens: 'required', http_put_response_hop_limit: 2 }), // bridge
+      block_device_mappings: [expect.objectContaining({ ebs: expect.objectContaining({ encrypted: 'true', volume_type: 'gp3' }) })],
+    });
+    const awsvpc = Testing.synth(stacksFor('staging', { services: [{ name: 'api', capacity: 'ec2', cpu: 512, memory: 1024 }] } as never).app);
+    expect(awsvpc).toHaveResourceWithProperties(LaunchTemplate, { metadata_options: expect.objectContaining({ http_put_response_hop_limit: 1 }) });
+  });
+
+  it('joins the cluster from user data', () => {
+    const [template] = all(staging, 'aws_launch_template');
+    expect(template.user_data).toContain('ECS_CLUSTER=drf-api-staging');
+  });
+
+  it('has the seed\'s ecsInstanceRole permissions plus SSM core, and no SSH anywhere', () => {
+    expect(staging).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: 'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role' });
+    expect(staging).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
+    for (const rule of all(staging, 'aws_vpc_security_group_ingress_rule')) expect(rule.from_port === 22 || rule.to_port === 22).toBe(false);
+    expect(all(staging, 'aws_launch_template')[0].key_name).toBeUndefined();
+  });
+
+  it('runs an Auto Scaling group over the private app subnets behind a managed capacity provider', () => {
+    expect(staging).toHaveResourceWithProperties(AutoscalingGroup, {
+      min_size: 1,
+      max_size: 4,
+      protect_from_scale_in: true,
+      vpc_zone_identifier: expect.arrayContaining([expect.stringMatching(/app-ap-northeast-1a/)]),
+    });
+    expect(staging).toHaveResourceWithProperties(EcsCapacityProvider, {
+      auto_scaling_group_provider: expect.objectContaining({
+        managed_termination_protection: 'ENABLED',
+        managed_scaling: expect.objectContaining({ status: 'ENABLED', target_capacity: 100 }),
+      }),
+    });
+  });
+
+  it('bridge mode: instance target group, the ALB reaches the instances on the dynamic port range', () => {
+    expect(staging).toHaveResourceWithProperties(LbTargetGroup, { target_type: 'instance', port: 8000 });
+    expect(staging).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+      security_group_id: expect.stringMatching(/ec2-capacity_sg/),
+      referenced_security_group_id: expect.stringMatching(/load-balancer_sg/),
+      from_port: 32768,
+      to_port: 65535,
+    });
+    expect(containerOf(staging).portMappings).toEqual([{ name: 'http', containerPort: 8000, hostPort: 0, protocol: 'tcp' }]);
+    const seedPorts = Testing.synth(stacksFor('staging', { services: [{ name: 'api', capacity: 'ec2', networkMode: 'bridge', cpu: 512, memory: 1024, container: { hostPort: 80 } }] } as never).app);
+    expect(containerOf(seedPorts).portMappings[0].hostPort).toBe(80);
+  });
+});
+
+describe('task definition', () => {
+  const prod = Testing.synth(stacksFor('prod').app);
+  const withSecrets = Testing.synth(
+    stacksFor('dev', { services: [{ name: 'api', capacity: 'fargate', container: { secrets: { DJANGO_SECRET_KEY: SECRET, SENTRY_DSN: '/drf/sentry-dsn' } } }] } as never).app,
+  );
+
+  it('sizes the task from config and keeps container_definitions literal JSON', () => {
+    expect(prod).toHaveResourceWithProperties(EcsTaskDefinition, {
+      family: 'drf-api-prod-api',
+      cpu: '1024',
+      memory: '2048',
+      network_mode: 'awsvpc',
+      requires_compatibilities: ['FARGATE'],
+    });
+    expect(typeof all(prod, 'aws_ecs_task_definition')[0].container_definitions).toBe('string');
+  });
+
+  it('has hard and soft memory limits, the container port, and the image tag from config', () => {
+    const container = containerOf(prod);
+    expect(container).toEqual(expect.objectContaining({ memory: 2048, memoryReservation: 1536, essential: true }));
+    expect(container.portMappings).toEqual([{ name: 'http', containerPort: 8000, hostPort: 8000, protocol: 'tcp' }]);
+    expect(container.image).toMatch(/repository_url\}:v0\.1\.0$/);
+  });
+
+  it('takes the image tag from IMAGE_TAG at synth time', () => {
+    const { environments, project } = require('../src/config/environments');
+    const { loadConfig } = require('../src/config/load');
+    const { buildEnvironment } = require('../src/app');
+    const [config] = loadConfig(project, environments, { only: 'dev', imageTag: '3f9c2ab' });
+    expect(containerOf(Testing.synth(buildEnvironment(Testing.app(), config).app)).image).toMatch(/:3f9c2ab$/);
+  });
+
+  it('passes the database as plain settings and its credentials from the RDS secret', () => {
+    const container = containerOf(prod);
+    expect(container.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'DB_HOST', value: expect.stringMatching(/address/) },
+        { name: 'DB_PORT', value: '5432' },
+        { name: 'DB_NAME', value: 'app' },
+        { name: 'DJANGO_SETTINGS_MODULE', value: 'config.settings.production' },
+      ]),
+    );
+    expect(container.secrets).toEqual([
+      { name: 'DB_USER', valueFrom: expect.stringMatching(/secret_arn\}:username::$/) },
+      { name: 'DB_PASSWORD', valueFrom: expect.stringMatching(/secret_arn\}:password::$/) },
+    ]);
+  });
+
+  it('adds secrets from config, and the execution role reads exactly those', () => {
+    expect(containerOf(withSecrets).secrets).toEqual(
+      expect.arrayContaining([
+        { name: 'DJANGO_SECRET_KEY', valueFrom: SECRET },
+        { name: 'SENTRY_DSN', valueFrom: '/drf/sentry-dsn' },
+      ]),
+    );
+    const statements = policyOf(withSecrets, 'pull-log-read-secrets').Statement;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Sid: 'ReadSecrets', Resource: [expect.stringMatching(/secret_arn/), SECRET, `${SECRET}-??????`] }),
+        expect.objectContaining({ Sid: 'ReadParameters', Action: 'ssm:GetParameters', Resource: [expect.stringMatching(/^arn:aws:ssm:ap-northeast-1:\$\{data\.aws_caller_identity\..*\.account_id\}:parameter\/drf\/sentry-dsn$/)] }),
+      ]),
+    );
+    expect(secretResourceArns(`${SECRET}:password::`)).toEqual([SECRET, `${SECRET}-??????`]);
+  });
+
+  it('execution role: pull from this service\'s repository and write its log group only', () => {
+    const statements = policyOf(prod, 'pull-log-read-secrets').Statement;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Sid: 'PullImage', Resource: expect.stringMatching(/aws_ecr_repository\.registry_api.*arn/) }),
+        expect.objectContaining({ Sid: 'WriteLogs', Resource: expect.stringMatching(/aws_cloudwatch_log_group\.service-api_task-definition_logs.*\.arn\}:\*$/) }),
+      ]),
+    );
+    const roles = all(prod, 'aws_iam_role').map((r) => r.name);
+    expect(roles).toEqual(expect.arrayContaining(['drf-api-prod-api-execution', 'drf-api-prod-api-task']));
+    const [task] = all(prod, 'aws_ecs_task_definition');
+    expect(task.execution_role_arn).not.toEqual(task.task_role_arn);
+  });
+
+  it('logs with awslogs to a log group with retention', () => {
+    expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { name: '/ecs/drf-api-prod/api', retention_in_days: 90, skip_destroy: true });
+    expect(containerOf(prod).logConfiguration).toEqual(
+      expect.objectContaining({ logDriver: 'awslogs', options: expect.objectContaining({ 'awslogs-region': 'ap-northeast-1', 'awslogs-stream-prefix': 'api' }) }),
+    );
+  });
+
+  it('has a read-only root file system with writable scratch for /tmp', () => {
+    const container = containerOf(prod);
+    expect(container.readonlyRootFilesystem).toBe(true);
+    expect(container.mountPoints).toEqual(expect.arrayContaining([{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }]));
+    expect(all(prod, 'aws_ecs_task_definition')[0].volume).toEqual(expect.arrayContaining([{ name: 'tmp' }]));
+  });
+
+  it('has the container health check when configured, and none otherwise', () => {
+    expect(containerOf(prod).healthCheck).toEqual(expect.objectContaining({ command: ['CMD-SHELL', 'curl -fsS http://localhost:8000/health/ || exit 1'], retries: 3 }));
+    expect(containerOf(withSecrets).healthCheck).toBeUndefined();
+  });
+});
+
+describe('service', () => {
+  const dev = Testing.synth(stacksFor('dev').app);
+
+  it('rolls with the configured percentages and a circuit breaker that rolls back', () => {
+    expect(dev).toHaveResourceWithProperties(EcsService, {
+      name: 'api',
+      desired_count: 1,
+      deployment_minimum_healthy_percent: 100,
+      deployment_maximum_percent: 200,
+      deployment_circuit_breaker: { enable: true, rollback: true },
+      deployment_controller: { type: 'ECS' },
+      health_check_grace_period_seconds: 60,
+      enable_execute_command: true,
+      capacity_provider_strategy: [{ capacity_provider: 'FARGATE_SPOT', weight: 1 }],
+    });
+  });
+
+  it('runs in the private app subnets with no public IP, with its own and the database clients\' groups', () => {
+    expect(dev).toHaveResourceWithProperties(EcsService, {
+      network_configuration: {
+        assign_public_ip: false,
+        subnets: expect.arrayContaining([expect.stringMatching(/app-ap-northeast-1a/)]),
+        security_groups: [expect.stringMatching(/service-api_sg/), expect.stringMatching(/client-sg/)],
+      },
+    });
+  });
+
+  it('is attached to its target group, and its group admits only the ALB on the container port', () => {
+    expect(dev).toHaveResourceWithProperties(EcsService, {
+      load_balancer: [{ target_group_arn: expect.stringMatching(/aws_lb_target_group\.service-api_tg-tg/), container_name: 'api', container_port: 8000 }],
+    });
+    const ingress = all(dev, 'aws_vpc_security_group_ingress_rule').filter((r) => String(r.security_group_id).includes('service-api_sg'));
+    expect(ingress).toEqual([expect.objectContaining({ from_port: 8000, to_port: 8000, referenced_security_group_id: expect.stringMatching(/load-balancer_sg/) })]);
+    expect(ingress[0].cidr_ipv4).toBeUndefined();
+  });
+
+  it('scales on CPU and memory between min and max, and leaves the desired count to the autoscaler', () => {
+    expect(dev).toHaveResourceWithProperties(AppautoscalingTarget, { min_capacity: 1, max_capacity: 2, resource_id: expect.stringMatching(/^service\/.*\/\$\{aws_ecs_service/) });
+    for (const metric of ['ECSServiceAverageCPUUtilization', 'ECSServiceAverageMemoryUtilization']) {
+      expect(dev).toHaveResourceWithProperties(AppautoscalingPolicy, {
+        policy_type: 'TargetTrackingScaling',
+        target_tracking_scaling_policy_configuration: expect.objectContaining({ predefined_metric_specification: expect.objectContaining({ predefined_metric_type: metric }) }),
+      });
+    }
+    expect(all(dev, 'aws_ecs_service')[0].lifecycle).toEqual({ ignore_changes: ['desired_count'] });
+  });
+
+  it('scales on ALB requests per target when configured', () => {
+    const staging = Testing.synth(stacksFor('staging').app);
+    expect(staging).toHaveResourceWithProperties(AppautoscalingPolicy, {
+      target_tracking_scaling_policy_configuration: expect.objectContaining({
+        target_value: 500,
+        predefined_metric_specification: { predefined_metric_type: 'ALBRequestCountPerTarget', resource_label: expect.stringMatching(/arn_suffix\}\/\$\{aws_lb_target_group.*arn_suffix\}$/) },
+      }),
+    });
+    expect(all(dev, 'aws_appautoscaling_policy')).toHaveLength(2);
+  });
+
+  it('outputs what a one-off task needs (cluster, family, subnets, security group)', () => {
+    const runTask = parsed(dev).output.run_task.value;
+    expect(runTask.cluster).toMatch(/capacity_providers|cluster_name/);
+    expect(runTask.subnets).toHaveLength(2);
+    expect(runTask.services.api).toEqual({ task_family: 'drf-api-dev-api', security_group: expect.stringMatching(/service-api_sg/), log_group: expect.stringMatching(/logs/) });
+  });
+});
+
+describe('container config errors', () => {
+  const svc = (overrides: Record<string, unknown>) => ({ services: [{ name: 'api', ...overrides }] }) as never;
+  const cases: Array<[string, string, never, string]> = [
+    ['invalid Fargate cpu/memory pair', 'prod', svc({ cpu: 256, memory: 4096 }), 'prod.services.0.memory: 4096 MiB is not valid with cpu 256 on Fargate (512-2048'],
+    ['cpu that Fargate does not offer', 'prod', svc({ cpu: 300 }), 'prod.services.0.cpu: 300 is not a Fargate CPU size'],
+    ['memoryReservation above memory', 'prod', svc({ cpu: 512, memory: 1024, container: { memory: 512, memoryReservation: 768 } }), 'prod.services.0.container.memoryReservation: 768 exceeds the hard limit container.memory (512)'],
+    ['container memory above the task', 'prod', svc({ cpu: 512, memory: 1024, container: { memory: 2048 } }), 'prod.services.0.container.memory: 2048 exceeds the task memory (1024)'],
+    ['port out of range', 'prod', svc({ container: { port: 70000 } }), 'prod.services.0.container.port: 70000 is above the maximum 65535'],
+    ['min above max', 'prod', svc({ autoscaling: { minCount: 5, maxCount: 2 } }), 'prod.services.0.autoscaling.minCount: 5 is above maxCount (2)'],
+    ['desired outside [min, max]', 'prod', svc({ desiredCount: 9, autoscaling: { minCount: 1, maxCount: 4 } }), 'prod.services.0.desiredCount: 9 is outside autoscaling [1, 4]'],
+    ['EC2 capacity without an instance type', 'dev', { capacity: { ec2: { minSize: 1 } } } as never, 'dev.capacity.ec2.instanceType: is required'],
+    ['an EC2 service without EC2 capacity', 'dev', svc({ capacity: 'ec2' }), 'dev.services.0.capacity: "ec2" needs capacity.ec2 with an instanceType'],
+    ['bridge on Fargate', 'dev', svc({ networkMode: 'bridge' }), 'dev.services.0.networkMode: "bridge" needs capacity "ec2"'],
+    ['a secret that is not an ARN or parameter name', 'dev', svc({ container: { secrets: { KEY: 'my-secret' } } }), 'dev.services.0.container.secrets.KEY: "my-secret" is not a Secrets Manager secret ARN'],
+    ['Fargate Spot in production', 'prod', svc({ capacity: 'fargateSpot' }), 'prod.services.0.capacity: "fargateSpot" can be interrupted at any time'],
+    ['no services', 'dev', { services: [] } as never, 'dev.services: 0 given; at least 1 required'],
+    ['duplicate service names', 'dev', { services: [{ name: 'api', loadBalancer: { paths: ['/a/*'] } }, { name: 'api', loadBalancer: { paths: ['/b/*'] } }] } as never, 'dev.services.1.name: "api" is used by another service'],
+    ['a name too long for AWS', 'dev', svc({ name: 'a-very-long-service-name' }), 'dev.services.0.name: "a-very-long-service-name" makes the target group name'],
+  ];
+  it.each(cases)('%s', (_label, env, overrides, expected) => {
+    expect(configProblems(env, overrides)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+});
