@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // Test files are independent synths: use every core (jest's default leaves one idle).
+  maxWorkers: '100%',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   // swc strips types only; `tsc --noEmit` (run first by `npm test`) does the type checking.

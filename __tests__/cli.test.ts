@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..');
 function run(script: string, env: Record<string, string>, args: string[] = []) {
-  return spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', script, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
 }
 
 describe('synth (main.ts)', () => {

@@ -28,7 +28,7 @@ export function readSynthOutput(outdir: string): SynthesizedStack[] {
  */
 export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-synth-'));
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  const result = spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'main.ts'], {
     cwd: resolve(projectDir),
     env: { ...env, CDKTF_OUTDIR: outdir },
     encoding: 'utf8',
