@@ -1,0 +1,31 @@
+// One synth of every environment with N copies of the first service each (`npm run bench` runs it
+// in a fresh process per N): shows how synth time grows with the number of services.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'cdktf';
+import { buildEnvironment } from '../src/app';
+import { environments, project } from '../src/config/environments';
+import { loadConfig } from '../src/config/load';
+import type { EnvironmentInput } from '../src/config/schema';
+
+const count = Number(process.argv[2] ?? '1');
+const scaled: Record<string, EnvironmentInput> = Object.fromEntries(
+  Object.entries(environments).map(([name, env]) => {
+    const [first] = env.services;
+    const services = Array.from({ length: count }, (_, i) => ({
+      ...first,
+      name: `svc${i + 1}`,
+      loadBalancer: { ...first.loadBalancer, paths: [`/svc${i + 1}/*`] },
+      // Only one service per environment may own a blue/green test port.
+      ...(i > 0 ? { deployment: { strategy: 'rolling' as const } } : {}),
+    }));
+    return [name, { ...env, services: count === 1 ? [first] : services }];
+  }),
+);
+
+const started = performance.now();
+const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'bench-scale-')) });
+for (const config of loadConfig(project, scaled)) buildEnvironment(app, config);
+app.synth();
+process.stdout.write(`BENCH_SYNTH_MS=${Math.round(performance.now() - started)}\n`);
