@@ -188,6 +188,8 @@ export class ServiceTaskDefinition extends Construct {
       // Literal JSON so a reviewer reads the container exactly as ECS will.
       containerDefinitions: JSON.stringify([definition], null, 2),
       volume: scratch.map(({ name }) => ({ name })),
+      // Keep old revisions registered: rollbacks (circuit breaker, CodeDeploy) start tasks from them.
+      skipDestroy: true,
     });
 
     this.arn = taskDefinition.arn;
