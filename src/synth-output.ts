@@ -28,7 +28,9 @@ export function readSynthOutput(outdir: string): SynthesizedStack[] {
  */
 export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-synth-'));
-  const result = spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'main.ts'], {
+  // This checkout's loader, so an older checkout (e.g. the base of a review) runs the same way.
+  const loader = join(__dirname, '..', 'scripts', 'ts-register.cjs');
+  const result = spawnSync(process.execPath, ['-r', loader, 'main.ts'], {
     cwd: resolve(projectDir),
     env: { ...env, CDKTF_OUTDIR: outdir },
     encoding: 'utf8',

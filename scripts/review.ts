@@ -1,0 +1,73 @@
+// `npm run review -- [--base <git ref>] [--allow-destroy] [--out reports]`: synthesizes the base
+// (default: merge base with main) and the working tree, and prints per stack what the change adds,
+// removes, moves and changes, flagging DANGER where stored data would be destroyed or replaced.
+// Writes review.md (for a PR comment) and review.json. Exits 1 on DANGER unless --allow-destroy.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatMarkdown, formatText, reviewStacks } from '../src/review/plan-review';
+import { readSynthOutput, synthesize, SynthError } from '../src/synth-output';
+
+const root = resolve(__dirname, '..');
+const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+function baseRef(requested?: string): string {
+  if (requested) return git('rev-parse', '--verify', `${requested}^{commit}`);
+  for (const main of ['main', 'origin/main']) {
+    try {
+      return git('merge-base', 'HEAD', main);
+    } catch {
+      // try the next candidate
+    }
+  }
+  throw new Error('no main branch to compare with: pass --base <git ref>');
+}
+
+/** Synthesizes `ref` in a temporary worktree that borrows this checkout's node_modules. */
+function synthesizeAt(ref: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'review-base-'));
+  git('worktree', 'add', '--detach', dir, ref);
+  try {
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    return synthesize(dir);
+  } finally {
+    git('worktree', 'remove', '--force', dir);
+  }
+}
+
+function main(): number {
+  const { values } = parseArgs({
+    options: { base: { type: 'string' }, 'allow-destroy': { type: 'boolean', default: false }, out: { type: 'string', default: 'reports' } },
+  });
+  let base: string;
+  let baseOut: string;
+  let headOut: string;
+  try {
+    base = baseRef(values.base);
+    baseOut = synthesizeAt(base);
+    headOut = synthesize(root);
+  } catch (error) {
+    const message = error instanceof SynthError ? `synth failed:\n${error.message}` : (error as Error).message;
+    console.error(`review: ${message}`);
+    return 2;
+  }
+  const review = reviewStacks(readSynthOutput(baseOut), readSynthOutput(headOut));
+  const outDir = resolve(root, values.out!);
+  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'review.md'), formatMarkdown(review));
+  writeFileSync(join(outDir, 'review.json'), `${JSON.stringify({ base, ...review }, null, 2)}\n`);
+  rmSync(baseOut, { recursive: true, force: true });
+  rmSync(headOut, { recursive: true, force: true });
+
+  process.stdout.write(`Compared with ${base.slice(0, 12)}\n\n${formatText(review)}`);
+  console.log(`Markdown: ${join(values.out!, 'review.md')}, JSON: ${join(values.out!, 'review.json')}`);
+  if (review.dangers.length > 0 && !values['allow-destroy']) {
+    console.error(`\nreview: ${review.dangers.length} DANGER change(s) would destroy or replace stored data. Use a move (moveTo / moveFromId) for a rename, or pass --allow-destroy if it is intended.`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = main();
