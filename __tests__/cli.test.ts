@@ -54,3 +54,20 @@ describe('npm run validate (scripts/validate.ts)', () => {
     expect(result.stderr).toContain('dev-network: aws_vpc: unknown resource type');
   });
 });
+
+describe('npm run review (scripts/review.ts)', () => {
+  it('compares the working tree with a base and writes Markdown and JSON reports', () => {
+    const out = mkdtempSync(join(tmpdir(), 'review-'));
+    const result = run('scripts/review.ts', { ENVIRONMENTS: 'dev' }, ['--base', 'HEAD', '--out', out]);
+    expect(result.stdout).toContain('Compared with');
+    expect(result.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['review.json', 'review.md']);
+  });
+
+  it('an unknown base: exit 2 with a message, no stack trace', () => {
+    const result = run('scripts/review.ts', {}, ['--base', 'no-such-ref-anywhere']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^review: /);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
