@@ -159,5 +159,10 @@ export const environments: Record<string, EnvironmentInput> = {
         logRetentionDays: 90,
       },
     ],
+    alarms: {
+      emails: ['oncall@example.com'], // EXAMPLE address
+      alb5xxPer5Minutes: 10,
+      rdsConnections: 400, // db.m7g.large allows ~900
+    },
   },
 };

@@ -5,6 +5,7 @@ import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { DnsValidatedCertificate } from '../constructs/certificate';
+import { Alarms } from '../constructs/alarms';
 import { Cluster } from '../constructs/cluster';
 import type { ContainerRegistry } from '../constructs/container-registry';
 import type { Database } from '../constructs/database';
@@ -17,7 +18,7 @@ import { EnvironmentStack } from './environment-stack';
 export interface AppStackProps {
   readonly config: EnvironmentConfig;
   readonly network: Pick<Network, 'vpcId' | 'publicSubnetIds' | 'appSubnetIds'>;
-  readonly database: Pick<Database, 'address' | 'port' | 'databaseName' | 'masterUserSecretArn' | 'clientSecurityGroupId'>;
+  readonly database: Pick<Database, 'identifier' | 'address' | 'port' | 'databaseName' | 'masterUserSecretArn' | 'clientSecurityGroupId'>;
   readonly registry: Pick<ContainerRegistry, 'repositories'>;
 }
 
@@ -106,6 +107,17 @@ export class AppStack extends EnvironmentStack {
           retainLogs: config.production,
         }),
     );
+
+    const alarms = new Alarms(this, 'alarms', {
+      namePrefix: prefix,
+      thresholds: config.alarms,
+      emails: config.alarms.emails,
+      loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
+      clusterName: this.cluster.name,
+      services: this.services.map((svc) => ({ name: svc.name, serviceName: svc.serviceName, targetGroupArnSuffix: svc.targetGroupArnSuffix })),
+      databaseIdentifier: database.identifier,
+    });
+    new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'Subscribe on-call tooling here' });
 
     new TerraformOutput(this, 'url', {
       value: edge.domain ? `https://${edge.domain.name}` : `http://${this.loadBalancer.dnsName}`,

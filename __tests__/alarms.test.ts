@@ -1,0 +1,75 @@
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { Testing } from 'cdktf';
+import { configProblems, stacksFor } from './helpers';
+
+type Json = Record<string, any>;
+const alarms = (s: string): Json[] => Object.values((JSON.parse(s).resource.aws_cloudwatch_metric_alarm ?? {}) as Record<string, Json>);
+
+describe('alarms (prod)', () => {
+  const prod = Testing.synth(stacksFor('prod').app);
+
+  it('notify an SNS topic with the configured e-mail subscriptions', () => {
+    expect(prod).toHaveResourceWithProperties(SnsTopic, { name: 'drf-api-prod-alarms' });
+    expect(prod).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: 'email', endpoint: 'oncall@example.com' });
+    for (const alarm of alarms(prod)) {
+      expect(alarm.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\.alarms_topic.*\.arn/)]);
+      expect(alarm.ok_actions).toEqual(alarm.alarm_actions);
+    }
+  });
+
+  it('cover the ALB: 5xx and unhealthy targets', () => {
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'drf-api-prod-alb-5xx',
+      namespace: 'AWS/ApplicationELB',
+      metric_name: 'HTTPCode_ELB_5XX_Count',
+      threshold: 10,
+      dimensions: { LoadBalancer: expect.stringMatching(/arn_suffix/) },
+    });
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'drf-api-prod-api-unhealthy-targets',
+      metric_name: 'UnHealthyHostCount',
+      threshold: 0,
+      dimensions: { LoadBalancer: expect.stringMatching(/arn_suffix/), TargetGroup: expect.stringMatching(/tg-blue.*arn_suffix/) },
+    });
+  });
+
+  it('cover each service: CPU, memory, and running tasks below desired', () => {
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-prod-api-cpu-high', namespace: 'AWS/ECS', metric_name: 'CPUUtilization', threshold: 85 });
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-prod-api-memory-high', metric_name: 'MemoryUtilization', threshold: 85 });
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'drf-api-prod-api-tasks-below-desired',
+      threshold: 0,
+      metric_query: expect.arrayContaining([
+        expect.objectContaining({ id: 'missing', expression: 'desired - running', return_data: true }),
+        expect.objectContaining({ id: 'running', metric: expect.objectContaining({ namespace: 'ECS/ContainerInsights', metric_name: 'RunningTaskCount' }) }),
+      ]),
+    });
+  });
+
+  it('cover the database: CPU, free storage, connections', () => {
+    const db = { DBInstanceIdentifier: expect.stringMatching(/identifier/) };
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-prod-rds-cpu-high', namespace: 'AWS/RDS', threshold: 80, dimensions: db });
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'drf-api-prod-rds-free-storage-low',
+      metric_name: 'FreeStorageSpace',
+      threshold: 5 * 1024 ** 3,
+      comparison_operator: 'LessThanThreshold',
+    });
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-prod-rds-connections-high', threshold: 400 });
+  });
+
+  it('take thresholds from config, with defaults', () => {
+    const dev = Testing.synth(stacksFor('dev', { alarms: { ecsCpuPercent: 70, rdsFreeStorageGiB: 2 } }).app);
+    expect(dev).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-dev-api-cpu-high', threshold: 70 });
+    expect(dev).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-dev-rds-free-storage-low', threshold: 2 * 1024 ** 3 });
+    expect(dev).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-dev-rds-connections-high', threshold: 100 });
+    expect(Object.keys(JSON.parse(dev).resource.aws_sns_topic_subscription ?? {})).toEqual([]);
+  });
+
+  it('reject a bad e-mail address and out-of-range thresholds', () => {
+    expect(configProblems('dev', { alarms: { emails: ['oncall'] } } as never)).toEqual(['dev.alarms.emails.0: "oncall" is not a valid e-mail address']);
+    expect(configProblems('dev', { alarms: { ecsCpuPercent: 150 } } as never)).toEqual(['dev.alarms.ecsCpuPercent: 150 is above the maximum 100']);
+  });
+});
