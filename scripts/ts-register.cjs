@@ -6,7 +6,8 @@ const { readFileSync } = require('node:fs');
 
 const options = {
   jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
-  module: { type: 'commonjs' },
+  // ignoreDynamic keeps import() for ESM-only packages (e.g. the Graphviz WebAssembly build).
+  module: { type: 'commonjs', ignoreDynamic: true },
   sourceMaps: 'inline',
 };
 

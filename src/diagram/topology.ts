@@ -1,0 +1,122 @@
+// An environment's topology read from its synthesized Terraform JSON (like Terraform would see it,
+// not from construct internals): network tiers per AZ, NAT, endpoints, ALB, services, database, and
+// the traffic its security-group rules allow.
+import type { SynthesizedStack } from '../synth-output';
+
+type Json = Record<string, any>;
+
+export interface Subnet {
+  readonly tier: string;
+  readonly az: string;
+  readonly cidr: string;
+}
+
+export interface Service {
+  readonly id: string;
+  readonly name: string;
+  readonly capacity: string;
+  readonly release: 'rolling' | 'blue/green';
+}
+
+export interface Flow {
+  readonly from: string;
+  readonly to: string;
+  readonly ports: string;
+}
+
+export interface Topology {
+  readonly environment: string;
+  readonly vpcCidr?: string;
+  readonly subnets: Subnet[];
+  /** AZs that hold a NAT gateway. */
+  readonly natAzs: string[];
+  /** Short service names of the VPC endpoints (s3, ecr.api, ...). */
+  readonly endpoints: string[];
+  readonly loadBalancer?: { readonly id: string; readonly label: string };
+  readonly services: Service[];
+  readonly databases: Array<{ readonly id: string; readonly label: string }>;
+  /** Allowed traffic between nodes (`internet`, `alb`, service ids, database ids, or a CIDR). */
+  readonly flows: Flow[];
+}
+
+/** The security group a reference points at, local (`${aws_security_group.x.id}`) or from another stack's remote state. */
+export function securityGroupKey(reference: unknown): string | undefined {
+  const match = /aws_security_group\.?([A-Za-z0-9_-]+?)\.?id\}/.exec(String(reference));
+  return match?.[1];
+}
+
+const resources = (stack: SynthesizedStack | undefined, type: string): Array<[string, Json]> =>
+  Object.entries(((stack?.json.resource as Json | undefined)?.[type] ?? {}) as Record<string, Json>);
+
+export function topologyOf(environment: string, stacks: SynthesizedStack[]): Topology {
+  const stack = (component: string) => stacks.find((s) => s.name === `${environment}-${component}`);
+  const network = stack('network');
+  const data = stack('data');
+  const app = stack('app');
+
+  const vpcCidr = resources(network, 'aws_vpc')[0]?.[1].cidr_block as string | undefined;
+  const subnets = resources(network, 'aws_subnet').map(([, s]) => ({ tier: s.tags?.tier as string, az: s.availability_zone as string, cidr: s.cidr_block as string }));
+  const natAzs = resources(network, 'aws_nat_gateway').map(([, nat]) => {
+    const subnetName = /aws_subnet\.([^.]+)\./.exec(String(nat.subnet_id))?.[1];
+    const subnet = resources(network, 'aws_subnet').find(([name]) => name === subnetName)?.[1];
+    return String(subnet?.availability_zone ?? '?');
+  });
+  const endpoints = resources(network, 'aws_vpc_endpoint').map(([, e]) => String(e.service_name).split('.').slice(3).join('.'));
+
+  // Which node each security group belongs to.
+  const owners = new Map<string, string[]>();
+  const own = (sg: unknown, node: string) => {
+    const key = securityGroupKey(sg);
+    if (key) owners.set(key, [...(owners.get(key) ?? []), node]);
+  };
+
+  const alb = resources(app, 'aws_lb')[0]?.[1];
+  const loadBalancer = alb ? { id: 'alb', label: `ALB ${alb.name}${alb.ip_address_type === 'dualstack' ? ' (dual-stack)' : ''}` } : undefined;
+  for (const sg of alb?.security_groups ?? []) own(sg, 'alb');
+
+  const blueGreen = new Set(resources(app, 'aws_codedeploy_deployment_group').map(([, g]) => String(g.deployment_group_name)));
+  const capacityOf = (svc: Json) => String(svc.capacity_provider_strategy?.[0]?.capacity_provider ?? 'ECS').replace(/^\$\{.*\}$/, 'EC2');
+  const instanceSgs = resources(app, 'aws_launch_template').flatMap(([, lt]) => (lt.vpc_security_group_ids ?? []) as string[]);
+  const services = resources(app, 'aws_ecs_service').map(([, svc]) => {
+    const id = `svc_${svc.name}`;
+    const groups: string[] = svc.network_configuration?.security_groups ?? instanceSgs;
+    for (const sg of groups) own(sg, id);
+    const family = /\$\{aws_ecs_task_definition\.([^.]+)\./.exec(String(svc.task_definition))?.[1];
+    const task = resources(app, 'aws_ecs_task_definition').find(([n]) => n === family)?.[1];
+    const release: Service['release'] = svc.deployment_controller?.type === 'CODE_DEPLOY' || [...blueGreen].some((g) => g.endsWith(`-${svc.name}`)) ? 'blue/green' : 'rolling';
+    return { id, name: String(svc.name), capacity: `${capacityOf(svc)}${task ? `, ${task.cpu} CPU / ${task.memory} MiB` : ''}`, release };
+  });
+
+  const databases = resources(data, 'aws_db_instance').map(([, db]) => {
+    const id = `db_${String(db.identifier).replace(/[^A-Za-z0-9]/g, '_')}`;
+    for (const sg of db.vpc_security_group_ids ?? []) own(sg, id);
+    const role = db.replicate_source_db ? 'read replica' : `PostgreSQL ${db.engine_version}${db.multi_az ? ', Multi-AZ' : ''}`;
+    return { id, label: `${db.identifier}\n${role}\n${db.instance_class}` };
+  });
+
+  // Traffic: every ingress rule, from its source (CIDR or group) to the owners of its group.
+  const flows: Flow[] = [];
+  for (const [, rule] of [...resources(network, 'aws_vpc_security_group_ingress_rule'), ...resources(data, 'aws_vpc_security_group_ingress_rule'), ...resources(app, 'aws_vpc_security_group_ingress_rule')]) {
+    const targets = owners.get(securityGroupKey(rule.security_group_id) ?? '') ?? [];
+    const cidr = rule.cidr_ipv4 ?? rule.cidr_ipv6;
+    const sources = cidr
+      ? [cidr === '0.0.0.0/0' || cidr === '::/0' ? 'internet' : String(cidr).includes('${') ? 'vpc' : String(cidr)]
+      : (owners.get(securityGroupKey(rule.referenced_security_group_id) ?? '') ?? []);
+    const ports = rule.from_port === rule.to_port ? `:${rule.from_port}` : `:${rule.from_port}-${rule.to_port}`;
+    for (const from of sources) for (const to of targets) if (from !== to) flows.push({ from, to, ports });
+  }
+  return { environment, vpcCidr, subnets, natAzs, endpoints, loadBalancer, services, databases, flows: mergeFlows(flows) };
+}
+
+/** One flow per (from, to), ports joined: IPv4 and IPv6 rules for the same port collapse. */
+function mergeFlows(flows: Flow[]): Flow[] {
+  const merged = new Map<string, Set<string>>();
+  for (const f of flows) {
+    const key = `${f.from}\u0000${f.to}`;
+    merged.set(key, (merged.get(key) ?? new Set()).add(f.ports));
+  }
+  return [...merged].map(([key, ports]) => {
+    const [from, to] = key.split('\u0000');
+    return { from, to, ports: [...ports].sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1))).join(' ') };
+  });
+}
