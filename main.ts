@@ -3,10 +3,12 @@ import { App } from 'cdktf';
 import { buildEnvironment } from './src/app';
 import { environments, project } from './src/config/environments';
 import { loadConfig, optionsFromEnv } from './src/config/load';
-import { exitOnConfigError } from './src/config/report';
+import { reportConfigErrors } from './src/config/report';
 
-const configs = exitOnConfigError(() => loadConfig(project, environments, optionsFromEnv(process.env)));
+const configs = reportConfigErrors(() => loadConfig(project, environments, optionsFromEnv(process.env)));
 
-const app = new App();
-for (const config of configs) buildEnvironment(app, config);
-app.synth();
+if (configs) {
+  const app = new App();
+  for (const config of configs) buildEnvironment(app, config);
+  app.synth();
+}

@@ -58,7 +58,8 @@ describe('npm run validate (scripts/validate.ts)', () => {
 describe('npm run review (scripts/review.ts)', () => {
   it('compares the working tree with a base and writes Markdown and JSON reports', () => {
     const out = mkdtempSync(join(tmpdir(), 'review-'));
-    const result = run('scripts/review.ts', { ENVIRONMENTS: 'dev' }, ['--base', 'HEAD', '--out', out]);
+    // --allow-destroy: the outcome must not depend on what is uncommitted in the working tree.
+    const result = run('scripts/review.ts', { ENVIRONMENTS: 'dev' }, ['--base', 'HEAD', '--out', out, '--allow-destroy']);
     expect(result.stdout).toContain('Compared with');
     expect(result.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['review.json', 'review.md']);

@@ -6,21 +6,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toDot, toMermaid } from '../src/diagram/render';
 import { topologyOf } from '../src/diagram/topology';
-import { readSynthOutput, synthesize, SynthError } from '../src/synth-output';
+import { stacksFrom } from '../src/synth-output';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { dir: { type: 'string' }, out: { type: 'string', default: 'reports/diagrams' } } });
-  let outdir = values.dir;
-  if (!outdir) {
-    try {
-      outdir = synthesize();
-    } catch (error) {
-      if (!(error instanceof SynthError)) throw error;
-      console.error(error.message);
-      return 1;
-    }
-  }
-  const stacks = readSynthOutput(outdir);
+  const stacks = stacksFrom(values.dir);
+  if (!stacks) return 1;
   const environments = [...new Set(stacks.map((s) => s.name.replace(/-[a-z]+$/, '')))];
   const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
   const graphviz = await Graphviz.load();

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readSynthOutput, synthesize, SynthError } from '../src/synth-output';
+import { stacksFrom } from '../src/synth-output';
 import { loadProviderSchema, validateStack } from '../src/validate/provider-schema';
 
 const DEFAULT_SCHEMA = join(__dirname, '..', '..', 'shared', 'aws-provider-schema', 'aws-6.25.0.json.gz');
@@ -23,18 +23,9 @@ function main(): number {
     return 0;
   }
 
-  let outdir = values.dir;
-  if (!outdir) {
-    try {
-      outdir = synthesize();
-    } catch (error) {
-      if (!(error instanceof SynthError)) throw error;
-      console.error(error.message);
-      return 1;
-    }
-  }
+  const stacks = stacksFrom(values.dir);
+  if (!stacks) return 1;
   const schema = loadProviderSchema(schemaPath);
-  const stacks = readSynthOutput(outdir);
   const problems = stacks.flatMap((stack) => validateStack(stack.name, stack.json, schema));
   for (const problem of problems) console.error(problem);
   console.log(

@@ -1,6 +1,6 @@
 // Reading and producing synthesized output: the contract every tool here works on, like Terraform does.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -37,6 +37,27 @@ export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = 
   });
   if (result.status !== 0) throw new SynthError(result.stderr.trim() || `synth exited with ${result.status}`);
   return outdir;
+}
+
+/**
+ * The stacks of `dir` (an existing cdktf output) or, without one, of a fresh synth. On a failed
+ * synth, prints the app's own message and returns undefined: the caller exits non-zero.
+ */
+export function stacksFrom(dir?: string): SynthesizedStack[] | undefined {
+  if (dir) return readSynthOutput(dir);
+  let outdir: string;
+  try {
+    outdir = synthesize();
+  } catch (error) {
+    if (!(error instanceof SynthError)) throw error;
+    console.error(error.message);
+    return undefined;
+  }
+  try {
+    return readSynthOutput(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 export class SynthError extends Error {

@@ -4,7 +4,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './load';
 
-export function exitOnConfigError<T>(load: () => T, outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out'): T {
+/** The loaded config, or undefined after reporting the problems and setting exit code 1. */
+export function reportConfigErrors<T>(load: () => T, outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out'): T | undefined {
   try {
     return load();
   } catch (error) {
@@ -12,6 +13,7 @@ export function exitOnConfigError<T>(load: () => T, outdir = process.env.CDKTF_O
     process.stderr.write(`${error.message}\n`);
     // A previous synth's output would still look deployable: remove it (only if it is cdktf output).
     if (existsSync(join(outdir, 'manifest.json'))) rmSync(outdir, { recursive: true, force: true });
-    process.exit(1);
+    process.exitCode = 1;
+    return undefined;
   }
 }

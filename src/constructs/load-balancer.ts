@@ -5,17 +5,11 @@ import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-s
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Construct } from 'constructs';
-import { policyDocument } from '../lib/iam';
+import { PrivateBucket } from './private-bucket';
 
 /** TLS 1.3 with TLS 1.2 fallback, no weak ciphers. */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
@@ -67,7 +61,27 @@ export class LoadBalancer extends Construct {
     const https = props.certificateArn !== undefined;
     const dualStack = props.dualStack ?? true;
 
-    const logBucket = this.createAccessLogBucket(namePrefix, props.accessLogRetentionDays ?? 90, props.preventDestroy ?? false);
+    // ALB access logs: SSE-S3 (the only encryption ALB log delivery supports); the region's
+    // Elastic Load Balancing account writes them.
+    const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', {});
+    const caller = new DataAwsCallerIdentity(this, 'caller', {});
+    const logBucket = new PrivateBucket(this, 'access-logs', {
+      bucketPrefix: `${namePrefix}-alb-logs-`,
+      encryption: 'AES256',
+      preventDestroy: props.preventDestroy ?? false,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ days: props.accessLogRetentionDays ?? 90 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+      policyStatements: (arn) => [
+        { Sid: 'AllowElbLogDelivery', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: `${arn}/alb/AWSLogs/${caller.accountId}/*` },
+      ],
+    });
 
     const sg = new SecurityGroup(this, 'sg', {
       name: `${namePrefix}-alb`,
@@ -101,7 +115,7 @@ export class LoadBalancer extends Construct {
       dropInvalidHeaderFields: true,
       enableDeletionProtection: props.deletionProtection ?? true,
       idleTimeout: props.idleTimeoutSeconds ?? 60,
-      accessLogs: { bucket: logBucket.bucket.bucket, prefix: 'alb', enabled: true },
+      accessLogs: { bucket: logBucket.bucketName, prefix: 'alb', enabled: true },
       dependsOn: [logBucket.policy],
       tags: { Name: namePrefix },
     });
@@ -151,67 +165,6 @@ export class LoadBalancer extends Construct {
     this.dnsName = alb.dnsName;
     this.securityGroupId = sg.id;
     this.productionListenerArn = productionListener.arn;
-    this.accessLogBucketName = logBucket.bucket.bucket;
-  }
-
-  /** ALB access logs: SSE-S3 (the only encryption ALB log delivery supports), private, expiring. */
-  private createAccessLogBucket(namePrefix: string, retentionDays: number, preventDestroy: boolean) {
-    const bucket = new S3Bucket(this, 'access-logs', {
-      bucketPrefix: `${namePrefix}-alb-logs-`,
-      forceDestroy: false,
-      lifecycle: { preventDestroy },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'access-logs-encryption', {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
-    });
-    const publicAccess = new S3BucketPublicAccessBlock(this, 'access-logs-public-access', {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, 'access-logs-ownership', {
-      bucket: bucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-    });
-    new S3BucketLifecycleConfiguration(this, 'access-logs-lifecycle', {
-      bucket: bucket.id,
-      rule: [
-        {
-          id: 'expire-access-logs',
-          status: 'Enabled',
-          filter: [{ prefix: '' }],
-          expiration: [{ days: retentionDays }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-        },
-      ],
-    });
-    // The region's Elastic Load Balancing account writes the logs.
-    const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', {});
-    const caller = new DataAwsCallerIdentity(this, 'caller', {});
-    const policy = new S3BucketPolicy(this, 'access-logs-policy', {
-      bucket: bucket.id,
-      policy: policyDocument(
-        {
-          Sid: 'AllowElbLogDelivery',
-          Effect: 'Allow',
-          Principal: { AWS: elbAccount.arn },
-          Action: 's3:PutObject',
-          Resource: `${bucket.arn}/alb/AWSLogs/${caller.accountId}/*`,
-        },
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [bucket.arn, `${bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-      ),
-      dependsOn: [publicAccess],
-    });
-    return { bucket, policy };
+    this.accessLogBucketName = logBucket.bucketName;
   }
 }

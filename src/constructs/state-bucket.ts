@@ -1,13 +1,6 @@
 // The S3 bucket that holds every other stack's Terraform state: losing it loses track of production.
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { Construct } from 'constructs';
-import { policyDocument } from '../lib/iam';
+import type { Construct } from 'constructs';
+import { PrivateBucket } from './private-bucket';
 
 export interface StateBucketProps {
   readonly bucketName: string;
@@ -18,50 +11,15 @@ export interface StateBucketProps {
   readonly noncurrentVersionDays?: number;
 }
 
-export class StateBucket extends Construct {
-  readonly bucketName: string;
-  readonly bucketArn: string;
-
+/** Versioned, KMS-encrypted, private, TLS-only, and protected from `terraform destroy`. */
+export class StateBucket extends PrivateBucket {
   constructor(scope: Construct, id: string, props: StateBucketProps) {
-    super(scope, id);
-    const bucket = new S3Bucket(this, 'bucket', {
-      bucket: props.bucketName,
-      lifecycle: { preventDestroy: true },
-    });
-    new S3BucketVersioningA(this, 'versioning', {
-      bucket: bucket.id,
-      versioningConfiguration: { status: 'Enabled' },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' }, bucketKeyEnabled: true }],
-    });
-    const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, 'ownership', {
-      bucket: bucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-    });
-    new S3BucketPolicy(this, 'policy', {
-      bucket: bucket.id,
-      policy: policyDocument({
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucket.arn, `${bucket.arn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      }),
-      dependsOn: [publicAccess],
-    });
-    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
-      bucket: bucket.id,
-      rule: [
+    super(scope, id, {
+      bucketName: props.bucketName,
+      encryption: 'aws:kms',
+      versioned: true,
+      preventDestroy: true,
+      lifecycleRules: [
         {
           id: 'expire-old-state-versions',
           status: 'Enabled',
@@ -71,7 +29,5 @@ export class StateBucket extends Construct {
         },
       ],
     });
-    this.bucketName = bucket.bucket;
-    this.bucketArn = bucket.arn;
   }
 }

@@ -1,0 +1,79 @@
+// An S3 bucket that is private whatever happens: encrypted, all public access blocked, ACLs off,
+// and a policy that refuses requests without TLS.
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration, type S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { policyDocument, type Statement } from '../lib/iam';
+
+export interface PrivateBucketProps {
+  /** The exact name; give this or `bucketPrefix`. */
+  readonly bucketName?: string;
+  /** A prefix Terraform completes to a globally unique name. */
+  readonly bucketPrefix?: string;
+  /** `aws:kms` (AWS-managed key, bucket key on) or `AES256` (SSE-S3, e.g. for ALB log delivery). @default "aws:kms" */
+  readonly encryption?: 'aws:kms' | 'AES256';
+  /** @default false */
+  readonly versioned?: boolean;
+  /** Terraform `prevent_destroy`. @default false */
+  readonly preventDestroy?: boolean;
+  /** Lifecycle rules (expiry). @default [] */
+  readonly lifecycleRules?: S3BucketLifecycleConfigurationRule[];
+  /** Statements allowing access, given the bucket's ARN; the deny of non-TLS requests is always added. @default no statements */
+  readonly policyStatements?: (bucketArn: string) => Statement[];
+}
+
+export class PrivateBucket extends Construct {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  /** Wait on this before using the bucket through its policy (e.g. ALB log delivery). */
+  readonly policy: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
+    super(scope, id);
+    const bucket = new S3Bucket(this, 'bucket', {
+      bucket: props.bucketName,
+      bucketPrefix: props.bucketPrefix,
+      forceDestroy: false, // never delete a bucket that still holds objects
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
+    });
+    if (props.versioned) {
+      new S3BucketVersioningA(this, 'versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    }
+    const kms = (props.encryption ?? 'aws:kms') === 'aws:kms';
+    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: kms ? 'aws:kms' : 'AES256' }, ...(kms ? { bucketKeyEnabled: true } : {}) }],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'ownership', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    this.policy = new S3BucketPolicy(this, 'policy', {
+      bucket: bucket.id,
+      policy: policyDocument(...(props.policyStatements?.(bucket.arn) ?? []), {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [bucket.arn, `${bucket.arn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+      dependsOn: [publicAccess],
+    });
+    if (props.lifecycleRules?.length) {
+      new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket: bucket.id, rule: props.lifecycleRules });
+    }
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+  }
+}
