@@ -132,6 +132,7 @@ describe('EC2 capacity (staging, as in the seed)', () => {
       from_port: 32768,
       to_port: 65535,
     });
+    expect(staging).toHaveResourceWithProperties(EcsService, { ordered_placement_strategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }] });
     expect(containerOf(staging).portMappings).toEqual([{ name: 'http', containerPort: 8000, hostPort: 0, protocol: 'tcp' }]);
     const seedPorts = Testing.synth(stacksFor('staging', { services: [{ name: 'api', capacity: 'ec2', networkMode: 'bridge', cpu: 512, memory: 1024, container: { hostPort: 80 } }] } as never).app);
     expect(containerOf(seedPorts).portMappings[0].hostPort).toBe(80);

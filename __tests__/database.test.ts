@@ -86,11 +86,12 @@ describe('database per environment', () => {
       backup_window: '17:00-18:00',
       maintenance_window: 'sun:18:30-sun:19:30',
       performance_insights_enabled: true,
-      performance_insights_retention_period: 731,
+      database_insights_mode: 'advanced',
+      performance_insights_retention_period: 465,
       copy_tags_to_snapshot: true,
       auto_minor_version_upgrade: true,
     });
-    expect(staging).toHaveResourceWithProperties(DbInstance, { backup_retention_period: 7 });
+    expect(staging).toHaveResourceWithProperties(DbInstance, { backup_retention_period: 7, database_insights_mode: 'standard', performance_insights_retention_period: 7 });
   });
 
   it('prod: deletion protection, a deterministic final snapshot, and prevent_destroy', () => {

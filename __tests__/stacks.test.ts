@@ -45,6 +45,11 @@ describe('stacks of every environment', () => {
     expect(terraform.required_version).toBe('>= 1.10');
   });
 
+  it('bootstrap moves its own state into the bucket when the config says so', () => {
+    const { terraform } = synthJson(stacksFor('dev', { state: { bootstrapInBucket: true } }).bootstrap);
+    expect(terraform.backend).toEqual({ s3: expect.objectContaining({ bucket: 'example-drf-api-tfstate-dev', key: 'dev/bootstrap.tfstate', use_lockfile: true }) });
+  });
+
   it('tag everything through the provider\'s default_tags', () => {
     const { provider } = synthJson(all[2].stacks.network);
     expect(provider.aws[0]).toEqual(

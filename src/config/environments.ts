@@ -122,7 +122,7 @@ export const environments: Record<string, EnvironmentInput> = {
       multiAz: true, // synchronous standby (seed: "standby instance")
       backupRetentionDays: 14,
       deletionProtection: true,
-      performanceInsightsRetentionDays: 731,
+      databaseInsights: 'advanced', // 15 months of query history, execution plans
       readReplicas: 1,
       logRetentionDays: 90,
     },

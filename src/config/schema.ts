@@ -111,8 +111,12 @@ export const databaseSchema = z.strictObject({
   skipFinalSnapshot: z.boolean().default(false),
   /** Statements slower than this are logged. @default 500 */
   slowQueryMs: int(-1, 3_600_000).default(500),
-  /** @default 7 */
-  performanceInsightsRetentionDays: z.union([z.literal(7), z.literal(731)]).default(7),
+  /**
+   * CloudWatch Database Insights (successor of Performance Insights, whose console ended in 2026):
+   * `standard` keeps 7 days of load history; `advanced` 465 days, with execution plans.
+   * @default "standard"
+   */
+  databaseInsights: z.enum(['standard', 'advanced']).default('standard'),
   /** Read replicas in the same region. @default 0 */
   readReplicas: int(0, 5).default(0),
   /** Retention of the PostgreSQL log group. @default 30 */
@@ -335,6 +339,12 @@ export const environmentSchema = z.strictObject({
   /** Remote state: the bucket this environment's bootstrap stack creates. */
   state: z.strictObject({
     bucket: checked((v) => S3_BUCKET.test(v), 'a valid S3 bucket name'),
+    /**
+     * Keep the bootstrap stack's own state in the bucket (`<env>/bootstrap.tfstate`) once it exists;
+     * switch on, synth, then `terraform init -migrate-state` in its stack directory (README).
+     * @default false (local state under state/)
+     */
+    bootstrapInBucket: z.boolean().default(false),
   }),
   /** Container image tag; `IMAGE_TAG` in the environment overrides it at synth time (CI passes the commit SHA). */
   imageTag: imageTag,

@@ -44,8 +44,8 @@ export interface DatabaseProps {
   readonly preventDestroy?: boolean;
   /** Statements slower than this many milliseconds are logged (-1 turns it off). @default 500 */
   readonly slowQueryMs?: number;
-  /** @default 7 */
-  readonly performanceInsightsRetentionDays?: number;
+  /** Database Insights mode: `standard` (7 days of Performance Insights data) or `advanced` (465 days). @default "standard" */
+  readonly databaseInsights?: 'standard' | 'advanced';
   /** @default 0 */
   readonly readReplicas?: number;
   /** @default 30 */
@@ -133,7 +133,8 @@ export class Database extends Construct {
       autoMinorVersionUpgrade: true,
       caCertIdentifier: 'rds-ca-rsa2048-g1',
       performanceInsightsEnabled: true,
-      performanceInsightsRetentionPeriod: props.performanceInsightsRetentionDays ?? 7,
+      databaseInsightsMode: props.databaseInsights ?? 'standard',
+      performanceInsightsRetentionPeriod: props.databaseInsights === 'advanced' ? 465 : 7,
       enabledCloudwatchLogsExports: LOG_EXPORTS,
       copyTagsToSnapshot: true,
       deletionProtection: props.deletionProtection ?? true,

@@ -185,6 +185,8 @@ export class WebService extends Construct {
             deploymentMaximumPercent: svc.deployment.maximumPercent,
             deploymentCircuitBreaker: { enable: true, rollback: true },
           }),
+      // On EC2, spread tasks over AZs first (Fargate spreads by itself).
+      orderedPlacementStrategy: svc.capacity === 'ec2' ? [{ type: 'spread', field: 'attribute:ecs.availability-zone' }] : undefined,
       healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds,
       enableExecuteCommand: true,
       enableEcsManagedTags: true,

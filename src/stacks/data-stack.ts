@@ -39,7 +39,7 @@ export class DataStack extends EnvironmentStack {
       skipFinalSnapshot: db.skipFinalSnapshot,
       preventDestroy: config.production,
       slowQueryMs: db.slowQueryMs,
-      performanceInsightsRetentionDays: db.performanceInsightsRetentionDays,
+      databaseInsights: db.databaseInsights,
       readReplicas: db.readReplicas,
       logRetentionDays: db.logRetentionDays,
     });
