@@ -176,6 +176,10 @@ describe('Network construct', () => {
     });
     expect(synthesized).toHaveResourceWithProperties(FlowLog, { traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs' });
     expect(synthesized).toHaveResourceWithProperties(IamRole, { name: 'svc-test-vpc-flow-logs' });
+    const [role] = Object.values(parsed(synthesized).resource.aws_iam_role);
+    expect(JSON.parse(role.assume_role_policy).Statement[0]).toEqual(
+      expect.objectContaining({ Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': expect.stringMatching(/aws_caller_identity/) } } }),
+    );
     const [policy] = Object.values(parsed(synthesized).resource.aws_iam_role_policy);
     expect(JSON.parse(policy.policy).Statement[0].Resource).toEqual([
       expect.stringMatching(/aws_cloudwatch_log_group\..*\.arn/),

@@ -103,6 +103,16 @@ describe('GitHub Actions (.github/workflows)', () => {
   });
 });
 
+describe('help and README', () => {
+  it('name only npm scripts that exist', () => {
+    for (const file of ['help', 'README.md']) {
+      const named = references(read(file)).scripts;
+      expect(named.length).toBeGreaterThan(3);
+      for (const script of named) expect(scripts).toContain(script);
+    }
+  });
+});
+
 describe('blue/green release files', () => {
   it('the appspec template is valid YAML for an ECS service with placeholders the script fills', () => {
     const appspec = parse(read('deploy/appspec.yaml').replace('<CONTAINER_PORT>', '8000')) as Json;

@@ -13,6 +13,8 @@ import { serviceTrustPolicy } from '../lib/iam';
 export interface BlueGreenDeploymentProps {
   /** Application and deployment group are named after it. */
   readonly name: string;
+  /** Only CodeDeploy acting for this account may assume the service role. */
+  readonly accountId: string;
   readonly clusterName: string;
   readonly serviceName: string;
   readonly loadBalancerArn: string;
@@ -63,7 +65,7 @@ export class BlueGreenDeployment extends Construct {
 
     const role = new IamRole(this, 'role', {
       name: `${props.name}-codedeploy`,
-      assumeRolePolicy: serviceTrustPolicy('codedeploy.amazonaws.com'),
+      assumeRolePolicy: serviceTrustPolicy('codedeploy.amazonaws.com', props.accountId),
     });
     new IamRolePolicyAttachment(this, 'role-policy', { role: role.name, policyArn: 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS' });
 

@@ -1,6 +1,7 @@
 // The VPC of the seed, production-grade: public / app / data subnets per AZ, IGW, NAT,
 // endpoints, flow logs. Hosts never get public addresses; egress gets fixed NAT addresses instead.
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
@@ -196,7 +197,8 @@ export class Network extends Construct {
     });
     const role = new IamRole(this, 'flow-logs-role', {
       name: `${namePrefix}-vpc-flow-logs`,
-      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com'),
+      // Only flow logs of this account may use the role (confused-deputy protection).
+      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com', new DataAwsCallerIdentity(this, 'caller', {}).accountId),
     });
     new IamRolePolicy(this, 'flow-logs-policy', {
       role: role.id,

@@ -202,6 +202,7 @@ export class WebService extends Construct {
       const bg = svc.deployment.blueGreen;
       this.blueGreen = new BlueGreenDeployment(this, 'blue-green', {
         name,
+        accountId: props.accountId,
         clusterName: props.clusterName,
         serviceName: service.name,
         loadBalancerArn: lb.arn,
