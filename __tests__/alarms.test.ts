@@ -2,10 +2,9 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Testing } from 'cdktf';
-import { configProblems, stacksFor } from './helpers';
+import { configProblems, resourcesIn, stacksFor } from './helpers';
 
-type Json = Record<string, any>;
-const alarms = (s: string): Json[] => Object.values((JSON.parse(s).resource.aws_cloudwatch_metric_alarm ?? {}) as Record<string, Json>);
+const alarms = (s: string) => resourcesIn(s, 'aws_cloudwatch_metric_alarm');
 
 describe('alarms (prod)', () => {
   const prod = Testing.synth(stacksFor('prod').app);

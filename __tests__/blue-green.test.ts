@@ -6,10 +6,9 @@ import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Testing } from 'cdktf';
-import { configProblems, stacksFor } from './helpers';
+import { configProblems, resourcesIn, stacksFor } from './helpers';
 
-type Json = Record<string, any>;
-const all = (s: string, type: string): Json[] => Object.values((JSON.parse(s).resource[type] ?? {}) as Record<string, Json>);
+const all = resourcesIn;
 
 describe('blue/green (prod)', () => {
   const prod = Testing.synth(stacksFor('prod').app);

@@ -17,11 +17,10 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Testing } from 'cdktf';
 import { isArmInstanceType } from '../src/constructs/ec2-capacity';
 import { secretResourceArns } from '../src/constructs/task-definition';
-import { configProblems, stacksFor } from './helpers';
+import { configProblems, resourcesIn, stacksFor, type Json } from './helpers';
 
-type Json = Record<string, any>;
 const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, Json>>; data: Record<string, Record<string, Json>>; output: Json };
-const all = (s: string, type: string): Json[] => Object.values(parsed(s).resource[type] ?? {});
+const all = resourcesIn;
 const containerOf = (s: string): Json => JSON.parse(all(s, 'aws_ecs_task_definition')[0].container_definitions)[0];
 const policyOf = (s: string, name: string): Json => JSON.parse(all(s, 'aws_iam_role_policy').find((p) => p.name === name)!.policy);
 

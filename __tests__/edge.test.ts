@@ -15,10 +15,9 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Testing } from 'cdktf';
-import { configProblems, stacksFor } from './helpers';
+import { configProblems, resourcesIn, stacksFor } from './helpers';
 
-type Json = Record<string, any>;
-const all = (s: string, type: string): Json[] => Object.values((JSON.parse(s).resource[type] ?? {}) as Record<string, Json>);
+const all = resourcesIn;
 const albRules = (s: string) => all(s, 'aws_vpc_security_group_ingress_rule').filter((r) => String(r.security_group_id).includes('load-balancer_sg'));
 const WAF = 'arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/example-acl/0a1b2c3d-1111-2222-3333-444455556666';
 

@@ -46,7 +46,10 @@ export function synthJson(stack: TerraformStack): Record<string, any> {
   return JSON.parse(Testing.synth(stack));
 }
 
-/** All instances of one resource type in a stack's synthesized JSON. */
-export function resourcesOf(stack: TerraformStack, type: string): Array<Record<string, any>> {
-  return Object.values(synthJson(stack).resource[type] ?? {});
+/** Synthesized JSON as the tests read it. */
+export type Json = Record<string, any>;
+
+/** All instances of one resource type in a synthesized stack (the string `Testing.synth` returns). */
+export function resourcesIn(synthesized: string, type: string): Json[] {
+  return Object.values((JSON.parse(synthesized).resource?.[type] ?? {}) as Record<string, Json>);
 }
