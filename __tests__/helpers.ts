@@ -37,10 +37,6 @@ export function stacksFor(envName: string, overrides: Overrides = {}): Environme
   return buildEnvironment(Testing.app(), configFor(envName, overrides));
 }
 
-export function synth(stack: TerraformStack): string {
-  return Testing.synth(stack);
-}
-
 /** Synthesized JSON of a stack, parsed, for assertions the matchers cannot express (counts, absence). */
 export function synthJson(stack: TerraformStack): Record<string, any> {
   return JSON.parse(Testing.synth(stack));
