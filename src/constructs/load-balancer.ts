@@ -1,6 +1,5 @@
 // The internet-facing ALB (seed: "Load Balancers": internet facing, HTTPS, subnets of all AZs),
 // its access-log bucket, listeners and DNS names. Services attach their own target groups and rules.
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
@@ -16,6 +15,8 @@ export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 export interface LoadBalancerProps {
   readonly namePrefix: string;
+  /** The account ELB writes access logs for. */
+  readonly accountId: string;
   readonly vpcId: string;
   readonly publicSubnetIds: string[];
   /** Dual-stack (IPv4 + IPv6); the public subnets must have IPv6. @default true */
@@ -64,22 +65,13 @@ export class LoadBalancer extends Construct {
     // ALB access logs: SSE-S3 (the only encryption ALB log delivery supports); the region's
     // Elastic Load Balancing account writes them.
     const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', {});
-    const caller = new DataAwsCallerIdentity(this, 'caller', {});
     const logBucket = new PrivateBucket(this, 'access-logs', {
       bucketPrefix: `${namePrefix}-alb-logs-`,
       encryption: 'AES256',
       preventDestroy: props.preventDestroy ?? false,
-      lifecycleRules: [
-        {
-          id: 'expire-access-logs',
-          status: 'Enabled',
-          filter: [{ prefix: '' }],
-          expiration: [{ days: props.accessLogRetentionDays ?? 90 }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-        },
-      ],
+      expireAfterDays: props.accessLogRetentionDays ?? 90,
       policyStatements: (arn) => [
-        { Sid: 'AllowElbLogDelivery', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: `${arn}/alb/AWSLogs/${caller.accountId}/*` },
+        { Sid: 'AllowElbLogDelivery', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: `${arn}/alb/AWSLogs/${props.accountId}/*` },
       ],
     });
 

@@ -1,7 +1,7 @@
 // An S3 bucket that is private whatever happens: encrypted, all public access blocked, ACLs off,
 // and a policy that refuses requests without TLS.
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketLifecycleConfiguration, type S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
@@ -22,8 +22,10 @@ export interface PrivateBucketProps {
   readonly versioned?: boolean;
   /** Terraform `prevent_destroy`. @default false */
   readonly preventDestroy?: boolean;
-  /** Lifecycle rules (expiry). @default [] */
-  readonly lifecycleRules?: S3BucketLifecycleConfigurationRule[];
+  /** Objects are deleted this many days after they are written. @default never */
+  readonly expireAfterDays?: number;
+  /** Superseded versions (of a versioned bucket) are deleted this many days later. @default never */
+  readonly expireNoncurrentAfterDays?: number;
   /** Statements allowing access, given the bucket's ARN; the deny of non-TLS requests is always added. @default no statements */
   readonly policyStatements?: (bucketArn: string) => Statement[];
 }
@@ -70,9 +72,19 @@ export class PrivateBucket extends Construct {
       }),
       dependsOn: [publicAccess],
     });
-    if (props.lifecycleRules?.length) {
-      new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket: bucket.id, rule: props.lifecycleRules });
-    }
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: 'expire',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          ...(props.expireAfterDays !== undefined ? { expiration: [{ days: props.expireAfterDays }] } : {}),
+          ...(props.expireNoncurrentAfterDays !== undefined ? { noncurrentVersionExpiration: [{ noncurrentDays: props.expireNoncurrentAfterDays }] } : {}),
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
   }

@@ -19,15 +19,7 @@ export class StateBucket extends PrivateBucket {
       encryption: 'aws:kms',
       versioned: true,
       preventDestroy: true,
-      lifecycleRules: [
-        {
-          id: 'expire-old-state-versions',
-          status: 'Enabled',
-          filter: [{ prefix: '' }],
-          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionDays ?? 365 }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-        },
-      ],
+      expireNoncurrentAfterDays: props.noncurrentVersionDays ?? 365,
     });
   }
 }

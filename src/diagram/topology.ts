@@ -74,7 +74,6 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
   const loadBalancer = alb ? { id: 'alb', label: `ALB ${alb.name}${alb.ip_address_type === 'dualstack' ? ' (dual-stack)' : ''}` } : undefined;
   for (const sg of alb?.security_groups ?? []) own(sg, 'alb');
 
-  const blueGreen = new Set(resources(app, 'aws_codedeploy_deployment_group').map(([, g]) => String(g.deployment_group_name)));
   const capacityOf = (svc: Json) => String(svc.capacity_provider_strategy?.[0]?.capacity_provider ?? 'ECS').replace(/^\$\{.*\}$/, 'EC2');
   const instanceSgs = resources(app, 'aws_launch_template').flatMap(([, lt]) => (lt.vpc_security_group_ids ?? []) as string[]);
   const services = resources(app, 'aws_ecs_service').map(([, svc]) => {
@@ -83,7 +82,7 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
     for (const sg of groups) own(sg, id);
     const family = /\$\{aws_ecs_task_definition\.([^.]+)\./.exec(String(svc.task_definition))?.[1];
     const task = resources(app, 'aws_ecs_task_definition').find(([n]) => n === family)?.[1];
-    const release: Service['release'] = svc.deployment_controller?.type === 'CODE_DEPLOY' || [...blueGreen].some((g) => g.endsWith(`-${svc.name}`)) ? 'blue/green' : 'rolling';
+    const release: Service['release'] = svc.deployment_controller?.type === 'CODE_DEPLOY' ? 'blue/green' : 'rolling';
     return { id, name: String(svc.name), capacity: `${capacityOf(svc)}${task ? `, ${task.cpu} CPU / ${task.memory} MiB` : ''}`, release };
   });
 

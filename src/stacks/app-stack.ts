@@ -67,6 +67,7 @@ export class AppStack extends EnvironmentStack {
       : undefined;
     this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
       namePrefix: prefix,
+      accountId,
       vpcId: network.vpcId,
       publicSubnetIds: network.publicSubnetIds,
       dualStack: config.network.ipv6,
