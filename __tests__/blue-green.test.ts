@@ -33,6 +33,8 @@ describe('blue/green (prod)', () => {
   it('has a CodeDeploy application and deployment group with its service role, the seed\'s waits and auto-rollback', () => {
     expect(prod).toHaveResourceWithProperties(CodedeployApp, { name: 'drf-api-prod-api', compute_platform: 'ECS' });
     expect(prod).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS' });
+    const role = all(prod, 'aws_iam_role').find((r) => r.name === 'drf-api-prod-api-codedeploy')!;
+    expect(JSON.parse(role.assume_role_policy).Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': expect.stringMatching(/aws_caller_identity/) } });
     expect(prod).toHaveResourceWithProperties(CodedeployDeploymentGroup, {
       deployment_group_name: 'drf-api-prod-api',
       deployment_config_name: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
@@ -89,6 +91,10 @@ describe('blue/green config errors', () => {
     ['an unknown deployment config', bg({ deploymentConfig: 'Fast' }), 'prod.services.0.deployment.blueGreen.deploymentConfig: "Fast" is not one of'],
     ['a test CIDR that is not one', bg({ testListenerCidrs: ['office'] }), 'prod.services.0.deployment.blueGreen.testListenerCidrs.0: "office" is not a valid IPv4 CIDR'],
     ['request scaling tied to a swapped target group', bg({}, { autoscaling: { minCount: 3, requestsPerTarget: 100 } }), 'prod.services.0.autoscaling.requestsPerTarget: is not supported with blueGreen'],
+    ['two services on one test port', { services: [
+      { name: 'api', cpu: 1024, memory: 2048, desiredCount: 3, autoscaling: { minCount: 3 }, deployment: { strategy: 'blueGreen' }, loadBalancer: { paths: ['/api/*'] } },
+      { name: 'admin', cpu: 1024, memory: 2048, desiredCount: 3, autoscaling: { minCount: 3 }, deployment: { strategy: 'blueGreen' }, loadBalancer: { paths: ['/admin/*'] } },
+    ] } as never, 'prod.services.1.deployment.blueGreen.testListenerPort: 9000 is also the test port of services.0'],
     ['an unknown strategy', { services: [{ name: 'api', cpu: 1024, memory: 2048, desiredCount: 3, autoscaling: { minCount: 3 }, deployment: { strategy: 'canary' } }] } as never, 'prod.services.0.deployment.strategy: "canary" is not one of "rolling", "blueGreen"'],
   ])('%s', (_label, overrides, expected) => {
     expect(configProblems('prod', overrides)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));

@@ -64,6 +64,8 @@ describe('bad input: one line per problem, naming environment and field', () => 
     ['prod without deletion protection', 'prod', { database: { deletionProtection: false } }, 'prod.database.deletionProtection: must be true in production'],
     ['prod skipping the final snapshot', 'prod', { database: { skipFinalSnapshot: true } }, 'prod.database.skipFinalSnapshot: must be false in production'],
     ['prod with short backups', 'prod', { database: { backupRetentionDays: 3 } }, 'prod.database.backupRetentionDays: 3 is below the production minimum of 7 days'],
+    ['more AZs than subnet slots', 'dev', { availabilityZones: ['ap-northeast-1a', 'ap-northeast-1b', 'ap-northeast-1c', 'ap-northeast-1d', 'ap-northeast-1e'] }, 'dev.availabilityZones: 5 given; at most 4 are supported'],
+    ['read replicas without backups', 'dev', { database: { readReplicas: 1, backupRetentionDays: 0 } }, 'dev.database.backupRetentionDays: must be at least 1 when read replicas are configured'],
     ['bad database name', 'dev', { database: { databaseName: 'My-DB' } }, 'dev.database.databaseName: "My-DB" is not a valid PostgreSQL database name'],
   ];
 

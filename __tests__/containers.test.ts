@@ -320,6 +320,9 @@ describe('container config errors', () => {
     ['Fargate Spot in production', 'prod', svc({ capacity: 'fargateSpot' }), 'prod.services.0.capacity: "fargateSpot" can be interrupted at any time'],
     ['no services', 'dev', { services: [] } as never, 'dev.services: 0 given; at least 1 required'],
     ['duplicate service names', 'dev', { services: [{ name: 'api', loadBalancer: { paths: ['/a/*'] } }, { name: 'api', loadBalancer: { paths: ['/b/*'] } }] } as never, 'dev.services.1.name: "api" is used by another service'],
+    ['EC2 min size above max size', 'staging', { capacity: { ec2: { instanceType: 't3.medium', minSize: 5, maxSize: 2 } } } as never, 'staging.capacity.ec2.minSize: 5 is above maxSize (2)'],
+    ['a host port outside bridge mode', 'dev', svc({ container: { hostPort: 80 } }), 'dev.services.0.container.hostPort: only applies with networkMode "bridge"'],
+    ['two services with one rule priority', 'dev', { services: [{ name: 'api', loadBalancer: { paths: ['/a/*'], priority: 5 } }, { name: 'admin', loadBalancer: { paths: ['/b/*'], priority: 5 } }] } as never, 'dev.services.1.loadBalancer.priority: 5 is also the priority of services.0'],
     ['a name too long for AWS', 'dev', svc({ name: 'a-very-long-service-name' }), 'dev.services.0.name: "a-very-long-service-name" makes the target group name'],
   ];
   it.each(cases)('%s', (_label, env, overrides, expected) => {

@@ -95,6 +95,7 @@ describe('ALB (prod)', () => {
   it('can create the hosted zone instead of looking it up', () => {
     const created = Testing.synth(stacksFor('prod', { edge: { domain: { createZone: true } } } as never).app);
     expect(created).toHaveResourceWithProperties(Route53Zone, { name: 'example.com' });
+    expect(JSON.parse(created).output.zone_name_servers.value).toMatch(/aws_route53_zone\..*\.name_servers/);
   });
 
   it('points A and AAAA aliases for every name at the ALB', () => {
@@ -181,6 +182,8 @@ describe('edge config errors', () => {
     ['health-check matcher not a code or range', 'dev', { services: [{ name: 'api', loadBalancer: { healthCheck: { matcher: 'ok' } } }] } as never, 'dev.services.0.loadBalancer.healthCheck.matcher: "ok" is not a valid HTTP code matcher'],
     ['health-check path without a leading slash', 'dev', { services: [{ name: 'api', loadBalancer: { healthCheck: { path: 'health' } } }] } as never, 'dev.services.0.loadBalancer.healthCheck.path: "health" is not a path starting with "/"'],
     ['no domain and no explicit HTTP-only', 'dev', { edge: { domain: undefined } } as never, 'dev.edge.domain: is required unless edge.httpOnly is true'],
+    ['no deletion protection in production', 'prod', { edge: { deletionProtection: false } } as never, 'prod.edge.deletionProtection: must be true in production'],
+    ['a domain and HTTP-only at once', 'dev', { edge: { httpOnly: true } } as never, 'dev.edge.httpOnly: cannot be true when edge.domain is set'],
     ['HTTP-only in production', 'prod', { edge: { domain: undefined, httpOnly: true } } as never, 'prod.edge.httpOnly: is not allowed in production'],
     ['several services without routing', 'dev', { services: [{ name: 'api' }, { name: 'admin' }] } as never, 'dev.services.0.loadBalancer: several services share the load balancer'],
     ['a WAF ARN that is not one', 'prod', { edge: { wafWebAclArn: 'arn:aws:s3:::bucket' } } as never, 'prod.edge.wafWebAclArn: "arn:aws:s3:::bucket" is not a regional WAFv2 web ACL ARN'],
