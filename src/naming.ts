@@ -1,0 +1,55 @@
+// The names this project gives AWS, in one place. They are deterministic (project service name,
+// environment name, service name), so tools that act on a running environment — `npm run release`,
+// the pipeline roles' policies — find their resources from the config alone, never from Terraform state.
+
+/** `<service>-<env>`: the prefix of every name an environment gives AWS (and the ECS cluster's name). */
+export function environmentPrefix(projectService: string, envName: string): string {
+  return `${projectService}-${envName}`;
+}
+
+/** Every deterministic name that belongs to one service of one environment. */
+export interface ServiceNames {
+  /** ECS cluster of the environment. */
+  readonly cluster: string;
+  /** ECS service name (the service's name from config). */
+  readonly service: string;
+  /** Task definition family of the long-running service. */
+  readonly taskFamily: string;
+  /** Name of the application container in the service's task definition. */
+  readonly container: string;
+  /** Task definition family of the one-off migration task (`<family>-migrate`). */
+  readonly migrateFamily: string;
+  /** Name of the container in the migration task definition. */
+  readonly migrateContainer: string;
+  /** CloudWatch log group of the service's containers. */
+  readonly logGroup: string;
+  /** CloudWatch log group of the migration task. */
+  readonly migrateLogGroup: string;
+  /** `awslogs-stream-prefix` of the migration task: streams are `<prefix>/<container>/<task id>`. */
+  readonly migrateLogStreamPrefix: string;
+  /** ECR repository of the service's image. */
+  readonly repository: string;
+  /**
+   * SSM parameter (String) that records the current and previous release of the service as JSON
+   * (see src/release/record.ts). Terraform creates it and ignores its value; releases write it.
+   */
+  readonly releaseParameter: string;
+}
+
+export function serviceNames(projectService: string, envName: string, serviceName: string): ServiceNames {
+  const prefix = environmentPrefix(projectService, envName);
+  const family = `${prefix}-${serviceName}`;
+  return {
+    cluster: prefix,
+    service: serviceName,
+    taskFamily: family,
+    container: serviceName,
+    migrateFamily: `${family}-migrate`,
+    migrateContainer: 'migrate',
+    logGroup: `/ecs/${prefix}/${serviceName}`,
+    migrateLogGroup: `/ecs/${prefix}/${serviceName}-migrate`,
+    migrateLogStreamPrefix: 'migrate',
+    repository: `${prefix}/${serviceName}`,
+    releaseParameter: `/${projectService}/${envName}/releases/${serviceName}`,
+  };
+}
