@@ -27,6 +27,14 @@ export interface ServiceNames {
   readonly migrateLogGroup: string;
   /** `awslogs-stream-prefix` of the migration task: streams are `<prefix>/<container>/<task id>`. */
   readonly migrateLogStreamPrefix: string;
+  /** IAM role the service's tasks run as (the application's own permissions). */
+  readonly taskRole: string;
+  /** IAM role ECS uses to start the service's tasks (pull, logs, secrets). */
+  readonly executionRole: string;
+  /** IAM role of the migration task. */
+  readonly migrateTaskRole: string;
+  /** IAM execution role of the migration task: the only role that may read the database master secret. */
+  readonly migrateExecutionRole: string;
   /** ECR repository of the service's image. */
   readonly repository: string;
   /**
@@ -49,6 +57,10 @@ export function serviceNames(projectService: string, envName: string, serviceNam
     logGroup: `/ecs/${prefix}/${serviceName}`,
     migrateLogGroup: `/ecs/${prefix}/${serviceName}-migrate`,
     migrateLogStreamPrefix: 'migrate',
+    taskRole: `${family}-task`,
+    executionRole: `${family}-execution`,
+    migrateTaskRole: `${family}-migrate-task`,
+    migrateExecutionRole: `${family}-migrate-execution`,
     repository: `${prefix}/${serviceName}`,
     releaseParameter: `/${projectService}/${envName}/releases/${serviceName}`,
   };
