@@ -1,27 +1,40 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { Testing } from 'cdktf';
+import { TerraformOutput, Testing } from 'cdktf';
 import { buildEnvironment } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
-import { stacksFor } from './helpers';
+import { Database, type DatabaseProps } from '../src/constructs/database';
+import { DataStack } from '../src/stacks/data-stack';
+import { NetworkStack } from '../src/stacks/network-stack';
+import { configFor, configProblems, resourcesIn, type Overrides } from './helpers';
 
 const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, any>>; output: Record<string, any> };
 const instances = (s: string) => Object.values(parsed(s).resource.aws_db_instance);
 
+/** The data stack of one environment (with the network it reads), synthesized. */
+function synthData(envName: string, overrides: Overrides = {}): string {
+  const app = Testing.app();
+  const config = configFor(envName, overrides);
+  const network = new NetworkStack(app, config);
+  return Testing.synth(new DataStack(app, { config, network: network.network }));
+}
+
 describe('database per environment', () => {
-  const prod = Testing.synth(stacksFor('prod').data);
-  const dev = Testing.synth(stacksFor('dev').data);
-  const staging = Testing.synth(stacksFor('staging').data);
+  const prod = synthData('prod');
+  const dev = synthData('dev');
+  const staging = synthData('staging');
 
   it('is PostgreSQL with the configured version, name, class and gp3 storage with an autoscaling limit, in the data subnets', () => {
     expect(prod).toHaveResourceWithProperties(DbInstance, {
       identifier: 'drf-api-prod-postgres',
       engine: 'postgres',
-      engine_version: '17.6',
+      engine_version: '17',
       db_name: 'app',
       instance_class: 'db.m7g.large',
       storage_type: 'gp3',
@@ -69,7 +82,7 @@ describe('database per environment', () => {
         { name: 'log_min_duration_statement', value: '500' },
       ]),
     });
-    const slow = Testing.synth(stacksFor('dev', { database: { slowQueryMs: 200 } }).data);
+    const slow = synthData('dev', { database: { slowQueryMs: 200 } });
     expect(slow).toHaveResourceWithProperties(DbParameterGroup, { parameter: expect.arrayContaining([{ name: 'log_min_duration_statement', value: '200' }]) });
   });
 
@@ -119,7 +132,142 @@ describe('database per environment', () => {
       storage_encrypted: true,
     });
     expect(instances(dev)).toHaveLength(1);
-    expect(instances(Testing.synth(stacksFor('dev', { database: { readReplicas: 2 } }).data))).toHaveLength(3);
+    expect(instances(synthData('dev', { database: { readReplicas: 2, backupRetentionDays: 1 } }))).toHaveLength(3);
+  });
+});
+
+describe('engine version: the major only, minor versions from RDS (issue 14.4)', () => {
+  it('pins the primary to the major version with auto minor upgrades, and the parameter family to match', () => {
+    const synthesized = synthData('dev');
+    expect(synthesized).toHaveResourceWithProperties(DbInstance, { identifier: 'drf-api-dev-postgres', engine_version: '17', auto_minor_version_upgrade: true });
+    expect(synthesized).toHaveResourceWithProperties(DbParameterGroup, { family: 'postgres17' });
+  });
+
+  it('leaves replicas without an engine_version (they run their source\'s) and with auto minor upgrades', () => {
+    const replicas = instances(synthData('dev', { database: { readReplicas: 1, backupRetentionDays: 1 } })).filter((i) => i.replicate_source_db);
+    expect(replicas).toHaveLength(1);
+    expect(replicas[0].engine_version).toBeUndefined();
+    expect(replicas[0].auto_minor_version_upgrade).toBe(true);
+  });
+
+  it('refuses a major.minor version, saying to give the major', () => {
+    expect(configProblems('dev', { database: { engineVersion: '17.6' } })).toEqual([
+      'dev.database.engineVersion: "17.6": give the major version only ("17"); RDS applies minor upgrades itself',
+    ]);
+  });
+
+  it('refuses something that is no version', () => {
+    expect(configProblems('dev', { database: { engineVersion: 'latest' } })).toEqual(['dev.database.engineVersion: "latest" is not a PostgreSQL major version such as "17"']);
+  });
+});
+
+describe('parameter group', () => {
+  const synthesized = synthData('dev');
+  const [group] = resourcesIn(synthesized, 'aws_db_parameter_group');
+
+  it('has a name prefix, not a fixed name, so create_before_destroy can replace it (issue 14.5)', () => {
+    expect(group.name_prefix).toBe('drf-api-dev-postgres-17-');
+    expect(group.name).toBeUndefined();
+    expect(group.lifecycle).toEqual({ create_before_destroy: true });
+    expect(synthesized).toHaveResourceWithProperties(DbInstance, { parameter_group_name: expect.stringMatching(/aws_db_parameter_group\.database_parameters_.*\.name/) });
+  });
+
+  it('logs connections, disconnections and, with pgaudit, DDL and role changes; keeps TLS forced (issue 18.5)', () => {
+    expect(group.parameter).toEqual(
+      expect.arrayContaining([
+        { name: 'rds.force_ssl', value: '1' },
+        { name: 'log_connections', value: '1' },
+        { name: 'log_disconnections', value: '1' },
+        { name: 'shared_preload_libraries', value: 'pg_stat_statements,pgaudit', apply_method: 'pending-reboot' },
+        { name: 'pgaudit.log', value: 'ddl,role' },
+      ]),
+    );
+  });
+});
+
+describe('IAM database authentication and the resource id (issues 14.1, 18.5)', () => {
+  it('is enabled on the primary and every replica', () => {
+    const all = instances(synthData('dev', { database: { readReplicas: 2, backupRetentionDays: 1 } }));
+    expect(all).toHaveLength(3);
+    for (const instance of all) expect(instance.iam_database_authentication_enabled).toBe(true);
+  });
+
+  it('exposes the primary\'s resource id on the construct and as a described output', () => {
+    const synthesized = Testing.synthScope((scope) => {
+      const database = new Database(scope, 'database', {
+        namePrefix: 'svc-test',
+        vpcId: 'vpc-1',
+        dbSubnetGroupName: 'svc-test-data',
+        engineVersion: '17',
+        instanceClass: 'db.t4g.micro',
+        databaseName: 'app',
+        masterUsername: 'app_admin',
+        allocatedStorageGiB: 20,
+        maxAllocatedStorageGiB: 20,
+        backupRetentionDays: 1,
+        backupWindow: '17:00-18:00',
+        maintenanceWindow: 'sun:18:30-sun:19:30',
+      } satisfies DatabaseProps);
+      new TerraformOutput(scope, 'resource_id', { value: database.resourceId });
+    });
+    expect(parsed(synthesized).output.resource_id.value).toMatch(/aws_db_instance\.database_primary_.*\.resource_id/);
+    const output = parsed(synthData('dev')).output.db_resource_id;
+    expect(output.value).toMatch(/aws_db_instance\.database_primary_.*\.resource_id/);
+    expect(output.description).toMatch(/rds-db:connect/);
+  });
+
+  it('describes every output of the data stack', () => {
+    for (const [name, output] of Object.entries(parsed(synthData('dev')).output)) expect([name, output.description]).toEqual([name, expect.any(String)]);
+  });
+});
+
+describe('enhanced monitoring (issue 18.5)', () => {
+  it('prod: every 60 s by default, on the primary and the replica, through a role only RDS monitoring of this database may assume', () => {
+    const prod = synthData('prod');
+    const all = instances(prod);
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    for (const instance of all) {
+      expect(instance.monitoring_interval).toBe(60);
+      expect(instance.monitoring_role_arn).toMatch(/aws_iam_role\.database_monitoring-role_.*\.arn/);
+      expect(instance.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/aws_iam_role_policy_attachment\.database_monitoring-policy_/)]));
+    }
+    expect(prod).toHaveResourceWithProperties(IamRole, { name: 'drf-api-prod-postgres-monitoring' });
+    const [role] = resourcesIn(prod, 'aws_iam_role');
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'monitoring.rds.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': expect.stringMatching(/aws_caller_identity/) },
+          ArnLike: { 'aws:SourceArn': expect.stringMatching(/^arn:aws:rds:\$\{data\.aws_region\..*\}:\$\{data\.aws_caller_identity\..*\}:db:drf-api-prod-postgres\*$/) },
+        },
+      },
+    ]);
+    expect(prod).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+      policy_arn: 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole',
+      role: expect.stringMatching(/aws_iam_role\.database_monitoring-role_.*\.name/),
+    });
+  });
+
+  it('off elsewhere by default: interval 0 and no role', () => {
+    const dev = synthData('dev');
+    expect(dev).toHaveResourceWithProperties(DbInstance, { monitoring_interval: 0 });
+    expect(resourcesIn(dev, 'aws_iam_role')).toEqual([]);
+    expect(instances(dev)[0].monitoring_role_arn).toBeUndefined();
+  });
+
+  it('follows the config: an interval in dev, off in prod', () => {
+    expect(synthData('dev', { database: { monitoringIntervalSeconds: 15 } })).toHaveResourceWithProperties(DbInstance, { monitoring_interval: 15 });
+    const prodOff = synthData('prod', { database: { monitoringIntervalSeconds: 0 } });
+    for (const instance of instances(prodOff)) expect(instance.monitoring_interval).toBe(0);
+    expect(resourcesIn(prodOff, 'aws_iam_role')).toEqual([]);
+  });
+
+  it('refuses an interval RDS does not offer', () => {
+    const problems = configProblems('dev', { database: { monitoringIntervalSeconds: 20 as never } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^dev\.database\.monitoringIntervalSeconds: /);
   });
 });
 

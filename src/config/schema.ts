@@ -74,8 +74,18 @@ export const networkSchema = z.strictObject({
 });
 
 export const databaseSchema = z.strictObject({
-  /** PostgreSQL `major.minor`. @default "17.6" */
-  engineVersion: checked((v) => /^\d{2}\.\d{1,2}$/.test(v), 'a PostgreSQL version of the form "17.6"').default('17.6'),
+  /**
+   * PostgreSQL MAJOR version. RDS applies minor versions itself (auto minor upgrades), so pinning a
+   * minor would make the next plan try a downgrade after AWS upgraded the instance. @default "17"
+   */
+  engineVersion: z
+    .string()
+    .refine((v) => !/^\d+\.\d+$/.test(v), {
+      error: (issue) => `${show(issue.input)}: give the major version only (${show(String(issue.input).split('.')[0])}); RDS applies minor upgrades itself`,
+      abort: true,
+    })
+    .refine((v) => /^\d{2}$/.test(v), { error: (issue) => `${show(issue.input)} is not a PostgreSQL major version such as "17"`, abort: true })
+    .default('17'),
   /** @default "db.t4g.micro" */
   instanceClass: checked((v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v), 'an RDS instance class such as "db.t4g.micro"').default(
     'db.t4g.micro',
@@ -121,6 +131,11 @@ export const databaseSchema = z.strictObject({
   readReplicas: int(0, 5).default(0),
   /** Retention of the PostgreSQL log group. @default 30 */
   logRetentionDays: int(1, 3653).default(30),
+  /**
+   * RDS Enhanced Monitoring: OS metrics every this many seconds (0 turns it off).
+   * @default 60 in production, 0 elsewhere
+   */
+  monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).optional(),
 });
 
 /** Valid Fargate task sizes: cpu units → allowed memory (MiB). */

@@ -1,13 +1,18 @@
 // RDS PostgreSQL (seed: "RDS": PostgreSQL engine, a named database, a standby beyond small scale).
 // The master password is created and rotated by RDS in Secrets Manager: it never appears in code,
-// config or Terraform state.
+// config or Terraform state. The application logs in with IAM database authentication instead.
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
+import { policyDocument } from '../lib/iam';
 
 export const POSTGRES_PORT = 5432;
 /** Log types RDS exports to CloudWatch Logs. */
@@ -18,7 +23,10 @@ export interface DatabaseProps {
   readonly vpcId: string;
   /** Subnet group over the data subnets (from the network). */
   readonly dbSubnetGroupName: string;
-  /** `major.minor`, e.g. "17.6". */
+  /**
+   * The MAJOR version, e.g. "17": with auto minor upgrades on, RDS moves the minor version and the
+   * provider treats "17" as matching any 17.x, so a plan never tries to downgrade.
+   */
   readonly engineVersion: string;
   readonly instanceClass: string;
   readonly databaseName: string;
@@ -50,6 +58,8 @@ export interface DatabaseProps {
   readonly readReplicas?: number;
   /** @default 30 */
   readonly logRetentionDays?: number;
+  /** Enhanced Monitoring interval in seconds (1, 5, 10, 15, 30 or 60); 0 turns it off. @default 0 */
+  readonly monitoringIntervalSeconds?: number;
 }
 
 export class Database extends Construct {
@@ -64,6 +74,11 @@ export class Database extends Construct {
   readonly clientSecurityGroupId: string;
   readonly securityGroupId: string;
   readonly replicaAddresses: string[];
+  /**
+   * The primary's resource id (`db-…`), the part of `rds-db:connect` ARNs that names the instance:
+   * `arn:aws:rds-db:<region>:<account>:dbuser:<resourceId>/<db user>`.
+   */
+  readonly resourceId: string;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -102,15 +117,22 @@ export class Database extends Construct {
     });
 
     const parameters = new DbParameterGroup(this, 'parameters', {
-      name: `${identifier}-${major}`,
+      // A prefix, not a name: a replacement (e.g. a new major version's family) is created beside
+      // the old group before the old one goes; a fixed name would fail with "already exists".
+      namePrefix: `${identifier}-${major}-`,
       family: `postgres${major}`,
-      description: `${identifier}: TLS only, slow-query logging`,
+      description: `${identifier}: TLS only, slow-query, connection and pgaudit logging`,
       parameter: [
         { name: 'rds.force_ssl', value: '1' },
         { name: 'log_min_duration_statement', value: String(props.slowQueryMs ?? 500) },
         { name: 'log_lock_waits', value: '1' },
+        // Audit trail: who connected, and every DDL and role/grant change (pgaudit).
+        { name: 'log_connections', value: '1' },
+        { name: 'log_disconnections', value: '1' },
+        // Static parameter: takes effect at the next reboot (a new instance starts with it).
+        { name: 'shared_preload_libraries', value: 'pg_stat_statements,pgaudit', applyMethod: 'pending-reboot' },
+        { name: 'pgaudit.log', value: 'ddl,role' },
       ],
-      // A new major version needs a new group; create it before the old one goes.
       lifecycle: { createBeforeDestroy: true },
     });
 
@@ -123,6 +145,9 @@ export class Database extends Construct {
             retentionInDays: props.logRetentionDays ?? 30,
           }),
       );
+
+    const monitoringInterval = props.monitoringIntervalSeconds ?? 0;
+    const monitoring = monitoringInterval > 0 ? this.monitoringRole(identifier) : undefined;
 
     const common = {
       instanceClass: props.instanceClass,
@@ -139,13 +164,17 @@ export class Database extends Construct {
       copyTagsToSnapshot: true,
       deletionProtection: props.deletionProtection ?? true,
       maintenanceWindow: props.maintenanceWindow,
+      // The application connects with IAM tokens (rds-db:connect), never with the master password.
+      iamDatabaseAuthenticationEnabled: true,
+      monitoringInterval,
+      monitoringRoleArn: monitoring?.role.arn,
     };
 
     const primary = new DbInstance(this, 'primary', {
       ...common,
       identifier,
       engine: 'postgres',
-      engineVersion: props.engineVersion,
+      engineVersion: major,
       allowMajorVersionUpgrade: false,
       dbName: props.databaseName,
       username: props.masterUsername,
@@ -161,7 +190,8 @@ export class Database extends Construct {
       skipFinalSnapshot: props.skipFinalSnapshot ?? false,
       finalSnapshotIdentifier: props.skipFinalSnapshot ? undefined : `${identifier}-final`,
       lifecycle: { preventDestroy },
-      dependsOn: logGroupsOf(identifier),
+      // RDS checks the role's permissions when it turns monitoring on: attach the policy first.
+      dependsOn: [...logGroupsOf(identifier), ...(monitoring ? [monitoring.attachment] : [])],
       tags: { Name: identifier },
     });
 
@@ -171,10 +201,11 @@ export class Database extends Construct {
         ...common,
         identifier: replicaId,
         replicateSourceDb: primary.identifier,
+        // No engine_version: a replica runs its source's version, minor upgrades included.
         // A replica's data is the primary's: nothing of its own to snapshot or to protect with prevent_destroy.
         skipFinalSnapshot: true,
         backupRetentionPeriod: 0,
-        dependsOn: logGroupsOf(replicaId),
+        dependsOn: [...logGroupsOf(replicaId), ...(monitoring ? [monitoring.attachment] : [])],
         tags: { Name: replicaId },
       });
     });
@@ -187,5 +218,30 @@ export class Database extends Construct {
     this.clientSecurityGroupId = clientSg.id;
     this.securityGroupId = dbSg.id;
     this.replicaAddresses = replicas.map((r) => r.address);
+    this.resourceId = primary.resourceId;
+  }
+
+  /** The role RDS Enhanced Monitoring publishes OS metrics with, usable only for this database's instances. */
+  private monitoringRole(identifier: string): { role: IamRole; attachment: IamRolePolicyAttachment } {
+    const account = new DataAwsCallerIdentity(this, 'caller', {}).accountId;
+    const region = new DataAwsRegion(this, 'region', {}).region;
+    const role = new IamRole(this, 'monitoring-role', {
+      name: `${identifier}-monitoring`,
+      assumeRolePolicy: policyDocument({
+        Effect: 'Allow',
+        Principal: { Service: 'monitoring.rds.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        // Confused-deputy protection: only this account's instances of this database.
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:aws:rds:${region}:${account}:db:${identifier}*` },
+        },
+      }),
+    });
+    const attachment = new IamRolePolicyAttachment(this, 'monitoring-policy', {
+      role: role.name,
+      policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole',
+    });
+    return { role, attachment };
   }
 }

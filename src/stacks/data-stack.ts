@@ -42,6 +42,7 @@ export class DataStack extends EnvironmentStack {
       databaseInsights: db.databaseInsights,
       readReplicas: db.readReplicas,
       logRetentionDays: db.logRetentionDays,
+      monitoringIntervalSeconds: db.monitoringIntervalSeconds ?? (config.production ? 60 : 0),
     });
     this.registry = new ContainerRegistry(this, 'registry', {
       namePrefix: this.prefix,
@@ -52,11 +53,18 @@ export class DataStack extends EnvironmentStack {
       value: Object.fromEntries(Object.entries(this.registry.repositories).map(([svc, repo]) => [svc, repo.url])),
       description: 'Where CI pushes each service image (docker push <url>:<git sha>)',
     });
-    new TerraformOutput(this, 'db_address', { value: this.database.address });
+    new TerraformOutput(this, 'db_address', { value: this.database.address, description: 'Host name of the primary database (DB_HOST)' });
+    new TerraformOutput(this, 'db_resource_id', {
+      value: this.database.resourceId,
+      description: 'Resource id of the primary (db-...): names it in rds-db:connect ARNs for IAM database authentication',
+    });
     new TerraformOutput(this, 'db_master_secret_arn', {
       value: this.database.masterUserSecretArn,
       description: 'Secrets Manager secret with the master username and password (managed and rotated by RDS)',
     });
-    new TerraformOutput(this, 'db_client_security_group_id', { value: this.database.clientSecurityGroupId });
+    new TerraformOutput(this, 'db_client_security_group_id', {
+      value: this.database.clientSecurityGroupId,
+      description: 'Security group to attach to whatever must reach the database (the only source it admits)',
+    });
   }
 }
