@@ -1,0 +1,267 @@
+// One scheduled ECS task (a batch job such as `python manage.py clearsessions`) run by EventBridge
+// Scheduler: a service's task definition family with a command override, in a time zone, retried a few
+// times, with what still fails kept in an encrypted dead-letter queue and alarmed on.
+//
+// The target is the family ARN without a revision, so every run uses the family's latest ACTIVE
+// revision — the one the last release registered (Terraform's own revision is only the first template).
+// Each schedule has its own schedule group: the scheduler role's trust policy names that group exactly
+// (confused-deputy protection), and Scheduler's metrics, which exist per group only, become per schedule.
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
+import { SchedulerScheduleGroup } from '@cdktf/provider-aws/lib/scheduler-schedule-group';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { Construct } from 'constructs';
+import { policyDocument } from '../lib/iam';
+
+/** `cron(min hour day-of-month month day-of-week year)` (six fields) or `rate(<n> minute(s)|hour(s)|day(s))`. */
+export const SCHEDULE_EXPRESSION = /^(cron\(\S+( \S+){5}\)|rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\))$/;
+
+/** Where the task runs: its own ENI in private subnets (awsvpc), or the EC2 host's network (bridge). */
+export type ScheduledTaskNetwork =
+  | {
+      readonly mode: 'awsvpc';
+      /** Private subnets of the task (no public IP is ever assigned). */
+      readonly subnetIds: string[];
+      /** The service's security groups (and whatever else the task must reach, e.g. database clients). */
+      readonly securityGroupIds: string[];
+    }
+  | { readonly mode: 'bridge' };
+
+export interface CapacityProviderStrategyItem {
+  /** `FARGATE`, `FARGATE_SPOT` or an EC2 capacity provider's name. */
+  readonly capacityProvider: string;
+  /** Relative share of tasks. */
+  readonly weight: number;
+  /** Tasks placed here before weights apply. @default 0 */
+  readonly base?: number;
+}
+
+export interface ScheduledTaskProps {
+  /** Prefix of every name (e.g. `drf-api-prod`); the schedule and its group are `<prefix>-<name>`. */
+  readonly namePrefix: string;
+  /** Name of the job, unique in the environment (letters, digits, `-`). */
+  readonly name: string;
+  /** Account of the cluster and task definition (ARNs and the trust policy's conditions). */
+  readonly accountId: string;
+  /** Region of the cluster. */
+  readonly region: string;
+  /** ECS cluster that runs the task. */
+  readonly clusterArn: string;
+  /** Its name (the tasks' ARNs contain it). */
+  readonly clusterName: string;
+  /** Task definition family to run (latest ACTIVE revision). */
+  readonly taskFamily: string;
+  /** Container of the family whose command is replaced. */
+  readonly containerName: string;
+  /** Command run in that container, e.g. `["python", "manage.py", "clearsessions"]`. */
+  readonly command: string[];
+  /** `cron(...)` or `rate(...)`, evaluated in `timezone`. */
+  readonly scheduleExpression: string;
+  /** IANA time zone of the cron expression, e.g. `Asia/Tokyo` (no default: a schedule says when it runs). */
+  readonly timezone: string;
+  /** Task role of the family (the scheduler role may pass only it and the execution role). */
+  readonly taskRoleArn: string;
+  /** Execution role of the family. */
+  readonly executionRoleArn: string;
+  /** Network of the task. */
+  readonly network: ScheduledTaskNetwork;
+  /** Capacity providers of the task (the service's strategy). @default [{ capacityProvider: "FARGATE", weight: 1 }] */
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  /** Retries of a failed RunTask call (e.g. no capacity) before the event goes to the DLQ. @default 2 */
+  readonly retries?: number;
+  /** How long Scheduler keeps retrying one invocation, in seconds (60–86400). @default 3600 */
+  readonly maxEventAgeSeconds?: number;
+  /** Flexible time window in minutes (Scheduler may start up to this late); off when undefined. @default off */
+  readonly flexibleWindowMinutes?: number;
+  /** Whether the schedule fires. @default true */
+  readonly enabled?: boolean;
+  /** Days a failed invocation stays in the dead-letter queue (1–14). @default 14 */
+  readonly deadLetterRetentionDays?: number;
+  /** Topic the DLQ and failed-invocation alarms notify. */
+  readonly alarmTopicArn: string;
+}
+
+export class ScheduledTask extends Construct {
+  readonly scheduleName: string;
+  readonly scheduleGroupName: string;
+  readonly roleArn: string;
+  readonly deadLetterQueueUrl: string;
+  readonly deadLetterQueueArn: string;
+  readonly alarms: CloudwatchMetricAlarm[];
+
+  constructor(scope: Construct, id: string, props: ScheduledTaskProps) {
+    super(scope, id);
+    const name = `${props.namePrefix}-${props.name}`;
+    validate(props, name);
+    const { accountId, region } = props;
+    const familyArn = `arn:aws:ecs:${region}:${accountId}:task-definition/${props.taskFamily}`;
+
+    const group = new SchedulerScheduleGroup(this, 'group', { name });
+    const groupArn = `arn:aws:scheduler:${region}:${accountId}:schedule-group/${name}`;
+
+    const dlq = new SqsQueue(this, 'dlq', {
+      name: `${name}-dlq`,
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: (props.deadLetterRetentionDays ?? 14) * 86400,
+    });
+    new SqsQueuePolicy(this, 'dlq-policy', {
+      queueUrl: dlq.url,
+      policy: policyDocument({
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:*',
+        Resource: dlq.arn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    });
+
+    const role = new IamRole(this, 'role', {
+      name: `${name}-scheduler`,
+      description: `EventBridge Scheduler runs ${props.taskFamily} for ${name}`,
+      assumeRolePolicy: policyDocument({
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': accountId },
+          ArnEquals: { 'aws:SourceArn': groupArn },
+        },
+      }),
+    });
+    const rolePolicy = new IamRolePolicy(this, 'role-policy', {
+      name: 'run-task',
+      role: role.name,
+      policy: policyDocument(
+        {
+          Sid: 'RunTheFamilyInTheCluster',
+          Effect: 'Allow',
+          Action: 'ecs:RunTask',
+          // The family ARN (latest revision) and its revisions; IAM matches either form depending on the call.
+          Resource: [familyArn, `${familyArn}:*`],
+          Condition: { ArnEquals: { 'ecs:cluster': props.clusterArn } },
+        },
+        {
+          Sid: 'TagTheTasksItStarts',
+          Effect: 'Allow',
+          Action: 'ecs:TagResource',
+          Resource: `arn:aws:ecs:${region}:${accountId}:task/${props.clusterName}/*`,
+          Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+        },
+        {
+          Sid: 'PassTheFamilysRoles',
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: [props.taskRoleArn, props.executionRoleArn],
+          Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        },
+        { Sid: 'DeadLetter', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: dlq.arn },
+      ),
+    });
+
+    const network = props.network;
+    const schedule = new SchedulerSchedule(this, 'schedule', {
+      name,
+      groupName: group.name,
+      description: `${props.command.join(' ')} (${props.taskFamily})`,
+      scheduleExpression: props.scheduleExpression,
+      scheduleExpressionTimezone: props.timezone,
+      state: props.enabled === false ? 'DISABLED' : 'ENABLED',
+      flexibleTimeWindow:
+        props.flexibleWindowMinutes === undefined ? { mode: 'OFF' } : { mode: 'FLEXIBLE', maximumWindowInMinutes: props.flexibleWindowMinutes },
+      target: {
+        arn: props.clusterArn,
+        roleArn: role.arn,
+        input: JSON.stringify({ containerOverrides: [{ name: props.containerName, command: props.command }] }),
+        retryPolicy: { maximumRetryAttempts: props.retries ?? 2, maximumEventAgeInSeconds: props.maxEventAgeSeconds ?? 3600 },
+        deadLetterConfig: { arn: dlq.arn },
+        ecsParameters: {
+          taskDefinitionArn: familyArn,
+          taskCount: 1,
+          capacityProviderStrategy: props.capacityProviderStrategy ?? [{ capacityProvider: 'FARGATE', weight: 1 }],
+          enableEcsManagedTags: true,
+          propagateTags: 'TASK_DEFINITION',
+          ...(network.mode === 'awsvpc'
+            ? { networkConfiguration: { subnets: network.subnetIds, securityGroups: network.securityGroupIds, assignPublicIp: false } }
+            : {}),
+        },
+      },
+      // The role's policy must exist before Scheduler first assumes it.
+      dependsOn: [rolePolicy],
+    });
+
+    const alarm = (key: string, description: string, spec: Partial<ConstructorParameters<typeof CloudwatchMetricAlarm>[2]>) =>
+      new CloudwatchMetricAlarm(this, key, {
+        alarmName: `${name}-${key}`,
+        alarmDescription: description,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: 'notBreaching',
+        alarmActions: [props.alarmTopicArn],
+        okActions: [props.alarmTopicArn],
+        ...spec,
+      });
+    this.alarms = [
+      alarm('dlq-messages', `${name}: invocations that failed every retry wait in ${name}-dlq`, {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: dlq.name },
+        statistic: 'Maximum',
+        period: 300,
+      }),
+      // RunTask calls that failed (throttled, no capacity, permissions) or were dropped, whether or not
+      // they reached the DLQ. A task that starts and exits non-zero is not an invocation failure.
+      alarm('failed-invocations', `${name}: Scheduler could not start the task`, {
+        metricQuery: [
+          { id: 'failed', expression: 'errors + dropped + undelivered', label: 'Failed invocations', returnData: true },
+          ...(
+            [
+              ['errors', 'TargetErrorCount'],
+              ['dropped', 'InvocationDroppedCount'],
+              ['undelivered', 'InvocationsFailedToBeSentToDeadLetterCount'],
+            ] as const
+          ).map(([queryId, metricName]) => ({
+            id: queryId,
+            metric: { namespace: 'AWS/Scheduler', metricName, dimensions: { ScheduleGroup: group.name }, period: 300, stat: 'Sum' },
+          })),
+        ],
+      }),
+    ];
+
+    this.scheduleName = schedule.name;
+    this.scheduleGroupName = group.name;
+    this.roleArn = role.arn;
+    this.deadLetterQueueUrl = dlq.url;
+    this.deadLetterQueueArn = dlq.arn;
+  }
+}
+
+function validate(props: ScheduledTaskProps, name: string): void {
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9-]*$/.test(props.name)) problems.push(`name "${props.name}" must be lower-case letters, digits and hyphens, starting with a letter`);
+  // Schedule and group names: 64 characters; the role name adds "-scheduler" (64 too).
+  if (`${name}-scheduler`.length > 64) problems.push(`"${name}" is too long (at most ${64 - '-scheduler'.length} characters with the prefix)`);
+  if (!SCHEDULE_EXPRESSION.test(props.scheduleExpression)) problems.push(`scheduleExpression "${props.scheduleExpression}" must be cron(<6 fields>) or rate(<n> <unit>)`);
+  if (!isTimeZone(props.timezone)) problems.push(`timezone "${props.timezone}" is not an IANA time zone`);
+  if (props.command.length === 0) problems.push('command must not be empty');
+  const retries = props.retries ?? 2;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 185) problems.push(`retries must be 0-185, got ${retries}`);
+  const age = props.maxEventAgeSeconds ?? 3600;
+  if (!Number.isInteger(age) || age < 60 || age > 86400) problems.push(`maxEventAgeSeconds must be 60-86400, got ${age}`);
+  const window = props.flexibleWindowMinutes;
+  if (window !== undefined && (!Number.isInteger(window) || window < 1 || window > 1440)) problems.push(`flexibleWindowMinutes must be 1-1440, got ${window}`);
+  const days = props.deadLetterRetentionDays ?? 14;
+  if (!Number.isInteger(days) || days < 1 || days > 14) problems.push(`deadLetterRetentionDays must be 1-14, got ${days}`);
+  if (props.network.mode === 'awsvpc' && props.network.subnetIds.length === 0) problems.push('network.subnetIds must not be empty');
+  if (problems.length > 0) throw new Error(`ScheduledTask ${name}: ${problems.join('; ')}`);
+}
+
+/** Whether Node's ICU knows the zone (the IANA names Scheduler accepts; `UTC` included). */
+export function isTimeZone(zone: string): boolean {
+  if (zone === 'UTC') return true;
+  return Intl.supportedValuesOf('timeZone').includes(zone);
+}
