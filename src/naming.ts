@@ -65,3 +65,9 @@ export function serviceNames(projectService: string, envName: string, serviceNam
     releaseParameter: `/${projectService}/${envName}/releases/${serviceName}`,
   };
 }
+
+/**
+ * Value of a blue/green service's test header (`deployment.blueGreen.testHeaderName`): the HTTPS
+ * listener's test rule sends requests carrying `<header>: green` to the green target group.
+ */
+export const BLUE_GREEN_TEST_HEADER_VALUE = 'green';
