@@ -10,8 +10,12 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Testing } from 'cdktf';
-import { Network, type NetworkProps } from '../src/constructs/network';
-import { configFor, stacksFor } from './helpers';
+import { awsOwnedS3ObjectArns, FLOW_LOG_FIELDS, Network, type NetworkProps } from '../src/constructs/network';
+import { NetworkStack } from '../src/stacks/network-stack';
+import { configFor, resourcesIn, type Overrides } from './helpers';
+
+/** One environment's network stack, synthesized (without the stacks that read it). */
+const synthNetworkStack = (envName: string, overrides: Overrides = {}) => Testing.synth(new NetworkStack(Testing.app(), configFor(envName, overrides)));
 
 const base: NetworkProps = {
   namePrefix: 'svc-test',
@@ -58,8 +62,7 @@ describe('subnet CIDRs computed from the VPC CIDR', () => {
 
   it('accepts explicit subnets and synthesizes them as literals', () => {
     const subnets = { public: ['10.10.0.0/24', '10.10.1.0/24'], app: ['10.10.16.0/20', '10.10.32.0/20'], data: ['10.10.2.0/24', '10.10.3.0/24'] };
-    const { network } = stacksFor('dev', { network: { subnets } });
-    const synthesized = Testing.synth(network);
+    const synthesized = synthNetworkStack('dev', { network: { subnets } });
     expect(synthesized).toHaveResourceWithProperties(Subnet, { cidr_block: '10.10.32.0/20', availability_zone: 'ap-northeast-1c', tags: { Name: 'drf-api-dev-app-ap-northeast-1c', tier: 'app' } });
   });
 });
@@ -139,6 +142,52 @@ describe('Network construct', () => {
     expect(Object.values(parsed(none).resource.aws_route).filter((r) => r.nat_gateway_id)).toEqual([]);
   });
 
+  it('limits the S3 gateway endpoint to this account\'s buckets and the AWS-owned buckets tasks and hosts read (issue 18.4)', () => {
+    const [s3] = resourcesIn(synthesized, 'aws_vpc_endpoint').filter((e) => e.vpc_endpoint_type === 'Gateway');
+    expect(JSON.parse(s3.policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'OnlyThisAccountsBuckets',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:ResourceAccount': expect.stringMatching(/^\$\{data\.aws_caller_identity\..*\.account_id\}$/) } },
+        },
+        {
+          Sid: 'AwsOwnedBucketsTasksAndHostsRead',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: [
+            'arn:aws:s3:::prod-ap-northeast-1-starport-layer-bucket/*',
+            'arn:aws:s3:::al2023-repos-ap-northeast-1-de612dc2/*',
+            'arn:aws:s3:::al2023-ap-northeast-1/*',
+          ],
+        },
+      ],
+    });
+    expect(awsOwnedS3ObjectArns('eu-west-1')[0]).toBe('arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*');
+  });
+
+  it('lets only principals of this account use the interface endpoints (issue 18.4)', () => {
+    const interfaces = resourcesIn(synthesized, 'aws_vpc_endpoint').filter((e) => e.vpc_endpoint_type === 'Interface');
+    expect(interfaces).toHaveLength(6);
+    for (const endpoint of interfaces) {
+      expect(JSON.parse(endpoint.policy).Statement).toEqual([
+        {
+          Sid: 'OnlyThisAccountsPrincipals',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: '*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalAccount': expect.stringMatching(/aws_caller_identity/) } },
+        },
+      ]);
+    }
+  });
+
   it('always has the S3 gateway endpoint on the private route tables', () => {
     expect(synthesized).toHaveResourceWithProperties(VpcEndpoint, {
       service_name: 'com.amazonaws.ap-northeast-1.s3',
@@ -178,13 +227,43 @@ describe('Network construct', () => {
     expect(synthesized).toHaveResourceWithProperties(IamRole, { name: 'svc-test-vpc-flow-logs' });
     const [role] = Object.values(parsed(synthesized).resource.aws_iam_role);
     expect(JSON.parse(role.assume_role_policy).Statement[0]).toEqual(
-      expect.objectContaining({ Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': expect.stringMatching(/aws_caller_identity/) } } }),
+      expect.objectContaining({
+        Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': expect.stringMatching(/aws_caller_identity/) },
+          ArnLike: { 'aws:SourceArn': expect.stringMatching(/^arn:aws:ec2:ap-northeast-1:\$\{data\.aws_caller_identity\..*\}:vpc-flow-log\/\*$/) },
+        },
+      }),
     );
     const [policy] = Object.values(parsed(synthesized).resource.aws_iam_role_policy);
     expect(JSON.parse(policy.policy).Statement[0].Resource).toEqual([
       expect.stringMatching(/aws_cloudwatch_log_group\..*\.arn/),
       expect.stringMatching(/aws_cloudwatch_log_group\..*\.arn}:\*/),
     ]);
+  });
+
+  it('lets the flow-log role list log groups, as AWS documents, in this account and region only (issue 14.9)', () => {
+    const [policy] = resourcesIn(synthesized, 'aws_iam_role_policy');
+    expect(JSON.parse(policy.policy).Statement).toContainEqual({
+      Sid: 'FindLogGroups',
+      Effect: 'Allow',
+      Action: 'logs:DescribeLogGroups',
+      Resource: expect.stringMatching(/^arn:aws:logs:ap-northeast-1:\$\{data\.aws_caller_identity\..*\}:log-group:\*$/),
+    });
+  });
+
+  it('records flow logs in a custom format with the fields incident response needs (issue 18.8)', () => {
+    const [flowLog] = resourcesIn(synthesized, 'aws_flow_log');
+    const fields = String(flowLog.log_format).split(' ');
+    // `$${x}` in Terraform JSON is the literal `${x}` AWS expects.
+    for (const field of fields) expect(field).toMatch(/^\$\$\{[a-z-]+\}$/);
+    expect(fields.map((f) => f.slice(3, -1))).toEqual([...FLOW_LOG_FIELDS]);
+    for (const required of [
+      'version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end',
+      'action', 'log-status', 'vpc-id', 'subnet-id', 'pkt-srcaddr', 'pkt-dstaddr', 'tcp-flags', 'flow-direction', 'traffic-path',
+    ]) {
+      expect(fields).toContain(`$\${${required}}`);
+    }
   });
 
   it('manages the default security group with no rules', () => {
@@ -201,17 +280,23 @@ describe('Network construct', () => {
 
 describe('network stack of a 2-AZ and a 3-AZ environment', () => {
   it('dev: 2 AZs, single NAT, no interface endpoints', () => {
-    const synthesized = Testing.synth(stacksFor('dev').network);
+    const synthesized = synthNetworkStack('dev');
     expect(count(synthesized, 'aws_subnet')).toBe(6);
     expect(count(synthesized, 'aws_nat_gateway')).toBe(1);
     expect(count(synthesized, 'aws_vpc_endpoint')).toBe(1);
   });
 
   it('prod: 3 AZs, NAT per AZ, endpoints, egress IPs as an output', () => {
-    const synthesized = Testing.synth(stacksFor('prod').network);
+    const synthesized = synthNetworkStack('prod');
     expect(count(synthesized, 'aws_subnet')).toBe(9);
     expect(count(synthesized, 'aws_nat_gateway')).toBe(3);
     expect(count(synthesized, 'aws_vpc_endpoint')).toBe(7);
     expect(JSON.parse(synthesized).output.nat_egress_ips.value).toHaveLength(3);
+  });
+
+  it('describes every output', () => {
+    for (const [name, output] of Object.entries(JSON.parse(synthNetworkStack('prod')).output as Record<string, { description?: string }>)) {
+      expect([name, output.description]).toEqual([name, expect.any(String)]);
+    }
   });
 });

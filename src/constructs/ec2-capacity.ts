@@ -1,6 +1,7 @@
 // EC2 container instances for ECS (seed: ECS-optimized AMI, ecsInstanceRole, cluster over the subnets).
 // Private instances without SSH: shells go through SSM Session Manager. The AMI is the current
-// ECS-optimized Amazon Linux 2023, read from AWS's public SSM parameter at plan time.
+// ECS-optimized Amazon Linux 2023, read from AWS's public SSM parameter at plan time; a new AMI makes
+// a new launch template version, and the Auto Scaling group rolls it out with an instance refresh.
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { EcsCapacityProvider } from '@cdktf/provider-aws/lib/ecs-capacity-provider';
@@ -29,13 +30,23 @@ export interface Ec2CapacityProps {
   /** @default 30 */
   readonly rootVolumeGiB?: number;
   /**
-   * Tasks in `bridge` mode share the instance's network: they need an IMDS hop limit of 2 to reach
-   * instance metadata through Docker's bridge. `awsvpc`-only hosts keep 1 and block task access to IMDS.
+   * Some tasks use `bridge` networking. Either way the IMDS hop limit is 1, so containers behind
+   * Docker's bridge cannot reach instance metadata (and the instance role's credentials); tasks get
+   * their own role's credentials from the ECS agent. `awsvpc`-only hosts also set ECS_AWSVPC_BLOCK_IMDS.
    * @default false
    */
   readonly bridgeNetworking?: boolean;
   /** More groups for the instances (bridge-mode tasks use the instance's groups, e.g. the database clients'). @default [] */
   readonly extraSecurityGroupIds?: string[];
+  /**
+   * Instance refresh (rolling replacement after a launch template change, e.g. a new AMI): share of
+   * capacity kept in service. With 100, new instances start before old ones are drained. @default 100
+   */
+  readonly refreshMinHealthyPercent?: number;
+  /** Instance refresh: how far capacity may grow above desired while replacing. @default 200 */
+  readonly refreshMaxHealthyPercent?: number;
+  /** Instance refresh: seconds a new instance gets before it counts as healthy. @default 300 */
+  readonly refreshInstanceWarmupSeconds?: number;
 }
 
 /** Graviton instance families (t4g, m7g, c7gn, ...) need the arm64 AMI. */
@@ -105,7 +116,8 @@ export class Ec2Capacity extends Construct {
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpTokens: 'required', // IMDSv2 only
-        httpPutResponseHopLimit: bridge ? 2 : 1,
+        // 1: the IMDSv2 token cannot cross Docker's bridge, so containers never get the instance role.
+        httpPutResponseHopLimit: 1,
       },
       blockDeviceMappings: [
         { deviceName: '/dev/xvda', ebs: { volumeSize: props.rootVolumeGiB ?? 30, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } },
@@ -120,7 +132,21 @@ export class Ec2Capacity extends Construct {
       vpcZoneIdentifier: props.subnetIds,
       minSize: props.minSize,
       maxSize: props.maxSize,
-      launchTemplate: { id: template.id, version: '$Latest' },
+      // The concrete version (not "$Latest"): a new version changes the group, which starts the refresh.
+      launchTemplate: { id: template.id, version: template.latestVersion.toString() },
+      instanceRefresh: {
+        strategy: 'Rolling',
+        preferences: {
+          minHealthyPercentage: props.refreshMinHealthyPercent ?? 100,
+          maxHealthyPercentage: props.refreshMaxHealthyPercent ?? 200,
+          instanceWarmup: String(props.refreshInstanceWarmupSeconds ?? 300),
+          skipMatching: true,
+          // ECS's managed termination protection keeps instances with tasks scale-in protected: the
+          // refresh must replace them anyway ("Refresh"); managed draining moves their tasks first.
+          scaleInProtectedInstances: 'Refresh',
+          standbyInstances: 'Terminate',
+        },
+      },
       // ECS managed termination protection needs instances protected from scale-in; ECS decides.
       protectFromScaleIn: true,
       healthCheckType: 'EC2',

@@ -37,7 +37,10 @@ export interface LoadBalancerProps {
   readonly wafWebAclArn?: string;
   /** @default 90 */
   readonly accessLogRetentionDays?: number;
-  /** Terraform `prevent_destroy` on the access-log bucket. @default false */
+  /**
+   * Production log bucket: `prevent_destroy` and versioned. Without it the bucket is `force_destroy`,
+   * so destroying a throwaway environment also deletes its logs. @default false
+   */
   readonly preventDestroy?: boolean;
 }
 
@@ -62,16 +65,29 @@ export class LoadBalancer extends Construct {
     const https = props.certificateArn !== undefined;
     const dualStack = props.dualStack ?? true;
 
-    // ALB access logs: SSE-S3 (the only encryption ALB log delivery supports); the region's
-    // Elastic Load Balancing account writes them.
+    // ALB access and connection logs: SSE-S3 (the only encryption ALB log delivery supports); the
+    // region's Elastic Load Balancing account writes them. A protected (production) bucket is
+    // evidence: versioned, so an overwrite or delete keeps the old version for the retention period.
+    // Elsewhere the bucket goes with the environment, objects included (force_destroy).
+    const protectLogs = props.preventDestroy ?? false;
+    const logRetentionDays = props.accessLogRetentionDays ?? 90;
     const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', {});
     const logBucket = new PrivateBucket(this, 'access-logs', {
       bucketPrefix: `${namePrefix}-alb-logs-`,
       encryption: 'AES256',
-      preventDestroy: props.preventDestroy ?? false,
-      expireAfterDays: props.accessLogRetentionDays ?? 90,
+      preventDestroy: protectLogs,
+      forceDestroy: !protectLogs,
+      versioned: protectLogs,
+      expireAfterDays: logRetentionDays,
+      ...(protectLogs ? { expireNoncurrentAfterDays: logRetentionDays } : {}),
       policyStatements: (arn) => [
-        { Sid: 'AllowElbLogDelivery', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: `${arn}/alb/AWSLogs/${props.accountId}/*` },
+        {
+          Sid: 'AllowElbLogDelivery',
+          Effect: 'Allow',
+          Principal: { AWS: elbAccount.arn },
+          Action: 's3:PutObject',
+          Resource: [`${arn}/alb/AWSLogs/${props.accountId}/*`, `${arn}/alb-connections/AWSLogs/${props.accountId}/*`],
+        },
       ],
     });
 
@@ -108,6 +124,8 @@ export class LoadBalancer extends Construct {
       enableDeletionProtection: props.deletionProtection ?? true,
       idleTimeout: props.idleTimeoutSeconds ?? 60,
       accessLogs: { bucket: logBucket.bucketName, prefix: 'alb', enabled: true },
+      // Connection logs: client address, port and TLS details of every connection, also refused ones.
+      connectionLogs: { bucket: logBucket.bucketName, prefix: 'alb-connections', enabled: true },
       dependsOn: [logBucket.policy],
       tags: { Name: namePrefix },
     });

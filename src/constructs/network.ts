@@ -21,10 +21,34 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Tier } from '../config/schema';
-import { policyDocument, serviceTrustPolicy } from '../lib/iam';
+import { policyDocument } from '../lib/iam';
 
 /** Interface endpoints private tasks need to run without NAT: image pulls, logs, secrets, ECS Exec. */
 export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'ssmmessages'] as const;
+
+/**
+ * AWS-owned buckets tasks and hosts read through the S3 gateway endpoint: ECR image layers, and the
+ * Amazon Linux 2023 package repositories of the EC2 hosts (`dnf`, kernel live patches). Bucket names
+ * as AWS documents them (ECR user guide "minimum Amazon S3 bucket permissions"; AL2023 user guide).
+ */
+export function awsOwnedS3ObjectArns(region: string): string[] {
+  return [
+    `arn:aws:s3:::prod-${region}-starport-layer-bucket/*`,
+    `arn:aws:s3:::al2023-repos-${region}-de612dc2/*`,
+    `arn:aws:s3:::al2023-${region}/*`,
+  ];
+}
+
+/**
+ * Fields of each flow-log record: the default (version 2) fields plus what incident response needs —
+ * the packet's original addresses behind NAT (`pkt-srcaddr`/`pkt-dstaddr`), TCP flags, direction
+ * and path. `$$` escapes Terraform interpolation: AWS receives `${version} ...`.
+ */
+export const FLOW_LOG_FIELDS = [
+  'version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes',
+  'start', 'end', 'action', 'log-status', 'vpc-id', 'subnet-id', 'instance-id', 'pkt-srcaddr', 'pkt-dstaddr',
+  'tcp-flags', 'type', 'flow-direction', 'traffic-path', 'pkt-src-aws-service', 'pkt-dst-aws-service',
+] as const;
 
 export interface NetworkProps {
   /** Prefix of every name, e.g. `drf-api-prod`. */
@@ -59,6 +83,7 @@ export class Network extends Construct {
     super(scope, id);
     const { namePrefix, availabilityZones: azs, subnetCidrs } = props;
     const ipv6 = props.ipv6 ?? true;
+    const accountId = new DataAwsCallerIdentity(this, 'caller', {}).accountId;
     const natMode = props.natGateways ?? 'single';
     const tagged = (name: string) => ({ Name: `${namePrefix}-${name}` });
 
@@ -135,12 +160,32 @@ export class Network extends Construct {
       new RouteTableAssociation(this, `data-rta-${azs[i]}`, { subnetId: subnet.id, routeTableId: dataRoutes.id });
     });
 
-    // S3 gateway endpoint: free, and ECR image layers come from S3.
+    // S3 gateway endpoint: free, and ECR image layers come from S3. Its policy keeps data inside
+    // the account: only this account's buckets, plus the AWS-owned buckets tasks and hosts read.
+    // Every S3 request of the region from these subnets goes through it (the route is more specific
+    // than the NAT's), so another account's bucket in this region is refused even with NAT.
     new VpcEndpoint(this, 'endpoint-s3', {
       vpcId: vpc.id,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: 'Gateway',
       routeTableIds: [...appRouteTables.map((t) => t.id), dataRoutes.id],
+      policy: policyDocument(
+        {
+          Sid: 'OnlyThisAccountsBuckets',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:ResourceAccount': accountId } },
+        },
+        {
+          Sid: 'AwsOwnedBucketsTasksAndHostsRead',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: awsOwnedS3ObjectArns(props.region),
+        },
+      ),
       tags: tagged('s3'),
     });
 
@@ -167,12 +212,21 @@ export class Network extends Construct {
           privateDnsEnabled: true,
           subnetIds: appSubnets.map((s) => s.id),
           securityGroupIds: [endpointSg.id],
+          // Only principals of this account may call AWS through these endpoints (no foreign credentials).
+          policy: policyDocument({
+            Sid: 'OnlyThisAccountsPrincipals',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: '*',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalAccount': accountId } },
+          }),
           tags: tagged(service),
         });
       }
     }
 
-    this.createFlowLogs(vpc, namePrefix, props.flowLogRetentionDays ?? 30);
+    this.createFlowLogs(vpc, namePrefix, props.region, accountId, props.flowLogRetentionDays ?? 30);
 
     const dbSubnetGroup = new DbSubnetGroup(this, 'db-subnets', {
       name: `${namePrefix}-data`,
@@ -190,24 +244,43 @@ export class Network extends Construct {
     this.natEgressIps = nats.map(({ eip }) => eip.publicIp);
   }
 
-  private createFlowLogs(vpc: Vpc, namePrefix: string, retentionDays: number): void {
+  private createFlowLogs(vpc: Vpc, namePrefix: string, region: string, accountId: string, retentionDays: number): void {
     const logGroup = new CloudwatchLogGroup(this, 'flow-logs', {
       name: `/vpc/${namePrefix}/flow-logs`,
       retentionInDays: retentionDays,
     });
     const role = new IamRole(this, 'flow-logs-role', {
       name: `${namePrefix}-vpc-flow-logs`,
-      // Only flow logs of this account may use the role (confused-deputy protection).
-      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com', new DataAwsCallerIdentity(this, 'caller', {}).accountId),
+      // Only flow logs of this account and region may use the role (confused-deputy protection).
+      assumeRolePolicy: policyDocument({
+        Effect: 'Allow',
+        Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': accountId },
+          ArnLike: { 'aws:SourceArn': `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
+        },
+      }),
     });
+    // AWS's documented flow-log policy, scoped: writing to this log group only; listing log groups
+    // (which the service does before delivering) in this account and region.
     new IamRolePolicy(this, 'flow-logs-policy', {
       role: role.id,
       name: 'write-flow-logs',
-      policy: policyDocument({
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-        Resource: [logGroup.arn, `${logGroup.arn}:*`],
-      }),
+      policy: policyDocument(
+        {
+          Sid: 'WriteThisLogGroup',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          Resource: [logGroup.arn, `${logGroup.arn}:*`],
+        },
+        {
+          Sid: 'FindLogGroups',
+          Effect: 'Allow',
+          Action: 'logs:DescribeLogGroups',
+          Resource: `arn:aws:logs:${region}:${accountId}:log-group:*`,
+        },
+      ),
     });
     new FlowLog(this, 'flow-log', {
       vpcId: vpc.id,
@@ -216,6 +289,8 @@ export class Network extends Construct {
       logDestination: logGroup.arn,
       iamRoleArn: role.arn,
       maxAggregationInterval: 60,
+      // Changing the format replaces the flow log (it holds no data; the log group stays).
+      logFormat: FLOW_LOG_FIELDS.map((field) => `$\${${field}}`).join(' '),
       tags: { Name: `${namePrefix}-flow-log` },
     });
   }

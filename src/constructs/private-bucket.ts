@@ -22,6 +22,12 @@ export interface PrivateBucketProps {
   readonly versioned?: boolean;
   /** Terraform `prevent_destroy`. @default false */
   readonly preventDestroy?: boolean;
+  /**
+   * Delete the objects (all versions) with the bucket on destroy, so a throwaway environment's log
+   * bucket does not fail its destroy with BucketNotEmpty. Never together with `preventDestroy`.
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
   /** Objects are deleted this many days after they are written. @default never */
   readonly expireAfterDays?: number;
   /** Superseded versions (of a versioned bucket) are deleted this many days later. @default never */
@@ -38,10 +44,14 @@ export class PrivateBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
+    if (props.forceDestroy && props.preventDestroy) {
+      throw new Error(`${this.node.path}: forceDestroy and preventDestroy contradict each other`);
+    }
     const bucket = new S3Bucket(this, 'bucket', {
       bucket: props.bucketName,
       bucketPrefix: props.bucketPrefix,
-      forceDestroy: false, // never delete a bucket that still holds objects
+      // Only buckets whose content may go with them (throwaway environments' logs) are force-destroyed.
+      forceDestroy: props.forceDestroy ?? false,
       lifecycle: { preventDestroy: props.preventDestroy ?? false },
     });
     if (props.versioned) {

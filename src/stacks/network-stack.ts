@@ -22,10 +22,10 @@ export class NetworkStack extends EnvironmentStack {
       ipv6: net.ipv6,
       flowLogRetentionDays: net.flowLogRetentionDays,
     });
-    new TerraformOutput(this, 'vpc_id', { value: this.network.vpcId });
-    new TerraformOutput(this, 'public_subnet_ids', { value: this.network.publicSubnetIds });
-    new TerraformOutput(this, 'app_subnet_ids', { value: this.network.appSubnetIds });
-    new TerraformOutput(this, 'data_subnet_ids', { value: this.network.dataSubnetIds });
+    new TerraformOutput(this, 'vpc_id', { value: this.network.vpcId, description: 'The environment\'s VPC' });
+    new TerraformOutput(this, 'public_subnet_ids', { value: this.network.publicSubnetIds, description: 'Public subnets, one per AZ (ALB, NAT gateways)' });
+    new TerraformOutput(this, 'app_subnet_ids', { value: this.network.appSubnetIds, description: 'Private app subnets, one per AZ (ECS tasks and hosts)' });
+    new TerraformOutput(this, 'data_subnet_ids', { value: this.network.dataSubnetIds, description: 'Isolated data subnets, one per AZ (RDS; no route out of the VPC)' });
     new TerraformOutput(this, 'nat_egress_ips', {
       value: this.network.natEgressIps,
       description: 'Fixed public IPv4 addresses of outbound traffic (give these to partners that allow-list callers)',
