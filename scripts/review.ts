@@ -2,12 +2,16 @@
 // (default: merge base with main) and the working tree, and prints per stack what the change adds,
 // removes, moves and changes, flagging DANGER where stored data would be destroyed or replaced.
 // Writes review.md (for a PR comment) and review.json. Exits 1 on DANGER unless --allow-destroy.
+// `npm run review -- --plan <file|dir>` instead reviews Terraform's plan JSON (`terraform show -json`
+// of saved plans, e.g. plans/<env>/): plan-review.md and plan-review.json; exit 2 for unusable input.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMarkdown, formatText, reviewStacks } from '../src/review/plan-review';
+import { PlanInputError, readPlanJsons } from '../src/review/terraform-plan';
+import { formatPlanJson, formatPlanMarkdown, formatPlanText, reviewPlans } from '../src/review/terraform-plan-review';
 import { readSynthOutput, synthesize, SynthError } from '../src/synth-output';
 
 const root = resolve(__dirname, '..');
@@ -37,10 +41,45 @@ function synthesizeAt(ref: string): string {
   }
 }
 
+/** The Terraform plan-JSON review: what the saved plans will do. */
+function reviewSavedPlans(path: string, outDir: string, allowDestroy: boolean): number {
+  let plans;
+  try {
+    plans = readPlanJsons(path);
+  } catch (error) {
+    if (!(error instanceof PlanInputError)) throw error;
+    console.error(`review: ${error.message}`);
+    return 2;
+  }
+  const review = reviewPlans(plans);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'plan-review.md'), formatPlanMarkdown(review));
+  writeFileSync(join(outDir, 'plan-review.json'), formatPlanJson(review));
+  process.stdout.write(formatPlanText(review));
+  console.log(`Markdown: ${join(outDir, 'plan-review.md')}, JSON: ${join(outDir, 'plan-review.json')}`);
+  if (review.dangers.length > 0 && !allowDestroy) {
+    console.error(`\nreview: ${review.dangers.length} DANGER change(s) would destroy or replace stored data. Pass --allow-destroy if it is intended.`);
+    return 1;
+  }
+  return 0;
+}
+
 function main(): number {
-  const { values } = parseArgs({
-    options: { base: { type: 'string' }, 'allow-destroy': { type: 'boolean', default: false }, out: { type: 'string', default: 'reports' } },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        base: { type: 'string' },
+        plan: { type: 'string' },
+        'allow-destroy': { type: 'boolean', default: false },
+        out: { type: 'string', default: 'reports' },
+      },
+    }));
+  } catch (error) {
+    console.error(`review: ${(error as Error).message}\nusage: npm run review -- [--base <git ref>] | --plan <file|dir>  [--allow-destroy] [--out reports]`);
+    return 2;
+  }
+  if (values.plan !== undefined) return reviewSavedPlans(resolve(values.plan), resolve(root, values.out!), values['allow-destroy']!);
   let base: string;
   let baseOut: string;
   let headOut: string;

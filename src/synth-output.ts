@@ -23,11 +23,12 @@ export function readSynthOutput(outdir: string): SynthesizedStack[] {
 }
 
 /**
- * Runs the app command (`main.ts`, what `cdktf synth` runs) in `projectDir` into a fresh directory.
- * Returns that directory; throws with the app's own message when synth fails.
+ * Runs the app command (`main.ts`, what `cdktf synth` runs) in `projectDir` into `outdir` (default: a
+ * fresh temporary directory). Returns that directory; throws with the app's own message when synth fails.
+ * `npm run plan` / `apply` pass `cdktf.out`: terraform runs in its stack directories, where the
+ * bootstrap stack's relative local-backend path (`../../../state/`) leads to the project's `state/`.
  */
-export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
-  const outdir = mkdtempSync(join(tmpdir(), 'cdktf-synth-'));
+export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = process.env, outdir = mkdtempSync(join(tmpdir(), 'cdktf-synth-'))): string {
   // This checkout's loader, so an older checkout (e.g. the base of a review) runs the same way.
   const loader = join(__dirname, '..', 'scripts', 'ts-register.cjs');
   const result = spawnSync(process.execPath, ['-r', loader, 'main.ts'], {

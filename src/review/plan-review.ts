@@ -2,19 +2,9 @@
 // credentials: resources added, removed, moved and changed (attribute by attribute), and DANGER for
 // every change that would destroy or replace stored data.
 import type { SynthesizedStack } from '../synth-output';
+import { STATEFUL_TYPES } from './stateful-types';
 
-/** Resource types whose destruction loses data (or the record of it). */
-export const STATEFUL_TYPES = new Set([
-  'aws_db_instance',
-  'aws_rds_cluster',
-  'aws_s3_bucket',
-  'aws_ecr_repository',
-  'aws_secretsmanager_secret',
-  'aws_cloudwatch_log_group',
-  'aws_dynamodb_table',
-  'aws_efs_file_system',
-  'aws_kms_key',
-]);
+export { STATEFUL_TYPES };
 
 /** Attributes whose change makes Terraform replace the resource (destroy, then create). */
 export const REPLACING_ATTRIBUTES: Record<string, string[]> = {

@@ -1,0 +1,62 @@
+// The saved plans of one environment, `plans/<env>/`: per stack the binary plan (`<stack>.tfplan`,
+// what `terraform apply` runs), its JSON (`<stack>.json`, what the review reads) and the provider lock
+// file init used (`<stack>.terraform.lock.hcl`), plus `metadata.json` tying the set to its environment
+// and commit. Saved plans hold secrets in clear: the folder is git-ignored, CI keeps it briefly.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface PlanSetMetadata {
+  readonly env: string;
+  /** Stacks with a saved plan, in dependency order. */
+  readonly stacks: string[];
+  /** Stacks that could not be planned until an upstream stack of this set is applied. */
+  readonly deferred: string[];
+  /** The commit the plans were made from (null outside git) and whether the tree had changes. */
+  readonly commit: string | null;
+  readonly dirty: boolean;
+  readonly createdAt: string;
+  /** sha256 of each saved plan: apply runs only these exact files. */
+  readonly sha256: Record<string, string>;
+  /** Filled in by apply: stacks applied from this set, and those whose plans an apply made stale. */
+  readonly applied: string[];
+  readonly stale: Array<{ stack: string; because: string }>;
+}
+
+export const planFile = (dir: string, stack: string) => join(dir, `${stack}.tfplan`);
+export const planJsonFile = (dir: string, stack: string) => join(dir, `${stack}.json`);
+export const planLockFile = (dir: string, stack: string) => join(dir, `${stack}.terraform.lock.hcl`);
+const metadataFile = (dir: string) => join(dir, 'metadata.json');
+
+/** Empties `dir`: no plan of an earlier run survives to be applied by mistake. */
+export function resetPlanDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
+
+export function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+export function writeMetadata(dir: string, metadata: PlanSetMetadata): void {
+  writeFileSync(metadataFile(dir), `${JSON.stringify(metadata, null, 2)}\n`);
+}
+
+/** The set's metadata, or undefined when there is no complete set in `dir`. */
+export function readMetadata(dir: string): PlanSetMetadata | undefined {
+  if (!existsSync(metadataFile(dir))) return undefined;
+  return JSON.parse(readFileSync(metadataFile(dir), 'utf8')) as PlanSetMetadata;
+}
+
+/** The checked-out commit and whether tracked files differ from it. */
+export function gitState(root: string): { commit: string | null; dirty: boolean } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git('rev-parse', 'HEAD');
+    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: false };
+  }
+}

@@ -1,0 +1,141 @@
+// `npm run plan -- <env> [<stack>...]`: synthesize the environment, then per stack in dependency order
+// `terraform init`, `terraform plan -out=<saved plan>` and `terraform show -json`, into plans/<env>/
+// (emptied first); then review the whole set.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { environments, project } from '../config/environments';
+import { ConfigError, loadConfig } from '../config/load';
+import { configWarnings } from '../config/warnings';
+import { parsePlanJson, type TerraformPlan } from '../review/terraform-plan';
+import { countsLine, formatPlanJson, formatPlanMarkdown, formatPlanText, reviewPlan, reviewPlans, verdict } from '../review/terraform-plan-review';
+import { SynthError } from '../synth-output';
+import { checkEnvironment, synthesizeEnvironment } from './environment';
+import { committedLockFile, LOCK_FILE, prepareLockFile } from './lock-files';
+import { gitState, planFile, planJsonFile, planLockFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
+import { dependents, selectStacks, UsageError } from './stack-selection';
+import { runTerraform, terraformEnv, terraformError } from './terraform';
+
+export interface CommandOptions {
+  /** The project root (where `cdktf.out`, `plans/`, `reports/`, `locks/` and `state/` are). */
+  readonly root: string;
+  readonly env: string | undefined;
+  readonly stacks: string[];
+  /** Where to synthesize (default `<root>/cdktf.out`, or `CDKTF_OUTDIR`). */
+  readonly outdir: string;
+  /** Use this existing cdktf output instead of synthesizing. */
+  readonly synthDir?: string;
+  /** `<plansDir>/<env>/` holds the saved plans (default `<root>/plans`). */
+  readonly plansDir: string;
+  readonly reportsDir: string;
+}
+
+/** Output changes other than no-op: downstream plans made before applying this one used old values. */
+export function changedOutputs(plan: TerraformPlan): string[] {
+  return Object.entries(plan.output_changes ?? {})
+    .filter(([, change]) => !change.actions.every((a) => a === 'no-op'))
+    .map(([name]) => name);
+}
+
+/** Exit code: 0 plans made (changes or not), 1 terraform or synth failed, 2 bad input. */
+export async function plan(options: CommandOptions): Promise<number> {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const fail = (line: string, code = 1) => {
+    process.stderr.write(`plan: ${line}\n`);
+    return code;
+  };
+  let env: string;
+  try {
+    env = checkEnvironment(options.env);
+  } catch (error) {
+    if (error instanceof UsageError) return fail(error.message, 2);
+    throw error;
+  }
+
+  // Configuration first: errors stop here, warnings (example values included) are printed once.
+  try {
+    for (const line of configWarnings(loadConfig(project, environments, { only: env }), { examples: true })) process.stderr.write(`${line}\n`);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
+
+  log(`plan ${env}: synthesizing ${env}${options.synthDir ? ` (using ${options.synthDir})` : ''}`);
+  let synthesized;
+  let stacks: string[];
+  try {
+    synthesized = synthesizeEnvironment(options.root, env, options.outdir, options.synthDir);
+    stacks = selectStacks(synthesized.stacks, env, options.stacks);
+  } catch (error) {
+    if (error instanceof SynthError) return fail(`synth failed:\n${error.message}`);
+    if (error instanceof UsageError) return fail(error.message, 2);
+    throw error;
+  }
+
+  const dir = join(options.plansDir, env);
+  resetPlanDir(dir);
+  const tfEnv = terraformEnv();
+  const planned: string[] = [];
+  const deferred: string[] = [];
+  const outputChanges = new Map<string, string[]>();
+  const plans: Array<{ stack: string; plan: TerraformPlan }> = [];
+  const sums: Record<string, string> = {};
+
+  for (const [i, stack] of stacks.entries()) {
+    const cwd = synthesized.stackDir(stack);
+    const step = (what: string) => log(`[${i + 1}/${stacks.length}] ${stack}: ${what}`);
+    step('terraform init');
+    const lockArgs = prepareLockFile(cwd, committedLockFile(options.root, stack));
+    const init = await runTerraform(['init', '-input=false', ...lockArgs], { cwd, env: tfEnv });
+    if (init.status !== 0) return fail(`${stack}: terraform init failed (exit ${init.status}):\n${terraformError(init.output)}`);
+
+    step('terraform plan');
+    const saved = planFile(dir, stack);
+    const result = await runTerraform(['plan', '-input=false', `-out=${saved}`], { cwd, env: tfEnv });
+    if (result.status !== 0) {
+      // A downstream stack often cannot plan before its upstream's new outputs exist (first deploy).
+      const waitingFor = [...outputChanges.keys()].filter((up) => dependents(synthesized.stacks, up).includes(stack));
+      if (waitingFor.length > 0) {
+        step(`deferred: it reads outputs that ${waitingFor.join(', ')} will change; plan it again after applying them. terraform said:\n${terraformError(result.output)}`);
+        deferred.push(stack);
+        continue;
+      }
+      return fail(`${stack}: terraform plan failed (exit ${result.status}):\n${terraformError(result.output)}`);
+    }
+
+    const show = await runTerraform(['show', '-json', saved], { cwd, env: tfEnv });
+    if (show.status !== 0) return fail(`${stack}: terraform show -json failed (exit ${show.status}):\n${terraformError(show.output)}`);
+    let json: TerraformPlan;
+    try {
+      json = parsePlanJson(show.output, `${stack}: terraform show -json`);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+    writeFileSync(planJsonFile(dir, stack), `${JSON.stringify(json)}\n`);
+    if (existsSync(join(cwd, LOCK_FILE))) copyFileSync(join(cwd, LOCK_FILE), planLockFile(dir, stack));
+    sums[stack] = sha256(saved);
+    const outputs = changedOutputs(json);
+    if (outputs.length > 0) outputChanges.set(stack, outputs);
+    planned.push(stack);
+    plans.push({ stack, plan: json });
+    step(`saved ${relative(options.root, saved)}: ${countsLine(reviewPlan(stack, json).counts)}`);
+  }
+
+  const git = gitState(options.root);
+  writeMetadata(dir, { env, stacks: planned, deferred, ...git, createdAt: new Date().toISOString(), sha256: sums, applied: [], stale: [] });
+
+  const review = reviewPlans(plans);
+  mkdirSync(options.reportsDir, { recursive: true });
+  const title = `Terraform plan: ${env}${git.commit ? ` @ ${git.commit.slice(0, 12)}` : ''}`;
+  const deferredNote = deferred.length ? `\n\n_Not planned yet (plan again after applying their upstream stacks): ${deferred.map((s) => `\`${s}\``).join(', ')}._\n` : '';
+  writeFileSync(join(options.reportsDir, `plan-${env}.md`), formatPlanMarkdown(review, title) + deferredNote);
+  writeFileSync(join(options.reportsDir, `plan-${env}.json`), formatPlanJson(review, { env, commit: git.commit, deferred }));
+
+  log('');
+  process.stdout.write(formatPlanText(review));
+  log(`Reports: ${relative(options.root, join(options.reportsDir, `plan-${env}.md`))}, ${relative(options.root, join(options.reportsDir, `plan-${env}.json`))}`);
+  if (review.dangers.length > 0) log(`${review.dangers.length} DANGER: \`npm run apply -- ${env}\` refuses this set unless --allow-destroy.`);
+  const rest = deferred.length ? `; not planned until ${[...outputChanges.keys()].join(', ')} is applied: ${deferred.join(', ')}` : '';
+  log(`plan ${env}: ${planned.length} plan(s) saved in ${relative(options.root, dir) || dir} (${verdict(review)})${rest}. Apply with \`npm run apply -- ${env}\`.`);
+  return 0;
+}

@@ -1,0 +1,72 @@
+// Running the `terraform` found on PATH, with the caller's environment (credentials, TF_CLI_CONFIG_FILE
+// and any other tooling's settings are inherited, never replaced).
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TerraformResult {
+  /** Exit code; 127 when terraform could not be started. */
+  readonly status: number;
+  /** stdout and stderr, interleaved as they came. */
+  readonly output: string;
+}
+
+export interface RunOptions {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Copy terraform's output to ours as it comes (long applies), each line indented. */
+  readonly stream?: boolean;
+}
+
+/**
+ * The environment terraform runs with: the caller's, plus a provider plugin cache so that `init` in
+ * several stacks downloads each provider once. `TF_PLUGIN_CACHE_DIR` wins when set (CI caches it);
+ * otherwise `~/.terraform.d/plugin-cache` (created). The CLI config file is left alone.
+ */
+export function terraformEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base };
+  if (!env.TF_PLUGIN_CACHE_DIR) env.TF_PLUGIN_CACHE_DIR = join(homedir(), '.terraform.d', 'plugin-cache');
+  mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
+  // Terraform then leaves out hints to run commands by hand that this tool runs for you.
+  env.TF_IN_AUTOMATION ??= '1';
+  return env;
+}
+
+export function runTerraform(args: string[], options: RunOptions): Promise<TerraformResult> {
+  return new Promise((resolve) => {
+    let output = '';
+    let pending = '';
+    const child = spawn('terraform', args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output += text;
+      if (!options.stream) return;
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) process.stdout.write(`    ${line}\n`);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'ENOENT' ? 'terraform was not found on PATH (install Terraform >= 1.10)' : error.message;
+      resolve({ status: 127, output: why });
+    });
+    child.on('close', (code) => {
+      if (options.stream && pending) process.stdout.write(`    ${pending}\n`);
+      resolve({ status: code ?? 1, output });
+    });
+  });
+}
+
+/** terraform's error blocks from its output (what follows the first `Error:`), else its last lines. */
+export function terraformError(output: string): string {
+  const lines = output.split('\n');
+  const start = lines.findIndex((l) => /^(│ )?Error:/.test(l.trim()) || /^╷/.test(l.trim()));
+  const chosen = start >= 0 ? lines.slice(start) : lines.slice(-15);
+  return chosen
+    .filter((l) => l.trim() !== '')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
