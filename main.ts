@@ -4,10 +4,14 @@ import { buildEnvironment } from './src/app';
 import { environments, project } from './src/config/environments';
 import { loadConfig, optionsFromEnv } from './src/config/load';
 import { reportConfigErrors } from './src/config/report';
+import { configWarnings } from './src/config/warnings';
 
 const configs = reportConfigErrors(() => loadConfig(project, environments, optionsFromEnv(process.env)));
 
 if (configs) {
+  // Switched-off safeguards warn on every synth; example values only when plan/deploy ask for them.
+  const warnings = configWarnings(configs, { examples: process.env.CONFIG_WARN_EXAMPLES === '1' });
+  for (const line of warnings) process.stderr.write(`${line}\n`);
   const app = new App();
   for (const config of configs) buildEnvironment(app, config);
   app.synth();

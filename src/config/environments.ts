@@ -106,6 +106,7 @@ export const environments: Record<string, EnvironmentInput> = {
   prod: {
     production: true,
     region: 'ap-northeast-1',
+    allowedAccountIds: ['123456789012'], // EXAMPLE account: required in production
     availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
     state: { bucket: 'example-drf-api-tfstate-prod' },
     imageTag: 'v0.1.0',
@@ -131,6 +132,8 @@ export const environments: Record<string, EnvironmentInput> = {
       deletionProtection: true,
       idleTimeoutSeconds: 60,
       accessLogRetentionDays: 365,
+      // EXAMPLE web ACL, required in production: the one your security tooling manages (README "WAF").
+      wafWebAclArn: 'arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
     },
     services: [
       {
@@ -151,7 +154,7 @@ export const environments: Record<string, EnvironmentInput> = {
           strategy: 'blueGreen',
           blueGreen: {
             testListenerPort: 9000,
-            testListenerCidrs: ['203.0.113.0/24'], // EXAMPLE: the office / CI range allowed to test green
+            testListenerCidrs: ['10.200.0.0/16'], // EXAMPLE: your VPN's client range, allowed to test green
             deploymentConfig: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
           },
         },

@@ -5,7 +5,6 @@ import { parseCidr } from './cidr';
 import {
   crossFieldIssues,
   environmentSchema,
-  imageTag,
   name,
   planSubnets,
   projectSchema,
@@ -21,7 +20,7 @@ export interface Project {
   readonly repository: string;
 }
 
-/** One environment, validated, with everything derived at synth time resolved (subnet CIDRs, image tag). */
+/** One environment, validated, with everything derived at synth time resolved (subnet CIDRs). */
 export interface EnvironmentConfig extends Omit<ParsedEnvironment, 'network'> {
   readonly name: string;
   readonly project: Project;
@@ -39,13 +38,20 @@ export class ConfigError extends Error {
 export interface LoadOptions {
   /** Only these environments (comma-separated `ENVIRONMENTS`); all when unset. */
   readonly only?: string;
-  /** Overrides every environment's `imageTag` (`IMAGE_TAG`, the commit SHA in CI). */
-  readonly imageTag?: string;
 }
 
-/** Reads the options from the process environment: `ENVIRONMENTS` and `IMAGE_TAG`. */
+/**
+ * Reads the options from the process environment: `ENVIRONMENTS` only. Nothing else in the process
+ * environment (IMAGE_TAG, GITHUB_SHA, CIRCLE_SHA1...) reaches synthesized output: images change
+ * through `npm run release`, never through an infrastructure deploy.
+ */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): LoadOptions {
-  return { only: env.ENVIRONMENTS || undefined, imageTag: env.IMAGE_TAG || undefined };
+  return { only: env.ENVIRONMENTS || undefined };
+}
+
+/** Names that mean production to a reader: `prod`, `production`, `prd`, `live`, alone or as a `-` part (`eu-prod`). */
+export function looksLikeProduction(envName: string): boolean {
+  return envName.split('-').some((part) => ['prod', 'production', 'prd', 'live'].includes(part));
 }
 
 export function loadConfig(
@@ -58,6 +64,7 @@ export function loadConfig(
   if (!projectResult.success) problems.push(...formatIssues('project', projectResult.error.issues));
 
   const defined = Object.keys(environments);
+  if (defined.length === 0) problems.push('environments: none defined: add at least one to src/config/environments.ts');
   let selected = defined;
   if (options.only !== undefined) {
     selected = options.only.split(',').map((s) => s.trim());
@@ -65,26 +72,24 @@ export function loadConfig(
       if (!defined.includes(wanted)) problems.push(`ENVIRONMENTS: ${show(wanted)} is not a defined environment (${defined.join(', ')})`);
     }
   }
-  let tagOverride: string | undefined;
-  if (options.imageTag !== undefined) {
-    const tag = imageTag.safeParse(options.imageTag, { reportInput: true });
-    if (tag.success) tagOverride = tag.data;
-    else problems.push(...formatIssues('IMAGE_TAG', tag.error.issues));
-  }
 
   const configs: EnvironmentConfig[] = [];
   const buckets = new Map<string, string>();
   for (const envName of defined) {
     const nameResult = name.safeParse(envName, { reportInput: true });
     if (!nameResult.success) problems.push(...formatIssues(`environments`, nameResult.error.issues));
-    const input = tagOverride !== undefined ? { ...environments[envName], imageTag: tagOverride } : environments[envName];
+    const input = environments[envName];
     const result = environmentSchema.safeParse(input, { reportInput: true });
     if (!result.success) {
       problems.push(...formatIssues(envName, result.error.issues));
       continue;
     }
     const env = result.data;
-    const cross = [...crossFieldIssues(env), ...(projectResult.success ? nameLengthIssues(projectResult.data.service, envName, env) : [])];
+    const cross = [
+      ...crossFieldIssues(env),
+      ...(projectResult.success ? nameLengthIssues(projectResult.data.service, envName, env) : []),
+      ...productionNameIssues(envName, input),
+    ];
     problems.push(...cross.map((issue) => `${envName}.${issue.path}: ${issue.message}`));
     const owner = buckets.get(env.state.bucket);
     if (owner) problems.push(`${envName}.state.bucket: ${show(env.state.bucket)} is already the state bucket of ${owner}`);
@@ -96,6 +101,16 @@ export function loadConfig(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return configs.filter((c) => selected.includes(c.name));
+}
+
+/**
+ * A name like production must say so: without `production: true` none of production's guards apply.
+ * An environment that only sounds like production says `production: false` explicitly (and is warned
+ * about on every synth, see warnings.ts).
+ */
+function productionNameIssues(envName: string, input: EnvironmentInput): Array<{ path: string; message: string }> {
+  if (!looksLikeProduction(envName) || input.production !== undefined) return [];
+  return [{ path: 'production', message: `is not set, but ${show(envName)} names a production environment: set production: true (or production: false if it is not one)` }];
 }
 
 /** AWS caps load balancer and target group names at 32 characters. */

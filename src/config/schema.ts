@@ -2,6 +2,8 @@
 // Validation runs once, before any construct exists (see load.ts); constructs trust what they get.
 import { z } from 'zod';
 import { addressCount, contains, isNetworkAddress, isPrivate, overlaps, parseCidr, subnetAt, type Cidr } from './cidr';
+import { documentationRangeOf } from './examples';
+import { isKnownRegion, partitionOf } from './regions';
 
 export const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
@@ -9,7 +11,8 @@ export const show = (value: unknown): string => (typeof value === 'string' ? JSO
 const checked = (test: (value: string) => boolean, what: string) =>
   z.string().refine(test, { error: (issue) => `${show(issue.input)} is not ${what}`, abort: true });
 
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+// Region-shaped (`ap-northeast-1`, `us-gov-west-1`); whether AWS has it is checked in crossFieldIssues.
+const REGION = /^[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\d{1,2}$/;
 const NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const DNS_NAME = /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/;
 const S3_BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -24,6 +27,9 @@ export const imageTag = checked((v) => IMAGE_TAG.test(v), 'a valid image tag').r
 const ipv4Cidr = checked((v) => parseCidr(v) !== undefined, 'a valid IPv4 CIDR').refine(isNetworkAddress, {
   error: (issue) => `${show(issue.input)} has host bits set (use the network address)`,
 });
+/** `arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<uuid>`; CloudFront (global) ACLs cannot attach to an ALB. */
+export const WAF_WEB_ACL_ARN =
+  /^arn:(aws|aws-us-gov|aws-cn):wafv2:([a-z0-9-]+):(\d{12}):regional\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /** Tiers of the network: public (ALB, NAT), app (ECS tasks and hosts), data (RDS). */
@@ -318,8 +324,13 @@ export const edgeSchema = z.strictObject({
   idleTimeoutSeconds: int(1, 4000).default(60),
   /** @default true */
   deletionProtection: z.boolean().default(true),
-  /** WAFv2 web ACL to associate with the ALB. */
-  wafWebAclArn: checked((v) => /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[a-f0-9-]+$/.test(v), 'a regional WAFv2 web ACL ARN').optional(),
+  /**
+   * WAFv2 web ACL (regional, same account and region) to associate with the ALB, typically managed by
+   * the account's security tooling (Firewall Manager). Required in production (README "WAF").
+   */
+  wafWebAclArn: checked((v) => WAF_WEB_ACL_ARN.test(v), 'a regional WAFv2 web ACL ARN ("arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>")').optional(),
+  /** Production without a web ACL: only with this set, and a warning on every synth. @default false */
+  allowProductionWithoutWaf: z.boolean().default(false),
   /** Days ALB access logs are kept. @default 90 */
   accessLogRetentionDays: int(1, 3653).default(90),
 });
@@ -347,6 +358,11 @@ export const environmentSchema = z.strictObject({
   /** Production: stricter rules apply (deletion protection, final snapshot). @default false */
   production: z.boolean().default(false),
   region: checked((v) => REGION.test(v), 'an AWS region such as "ap-northeast-1"').default('ap-northeast-1'),
+  /**
+   * Accept a `region` that AWS provider 6.25 does not know (a region opened later; src/config/regions.ts
+   * lists the known ones). Prints a warning on every synth. @default false
+   */
+  allowUnknownRegion: z.boolean().default(false),
   /** At least two, all in `region`. */
   availabilityZones: z.array(z.string()).default(['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d']),
   /** Terraform refuses to run against any other account (guards against the wrong credentials). */
@@ -361,7 +377,7 @@ export const environmentSchema = z.strictObject({
      */
     bootstrapInBucket: z.boolean().default(false),
   }),
-  /** Container image tag; `IMAGE_TAG` in the environment overrides it at synth time (CI passes the commit SHA). */
+  /** Container image of the first deploy only; later images come from `npm run release` (nothing at synth time overrides it). */
   imageTag: imageTag,
   network: networkSchema.prefault({}),
   database: databaseSchema.prefault({}),
@@ -387,6 +403,9 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
   const issues: Array<{ path: string; message: string }> = [];
   const add = (path: string, message: string) => issues.push({ path, message });
 
+  if (!isKnownRegion(env.region) && !env.allowUnknownRegion) {
+    add('region', `${show(env.region)} is not an AWS region known to provider 6.25 (src/config/regions.ts); for a newer region set allowUnknownRegion: true`);
+  }
   const azs = env.availabilityZones;
   if (azs.length < 2) add('availabilityZones', `${azs.length} given; at least 2 are required for high availability`);
   if (azs.length > MAX_AZS) add('availabilityZones', `${azs.length} given; at most ${MAX_AZS} are supported`);
@@ -418,6 +437,7 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
     }
     if (db.skipFinalSnapshot) add('database.skipFinalSnapshot', 'must be false in production: deleting the database must leave a snapshot');
     if (db.backupRetentionDays < 7) add('database.backupRetentionDays', `${db.backupRetentionDays} is below the production minimum of 7 days`);
+    issues.push(...productionAccessIssues(env));
   }
   if (db.readReplicas > 0 && db.backupRetentionDays === 0) {
     add('database.backupRetentionDays', 'must be at least 1 when read replicas are configured');
@@ -438,6 +458,7 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
   }
   if (env.production && edge.httpOnly) add('edge.httpOnly', 'is not allowed in production');
   if (env.production && !edge.deletionProtection) add('edge.deletionProtection', 'must be true in production');
+  issues.push(...wafIssues(env));
 
   const ec2 = env.capacity.ec2;
   if (ec2 && ec2.minSize > ec2.maxSize) add('capacity.ec2.minSize', `${ec2.minSize} is above maxSize (${ec2.maxSize})`);
@@ -490,6 +511,46 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
     }
   });
   return issues;
+}
+
+/**
+ * Production guards against the wrong account and open access: pinned account ids, a WAF web ACL
+ * (or an explicit opt-out), and no documentation address range in any allowed-CIDR list (a field
+ * whose name ends in `Cidrs`), since such a placeholder would be replaced in a hurry at apply time.
+ */
+function productionAccessIssues(env: ParsedEnvironment): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  const add = (path: string, message: string) => issues.push({ path, message });
+  if (!env.allowedAccountIds?.length) {
+    add('allowedAccountIds', 'is required in production: Terraform must refuse credentials of any other account');
+  }
+  const edge = env.edge;
+  if (!edge.wafWebAclArn && !edge.allowProductionWithoutWaf) {
+    add('edge.wafWebAclArn', 'is required in production (a web ACL from your security tooling; README "WAF"), or set edge.allowProductionWithoutWaf: true');
+  }
+  if (edge.wafWebAclArn && edge.allowProductionWithoutWaf) add('edge.allowProductionWithoutWaf', 'cannot be true when edge.wafWebAclArn is set');
+  const visit = (value: unknown, path: string, inCidrList: boolean): void => {
+    if (typeof value === 'string') {
+      const range = inCidrList ? documentationRangeOf(value) : undefined;
+      if (range) add(path, `${show(value)} is inside the documentation range ${range}: not allowed in production (use your real range, e.g. your VPN's)`);
+    } else if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${path}.${i}`, inCidrList));
+    else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) visit(item, path ? `${path}.${key}` : key, /Cidrs$/.test(key));
+    }
+  };
+  visit(env, '', false);
+  return issues;
+}
+
+/** A web ACL must be in the ALB's partition, region and (when pinned) account. */
+function wafIssues(env: ParsedEnvironment): Array<{ path: string; message: string }> {
+  const arn = env.edge.wafWebAclArn ? WAF_WEB_ACL_ARN.exec(env.edge.wafWebAclArn) : null;
+  if (!arn) return [];
+  const [, partition, region, account] = arn;
+  const problems: string[] = [];
+  if (region !== env.region || partition !== partitionOf(env.region)) problems.push(`is in ${partition}:${region}, not in the environment's region ${partitionOf(env.region)}:${env.region}`);
+  if (env.allowedAccountIds?.length && !env.allowedAccountIds.includes(account)) problems.push(`is in account ${account}, not in allowedAccountIds`);
+  return problems.map((message) => ({ path: 'edge.wafWebAclArn', message: `${show(env.edge.wafWebAclArn)} ${message}` }));
 }
 
 /** Explicit subnets: inside the VPC, big enough for their tier, no two overlapping. */
