@@ -1,0 +1,189 @@
+// npm run release as an operator meets it: argument and config mistakes (exit 2, no AWS call), and
+// the real SDK clients going where AWS_ENDPOINT_URL points, with credentials from the default chain.
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
+import { ListClustersCommand } from '@aws-sdk/client-ecs';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { environments, project } from '../src/config/environments';
+import type { EnvironmentInput } from '../src/config/schema';
+import { createClients } from '../src/release/clients';
+import { describeAwsError, InputError } from '../src/release/errors';
+import { parseReleaseArgs } from '../src/release/input';
+
+const root = join(__dirname, '..');
+
+function problems(args: string[], envs: Record<string, EnvironmentInput> = environments): string[] {
+  try {
+    parseReleaseArgs(args, project, envs);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as InputError).problems;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('release input', () => {
+  it('reads env, service, tag and options into names from the config', () => {
+    const request = parseReleaseArgs(['prod', 'api', 'v1.2.3', '--timeout-minutes', '180'], project, environments);
+    expect(request.target).toEqual({ kind: 'tag', tag: 'v1.2.3' });
+    expect(request.env.region).toBe('ap-northeast-1');
+    expect(request.names).toMatchObject({ cluster: 'drf-api-prod', taskFamily: 'drf-api-prod-api', releaseParameter: '/drf-api/prod/releases/api' });
+    expect(request.timeoutMinutes).toBe(180);
+    expect(request.migrateTimeoutMinutes).toBe(60);
+    expect(parseReleaseArgs(['dev', 'api', '--rollback'], project, environments).target).toEqual({ kind: 'rollback' });
+  });
+
+  it.each([
+    [['qa', 'api', 'v1'], 'unknown environment "qa" (defined: dev, staging, prod)'],
+    [['dev', 'web', 'v1'], 'unknown service "web" in dev (services: api)'],
+    [['dev', 'api', 'latest'], 'image tag: "latest" is not allowed: deploy an immutable tag such as the commit SHA'],
+    [['dev', 'api', 'v1 beta'], 'image tag: "v1 beta" is not a valid image tag'],
+    [['dev', 'api', '-x'], "Unknown option '-x'"],
+    [['dev', 'api'], 'missing <env>, <service> or <image-tag> (or --rollback)'],
+    [['dev', 'api', 'v1', 'v2'], 'unexpected argument "v2"'],
+    [['dev', 'api', 'v1', '--rollback'], '--rollback releases the recorded previous image: give no tag'],
+    [['dev', 'api', 'v1', '--timeout-minutes', '0'], '--timeout-minutes: "0" is not a whole number of minutes between 1 and 10080'],
+    [['dev', 'api', 'v1', '--migrate-timeout-minutes', 'soon'], '--migrate-timeout-minutes: "soon" is not a whole number of minutes between 1 and 10080'],
+  ])('%j: %s', (args, message) => {
+    expect(problems(args)[0]).toContain(message);
+  });
+
+  it('an invalid config is reported per field', () => {
+    const broken = { ...environments, dev: { ...environments.dev, region: 'mars-1' } };
+    expect(problems(['dev', 'api', 'v1'], broken)).toContain('dev.region: "mars-1" is not an AWS region such as "ap-northeast-1"');
+  });
+});
+
+describe('AWS clients', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('send every client to AWS_ENDPOINT_URL (LocalStack-style) in the environment region', async () => {
+    process.env.AWS_ENDPOINT_URL = 'http://localhost:4566';
+    process.env.AWS_ACCESS_KEY_ID = 'test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    const clients = createClients('ap-northeast-1');
+    for (const client of Object.values(clients)) {
+      expect(await client.config.region()).toBe('ap-northeast-1');
+    }
+    // Stop each request just before it leaves, and look where it was going.
+    const seen: string[] = [];
+    const stop = () => async (args: { request: unknown }) => {
+      const request = args.request as { protocol: string; hostname: string; port?: number };
+      seen.push(`${request.protocol}//${request.hostname}:${request.port}`);
+      throw new Error('stopped before sending');
+    };
+    const options = { step: 'finalizeRequest' as const, priority: 'low' as const };
+    clients.ecs.middlewareStack.add(stop, options);
+    clients.ecr.middlewareStack.add(stop, options);
+    clients.ssm.middlewareStack.add(stop, options);
+    clients.logs.middlewareStack.add(stop, options);
+    await expect(clients.ecs.send(new ListClustersCommand({}))).rejects.toThrow('stopped before sending');
+    await expect(clients.ecr.send(new DescribeRepositoriesCommand({}))).rejects.toThrow('stopped before sending');
+    await expect(clients.ssm.send(new GetParameterCommand({ Name: '/x' }))).rejects.toThrow('stopped before sending');
+    await expect(clients.logs.send(new GetLogEventsCommand({ logStreamName: 'x', logGroupName: 'y' }))).rejects.toThrow('stopped before sending');
+    expect(seen).toEqual(Array(4).fill('http://localhost:4566'));
+  });
+
+  it('SDK errors read as one line: credentials, network, API', () => {
+    expect(describeAwsError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }))).toBe(
+      'no usable AWS credentials (Could not load credentials from any providers): set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with a role',
+    );
+    expect(describeAwsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', $metadata: {} }))).toBe(
+      'cannot reach AWS (ECONNREFUSED): connect ECONNREFUSED 127.0.0.1:1',
+    );
+    expect(describeAwsError(Object.assign(new Error('Rate exceeded\nmore'), { name: 'ThrottlingException', $metadata: {} }))).toBe('ThrottlingException: Rate exceeded');
+    expect(describeAwsError(new TypeError('x is undefined'))).toBeUndefined();
+  });
+});
+
+/** A stand-in AWS endpoint that records requests and answers each with `reply`. */
+async function fakeAws(reply: (target: string) => { status: number; body: unknown }) {
+  const requests: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests.push(req.headers);
+      const { status, body } = reply(String(req.headers['x-amz-target']));
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Runs `npm run release` as a child process (asynchronously, so the fake endpoint can answer). */
+function release(args: string[], env: Record<string, string | undefined>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const base: Record<string, string | undefined> = { ...process.env, AWS_PROFILE: undefined, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+  base.AWS_EC2_METADATA_DISABLED = 'true';
+  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+    base[key] = undefined;
+  }
+  const childEnv = Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', './scripts/ts-register.cjs', 'scripts/release.ts', ...args], { cwd: root, env: childEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('npm run release (scripts/release.ts)', () => {
+  const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
+
+  it('bad input: exit 2, one line, no stack trace, and no AWS request', async () => {
+    const aws = await fakeAws(() => ({ status: 500, body: {} }));
+    try {
+      const result = await release(['dev', 'api', 'latest'], { ...credentials, AWS_ENDPOINT_URL: aws.url });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('release: image tag: "latest" is not allowed');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(aws.requests).toHaveLength(0);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it('talks to AWS_ENDPOINT_URL with credentials from the environment, and a failure is exit 1 with a one-line verdict', async () => {
+    const aws = await fakeAws((target) =>
+      target === 'AmazonSSM.GetParameter' ? { status: 400, body: { __type: 'ParameterNotFound', message: 'Parameter not found' } } : { status: 500, body: {} },
+    );
+    try {
+      const result = await release(['dev', 'api', 'v1.2.3'], { ...credentials, AWS_ENDPOINT_URL: aws.url });
+      expect(aws.requests.map((h) => h['x-amz-target'])).toEqual(['AmazonSSM.GetParameter']);
+      expect(aws.requests[0].authorization).toContain('Credential=AKIDEXAMPLE/');
+      expect(aws.requests[0].authorization).toContain('/ap-northeast-1/ssm/aws4_request');
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain('==> Reading the release record /drf-api/dev/releases/api');
+      expect(result.stderr).toMatch(
+        /release dev\/api v1\.2\.3: FAILED: release record \/drf-api\/dev\/releases\/api does not exist: apply the environment's app stack first; nothing has moved/,
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it('no credentials anywhere: exit 1 with one line saying so', async () => {
+    const aws = await fakeAws(() => ({ status: 500, body: {} }));
+    try {
+      const result = await release(['dev', 'api', 'v1.2.3'], { AWS_ENDPOINT_URL: aws.url });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('FAILED: no usable AWS credentials');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(aws.requests).toHaveLength(0);
+    } finally {
+      await aws.close();
+    }
+  });
+});
