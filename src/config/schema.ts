@@ -354,6 +354,68 @@ export const alarmsSchema = z.strictObject({
   rdsConnections: int(1, 100_000).default(100),
 });
 
+// github.com/<org>/<repo>: GitHub's rules for organization (39 chars, no leading "-") and repository names.
+const GITHUB_REPOSITORY = /^github\.com\/[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+// Lower-case, as CircleCI shows ids and writes them into its tokens (the trust compares exactly).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const uuid = checked((v) => UUID.test(v), 'a lower-case UUID such as "0f8e5c1a-7d2b-4c3e-9a1f-2b3c4d5e6f70"');
+/** An IAM role or user ARN, or an `ArnLike` pattern of one whose name is not a bare wildcard. */
+const principalArn = checked(
+  (v) => /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/*-]+$/.test(v) && /[^*\/]/.test(v.split('/').pop() ?? '') && !/\/\*$/.test(v),
+  'an IAM role or user ARN ("arn:aws:iam::<account>:role/<name>"; wildcards only inside a name)',
+);
+const oidcProviderMode = z.enum(['create', 'existing']);
+
+export const projectCiSchema = z.strictObject({
+  /** GitHub Actions (`.github/workflows/`): OIDC provider `token.actions.githubusercontent.com`. */
+  github: z
+    .strictObject({
+      /** Trust GitHub Actions. @default true */
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** CircleCI (`.circleci/`): OIDC provider `oidc.circleci.com/org/<organizationId>`. Off when absent. */
+  circleci: z
+    .strictObject({
+      /** Trust CircleCI. @default true */
+      enabled: z.boolean().default(true),
+      /** Organization Settings → Overview → Organization ID: the provider's URL and the tokens' audience. */
+      organizationId: uuid,
+      /** Project Settings → Overview → Project ID: the only project whose jobs the roles trust. */
+      projectId: uuid,
+    })
+    .optional(),
+});
+
+export const environmentCiSchema = z.strictObject({
+  /**
+   * The GitHub deployment environment whose jobs may assume the apply and release roles (their OIDC
+   * subject is `repo:<org>/<repo>:environment:<name>`). Restrict it to main with GitHub's
+   * deployment-branch rules (README). Required in production.
+   * @default the environment's name (outside production)
+   */
+  githubEnvironment: checked((v) => /^[A-Za-z0-9._-]{1,255}$/.test(v), 'a GitHub environment name (letters, digits, ".", "_", "-")').optional(),
+  /**
+   * CircleCI: the branch whose pipelines may assume the apply and release roles (checked in the
+   * token's subject with `$CIRCLE_OIDC_TOKEN_V2`).
+   * @default "main"
+   */
+  deployBranch: checked((v) => /^[A-Za-z0-9._/-]{1,255}$/.test(v) && !v.includes('..'), 'a branch name').default('main'),
+  /**
+   * Per OIDC provider: `create` it in this environment's account, or reference the one that already
+   * exists there (an account holds one provider per URL: when environments share an account, one
+   * creates it and the others say `existing`; README tells how to import one made by hand).
+   */
+  oidcProviders: z
+    .strictObject({
+      /** @default "create" */
+      github: oidcProviderMode.default('create'),
+      /** @default "create" */
+      circleci: oidcProviderMode.default('create'),
+    })
+    .prefault({}),
+});
+
 export const environmentSchema = z.strictObject({
   /** Production: stricter rules apply (deletion protection, final snapshot). @default false */
   production: z.boolean().default(false),
@@ -376,7 +438,18 @@ export const environmentSchema = z.strictObject({
      * @default false (local state under state/)
      */
     bootstrapInBucket: z.boolean().default(false),
+    /**
+     * IAM roles (or users) that may read, write and administer the state bucket besides the pipeline
+     * roles, as ARNs or `ArnLike` patterns (e.g. an SSO permission set's role:
+     * `arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_AdministratorAccess_*`).
+     * The bucket policy denies every other principal; whoever applies the bootstrap stack is added
+     * automatically so a first apply cannot lock its deployer out. Required in production (README).
+     * @default []
+     */
+    adminRoleArns: z.array(principalArn).default([]),
   }),
+  /** Pipeline identities of this environment (bootstrap stack; project-level switches in `project.ci`). */
+  ci: environmentCiSchema.prefault({}),
   /** Container image of the first deploy only; later images come from `npm run release` (nothing at synth time overrides it). */
   imageTag: imageTag,
   network: networkSchema.prefault({}),
@@ -390,12 +463,19 @@ export const environmentSchema = z.strictObject({
 export const projectSchema = z.strictObject({
   /** The service's name: prefixes resource names and tags. */
   service: name,
-  /** Where this code lives, tagged on every resource. */
-  repository: z.string().min(1),
+  /**
+   * Where this code lives, `github.com/<org>/<repo>`: tagged on every resource, and the repository the
+   * pipeline roles trust (their OIDC subjects are pinned to it).
+   */
+  repository: checked((v) => GITHUB_REPOSITORY.test(v), '"github.com/<org>/<repo>" (the pipeline roles\' OIDC trust is pinned to it)'),
+  /** Which CI systems may assume the pipeline roles. @default GitHub Actions only */
+  ci: projectCiSchema.prefault({}),
 });
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type ProjectInput = z.input<typeof projectSchema>;
+/** The validated project, CI switches included. */
+export type ProjectConfig = z.output<typeof projectSchema>;
 export type ParsedEnvironment = z.output<typeof environmentSchema>;
 
 /** Rules that span several fields: run after the field-level ones pass. */
@@ -458,6 +538,18 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
   }
   if (env.production && edge.httpOnly) add('edge.httpOnly', 'is not allowed in production');
   if (env.production && !edge.deletionProtection) add('edge.deletionProtection', 'must be true in production');
+  if (env.production && env.ci.githubEnvironment === undefined) {
+    add('ci.githubEnvironment', 'is required in production: the protected GitHub environment (deployment branches: main, required reviewers) whose jobs may apply and release');
+  }
+  if (env.production && env.state.adminRoleArns.length === 0) {
+    add('state.adminRoleArns', 'needs at least one role in production: the bucket policy denies everyone else, and the state must stay reachable by your administrators');
+  }
+  env.state.adminRoleArns.forEach((arn, i) => {
+    const account = arn.split(':')[4];
+    if (env.allowedAccountIds?.length && !env.allowedAccountIds.includes(account)) {
+      add(`state.adminRoleArns.${i}`, `${show(arn)} is in account ${account}, not in allowedAccountIds`);
+    }
+  });
   issues.push(...wafIssues(env));
 
   const ec2 = env.capacity.ec2;
