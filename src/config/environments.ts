@@ -6,6 +6,12 @@ import type { EnvironmentInput, ProjectInput } from './schema';
 export const project: ProjectInput = {
   service: 'drf-api',
   repository: 'github.com/example-org/drf-service-infra',
+  // Both pipelines ship, so both CI systems are trusted; turn off the one you do not use.
+  ci: {
+    github: { enabled: true },
+    // EXAMPLE ids: CircleCI → Organization Settings / Project Settings → Overview.
+    circleci: { organizationId: '0f8e5c1a-7d2b-4c3e-9a1f-2b3c4d5e6f70', projectId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d' },
+  },
 };
 
 export const environments: Record<string, EnvironmentInput> = {
@@ -13,6 +19,7 @@ export const environments: Record<string, EnvironmentInput> = {
     region: 'ap-northeast-1',
     availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
     state: { bucket: 'example-drf-api-tfstate-dev' },
+    ci: { githubEnvironment: 'dev' }, // the deploy workflow's GitHub environment (restricted to main)
     imageTag: 'v0.1.0',
     network: {
       vpcCidr: '10.10.0.0/16',
@@ -58,6 +65,7 @@ export const environments: Record<string, EnvironmentInput> = {
     region: 'ap-northeast-1',
     availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
     state: { bucket: 'example-drf-api-tfstate-staging' },
+    ci: { githubEnvironment: 'staging' }, // the deploy workflow's GitHub environment (restricted to main)
     imageTag: 'v0.1.0',
     network: {
       vpcCidr: '10.20.0.0/16',
@@ -108,7 +116,12 @@ export const environments: Record<string, EnvironmentInput> = {
     region: 'ap-northeast-1',
     allowedAccountIds: ['123456789012'], // EXAMPLE account: required in production
     availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
-    state: { bucket: 'example-drf-api-tfstate-prod' },
+    state: {
+      bucket: 'example-drf-api-tfstate-prod',
+      // EXAMPLE: the administrators' role; only it, the bootstrap deployer and the pipeline roles may use the state.
+      adminRoleArns: ['arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/ap-northeast-1/AWSReservedSSO_AdministratorAccess_*'],
+    },
+    ci: { githubEnvironment: 'production' }, // protected: main only, required reviewers (README "Pipeline identities")
     imageTag: 'v0.1.0',
     network: {
       vpcCidr: '10.30.0.0/16',

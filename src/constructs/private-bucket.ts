@@ -18,6 +18,8 @@ export interface PrivateBucketProps {
   readonly bucketPrefix?: string;
   /** `aws:kms` (AWS-managed key, bucket key on) or `AES256` (SSE-S3, e.g. for ALB log delivery). @default "aws:kms" */
   readonly encryption?: 'aws:kms' | 'AES256';
+  /** Customer-managed KMS key (ARN) for `aws:kms` encryption. @default the AWS-managed `aws/s3` key */
+  readonly kmsKeyArn?: string;
   /** @default false */
   readonly versioned?: boolean;
   /** Terraform `prevent_destroy`. @default false */
@@ -60,7 +62,12 @@ export class PrivateBucket extends Construct {
     const kms = (props.encryption ?? 'aws:kms') === 'aws:kms';
     new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
       bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: kms ? 'aws:kms' : 'AES256' }, ...(kms ? { bucketKeyEnabled: true } : {}) }],
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: kms ? 'aws:kms' : 'AES256', ...(kms && props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn } : {}) },
+          ...(kms ? { bucketKeyEnabled: true } : {}),
+        },
+      ],
     });
     const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
       bucket: bucket.id,

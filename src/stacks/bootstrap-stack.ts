@@ -1,16 +1,114 @@
-// `<env>-bootstrap`: creates the bucket every other stack of the environment keeps its state in.
-// It cannot store its own state there before the bucket exists, so it starts with local state
-// (then, optionally, `state.bootstrapInBucket` moves it into the bucket: README).
+// `<env>-bootstrap`: what must exist before any pipeline can run, deployed by an administrator:
+// the state bucket (and its key) every other stack keeps its state in, and the pipeline identities
+// (OIDC providers, plan/apply/release roles). The pipelines cannot create the roles they assume, and
+// keeping the roles out of the stacks the apply role manages means a pipeline can never widen its own
+// permissions. Bootstrap starts with local state (it creates the bucket); `state.bootstrapInBucket`
+// moves it in later (README).
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { StateBucket } from '../constructs/state-bucket';
+import type { ProjectConfig } from '../config/schema';
+import { circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
+import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
+import { StateBucket, StateKey } from '../constructs/state-bucket';
+import { serviceNames } from '../naming';
 import { EnvironmentStack } from './environment-stack';
+
+/** `alias/<prefix>-tfstate`: the state key, as the S3 backends name it (`kms_key_id`). */
+export function stateKeyAlias(projectService: string, envName: string): string {
+  return `alias/${projectService}-${envName}-tfstate`;
+}
+
+/** The pipeline variable an output feeds: `AWS_<KIND>_ROLE_ARN_<ENV>` (env upper-cased, `-` → `_`). */
+export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: string): string {
+  return `AWS_${kind}_ROLE_ARN_${envName.toUpperCase().replace(/-/g, '_')}`;
+}
 
 export class BootstrapStack extends EnvironmentStack {
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, 'bootstrap', { config, backend: config.state.bootstrapInBucket ? 's3' : 'local' });
-    const bucket = new StateBucket(this, 'state', { bucketName: config.state.bucket });
+    // The loaded project carries its CI switches (load.ts's Project type names only service and repository).
+    const project = config.project as unknown as ProjectConfig;
+    const caller = new DataAwsCallerIdentity(this, 'caller');
+    const accountId = caller.accountId;
+    // Whoever applies this stack keeps access to the state: their role (not the session) joins the
+    // bucket's and key's allowed principals, so a first apply cannot lock its deployer out.
+    const deployer = new DataAwsIamSessionContext(this, 'deployer', { arn: caller.arn }).issuerArn;
+
+    const roles = pipelineRoleNames(this.prefix);
+    const ci = project.ci;
+    const stateUsers = [
+      ...config.state.adminRoleArns,
+      deployer,
+      // Release needs no state: it finds everything by name (src/naming.ts).
+      pipelineRoleArn(accountId, roles.plan),
+      pipelineRoleArn(accountId, roles.apply),
+    ];
+    const key = new StateKey(this, 'state-key', {
+      alias: stateKeyAlias(config.project.service, config.name),
+      description: `Terraform state of ${config.name} (s3://${config.state.bucket})`,
+      accountId,
+      allowedPrincipalArns: stateUsers,
+    });
+    // Construct id "state" keeps the bucket's resource addresses of earlier versions.
+    const bucket = new StateBucket(this, 'state', { bucketName: config.state.bucket, kmsKeyArn: key.arn, allowedPrincipalArns: stateUsers });
+
+    const github = ci.github.enabled
+      ? new OidcProvider(this, 'github-oidc', { url: GITHUB_OIDC_URL, audience: GITHUB_OIDC_AUDIENCE, mode: config.ci.oidcProviders.github, accountId })
+      : undefined;
+    const circle = ci.circleci?.enabled ? ci.circleci : undefined;
+    const circleci = circle
+      ? new OidcProvider(this, 'circleci-oidc', {
+          url: circleciOidcUrl(circle.organizationId),
+          audience: circle.organizationId,
+          mode: config.ci.oidcProviders.circleci,
+          accountId,
+        })
+      : undefined;
+
+    const identities = new PipelineIdentities(this, 'pipeline', {
+      prefix: this.prefix,
+      environment: config.name,
+      region: config.region,
+      accountId,
+      repository: config.project.repository.replace(/^github\.com\//, ''),
+      github: github && {
+        providerArn: github.arn,
+        host: github.host,
+        audience: GITHUB_OIDC_AUDIENCE,
+        environment: config.ci.githubEnvironment ?? config.name,
+      },
+      circleci: circleci &&
+        circle && {
+          providerArn: circleci.arn,
+          host: circleci.host,
+          organizationId: circle.organizationId,
+          projectId: circle.projectId,
+          deployBranch: config.ci.deployBranch,
+        },
+      stateBucketArn: bucket.bucketArn,
+      stateKeyArn: key.arn,
+      stateKeyAlias: key.alias,
+      services: config.services.map((svc) => serviceNames(config.project.service, config.name, svc.name)),
+    });
+
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName });
+    new TerraformOutput(this, 'state_kms_key_arn', { value: key.arn, description: `The state key; S3 backends name it by its alias ${key.alias}` });
+    // Each description says where the ARN goes (README "Pipeline identities").
+    const githubEnvironment = config.ci.githubEnvironment ?? config.name;
+    const inEnvironment = (v: string) => `variable ${v} of the environment "${githubEnvironment}"`;
+    const inContext = (v: string) => `${v} in the restricted context aws-${config.name}`;
+    const outputs = [
+      { kind: 'PLAN', role: identities.plan, what: 'Plan role (any branch, read-only)', github: (v: string) => `repository variable ${v}`, circleci: (v: string) => `project environment variable ${v}` },
+      { kind: 'APPLY', role: identities.apply, what: 'Apply role (main only)', github: inEnvironment, circleci: inContext },
+      { kind: 'RELEASE', role: identities.release, what: 'Release role (main only)', github: inEnvironment, circleci: inContext },
+    ] as const;
+    for (const output of outputs) {
+      const variable = pipelineVariable(output.kind, config.name);
+      const settings = [github && `GitHub: ${output.github(variable)}`, circleci && `CircleCI: ${output.circleci(variable)}`].filter(Boolean);
+      new TerraformOutput(this, variable, { value: output.role.arn, description: `${output.what}. ${settings.join('; ')}` });
+    }
   }
 }

@@ -1,0 +1,44 @@
+// An IAM OpenID Connect identity provider that CI jobs exchange their tokens at (GitHub Actions,
+// CircleCI). An account holds one provider per URL, so an environment either creates it or refers to
+// the one another environment (or a person) created in the same account.
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { Construct } from 'constructs';
+
+export const GITHUB_OIDC_URL = 'https://token.actions.githubusercontent.com';
+/** The audience `aws-actions/configure-aws-credentials` requests. */
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+
+/** CircleCI issues per-organization tokens: the URL and the audience both carry the organization id. */
+export function circleciOidcUrl(organizationId: string): string {
+  return `https://oidc.circleci.com/org/${organizationId}`;
+}
+
+export interface OidcProviderProps {
+  /** Issuer URL, `https://…`. */
+  readonly url: string;
+  /** The one audience (`aud`) the provider accepts. */
+  readonly audience: string;
+  /** `create` the provider, or refer to the `existing` one of this URL in `accountId`. */
+  readonly mode: 'create' | 'existing';
+  /** The account the provider is in (a token of `aws_caller_identity`); builds the ARN of an existing one. */
+  readonly accountId: string;
+}
+
+export class OidcProvider extends Construct {
+  /** The provider's ARN: the `Federated` principal of the roles that trust it. */
+  readonly arn: string;
+  /** The URL without `https://`: the prefix of the condition keys (`<host>:aud`, `<host>:sub`). */
+  readonly host: string;
+
+  constructor(scope: Construct, id: string, props: OidcProviderProps) {
+    super(scope, id);
+    this.host = props.url.replace(/^https:\/\//, '');
+    if (props.mode === 'create') {
+      // No thumbprint_list: AWS verifies these issuers' TLS certificates itself, and provider 6.x makes it optional.
+      const provider = new IamOpenidConnectProvider(this, 'provider', { url: props.url, clientIdList: [props.audience] });
+      this.arn = provider.arn;
+    } else {
+      this.arn = `arn:aws:iam::${props.accountId}:oidc-provider/${this.host}`;
+    }
+  }
+}

@@ -1,0 +1,330 @@
+// The three roles the pipelines of one environment assume, each with only what its job needs:
+//   plan    — any branch or pull request of this repository: read-only, plus the state lock files;
+//   apply   — main only (GitHub: the protected deployment environment; CircleCI: the main branch):
+//             what Terraform needs to manage these stacks;
+//   release — the same jobs: what `npm run release` needs for this environment's services.
+// Role ARNs are deterministic (name and path), so the state bucket's policy can name them before
+// they exist.
+import { Construct } from 'constructs';
+import type { Statement } from '../lib/iam';
+import type { ServiceNames } from '../naming';
+import { PipelineRole, type OidcTrust } from './pipeline-role';
+
+/** IAM path of every pipeline role: outside `role/<prefix>-*`, which the apply role may manage. */
+export const PIPELINE_ROLE_PATH = '/pipeline/';
+
+export interface PipelineRoleNames {
+  readonly plan: string;
+  readonly apply: string;
+  readonly release: string;
+}
+
+/** `<prefix>-pipeline-plan|apply|release`. */
+export function pipelineRoleNames(prefix: string): PipelineRoleNames {
+  return { plan: `${prefix}-pipeline-plan`, apply: `${prefix}-pipeline-apply`, release: `${prefix}-pipeline-release` };
+}
+
+/** The ARN a pipeline role will have (IAM role ARNs contain the path). */
+export function pipelineRoleArn(accountId: string, roleName: string): string {
+  return `arn:aws:iam::${accountId}:role${PIPELINE_ROLE_PATH}${roleName}`;
+}
+
+/** GitHub Actions: tokens from `token.actions.githubusercontent.com`. */
+export interface GithubTrust {
+  readonly providerArn: string;
+  readonly host: string;
+  readonly audience: string;
+  /** Deployment environment whose jobs may apply and release (subject `repo:<org>/<repo>:environment:<name>`). */
+  readonly environment: string;
+}
+
+/** CircleCI: tokens from `oidc.circleci.com/org/<organization id>` (`$CIRCLE_OIDC_TOKEN_V2`). */
+export interface CircleciTrust {
+  readonly providerArn: string;
+  readonly host: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  /** Branch whose pipelines may apply and release. */
+  readonly deployBranch: string;
+}
+
+export interface PipelineIdentitiesProps {
+  /** `<service>-<env>`: names the roles and bounds what the apply role may manage in IAM. */
+  readonly prefix: string;
+  /** The environment's name: its state keys are `<env>/…`. */
+  readonly environment: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** This repository, `<org>/<repo>` (from `github.com/<org>/<repo>`). */
+  readonly repository: string;
+  /** Trust GitHub Actions; absent when GitHub is turned off. */
+  readonly github?: GithubTrust;
+  /** Trust CircleCI; absent when CircleCI is turned off. */
+  readonly circleci?: CircleciTrust;
+  readonly stateBucketArn: string;
+  readonly stateKeyArn: string;
+  /** The state key's alias (`alias/…`), protected like the key. */
+  readonly stateKeyAlias: string;
+  /** Names of every service of the environment (`serviceNames` of naming.ts): what a release touches. */
+  readonly services: ServiceNames[];
+}
+
+export class PipelineIdentities extends Construct {
+  readonly plan: PipelineRole;
+  readonly apply: PipelineRole;
+  readonly release: PipelineRole;
+
+  constructor(scope: Construct, id: string, props: PipelineIdentitiesProps) {
+    super(scope, id);
+    const names = pipelineRoleNames(props.prefix);
+    const repo = props.repository;
+
+    const planTrust: OidcTrust[] = [];
+    const deployTrust: OidcTrust[] = [];
+    if (props.github) {
+      const gh = props.github;
+      const base = { providerArn: gh.providerArn, host: gh.host, audience: gh.audience };
+      // Any branch of THIS repository (the `*` stays inside it), and its pull requests: plans are
+      // read-only, and only people with write access can push a branch. Forks get no OIDC token.
+      planTrust.push({ ...base, match: 'pattern', subjects: [`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/*`] });
+      // A job that declares a deployment environment gets this subject (no branch in it): GitHub's
+      // deployment-branch rules on that environment are what restrict it to main.
+      deployTrust.push({ ...base, match: 'exact', subjects: [`repo:${repo}:environment:${gh.environment}`] });
+    }
+    if (props.circleci) {
+      const cc = props.circleci;
+      const base = { providerArn: cc.providerArn, host: cc.host, audience: cc.organizationId };
+      const project = `org/${cc.organizationId}/project/${cc.projectId}/user/`;
+      // The project pins the repository; `*` is the CircleCI user (and, in v2 tokens, the ref).
+      planTrust.push({ ...base, match: 'pattern', subjects: [`${project}*`] });
+      // v2 tokens end with the repository and ref: only the deploy branch of this repository (a fork's
+      // "main" has another vcs-origin). Contexts cannot be checked by AWS: restricted contexts do that.
+      deployTrust.push({ ...base, match: 'pattern', subjects: [`${project}*/vcs-origin/github.com/${repo}/vcs-ref/refs/heads/${cc.deployBranch}`] });
+    }
+
+    const state = stateAccess(props);
+    this.plan = new PipelineRole(this, 'plan', {
+      name: names.plan,
+      description: `Plans ${props.environment} from any branch or pull request of ${repo}: read-only`,
+      trust: planTrust,
+      managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      statements: [...state.read, ...state.lockFiles, ...planDenies(props.region)],
+    });
+    this.apply = new PipelineRole(this, 'apply', {
+      name: names.apply,
+      description: `Applies ${props.environment}'s stacks from main of ${repo}`,
+      trust: deployTrust,
+      managedPolicyArns: ['arn:aws:iam::aws:policy/PowerUserAccess'],
+      statements: [...state.read, ...state.write, ...iamForStacks(props), ...applyDenies(props)],
+    });
+    this.release = new PipelineRole(this, 'release', {
+      name: names.release,
+      description: `Releases images to ${props.environment}'s services from main of ${repo}`,
+      trust: deployTrust,
+      statements: releaseStatements(props),
+    });
+  }
+}
+
+/** State of this environment only: keys `<env>/…` of its bucket, encrypted with the state key. */
+function stateAccess(props: PipelineIdentitiesProps): { read: Statement[]; lockFiles: Statement[]; write: Statement[] } {
+  const keys = `${props.stateBucketArn}/${props.environment}/*`;
+  return {
+    read: [
+      { Sid: 'StateList', Effect: 'Allow', Action: 's3:ListBucket', Resource: props.stateBucketArn },
+      { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: keys },
+      // Decrypt to read; GenerateDataKey to write anything (a lock file too) into a KMS-encrypted bucket.
+      { Sid: 'StateKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: props.stateKeyArn },
+    ],
+    // `use_lockfile`: a plan writes and deletes `<key>.tflock` next to the state, nothing else.
+    lockFiles: [{ Sid: 'StateLockFiles', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${props.stateBucketArn}/${props.environment}/*.tflock` }],
+    write: [{ Sid: 'StateWrite', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: keys }],
+  };
+}
+
+/**
+ * ReadOnlyAccess lets a plan refresh every resource type these stacks manage (dozens of services'
+ * Describe/Get/List). These denies take back what it also reads that a plan never needs: data.
+ */
+function planDenies(region: string): Statement[] {
+  return [
+    {
+      Sid: 'DenyDataReads',
+      Effect: 'Deny',
+      Action: [
+        'secretsmanager:GetSecretValue',
+        'logs:GetLogEvents',
+        'logs:FilterLogEvents',
+        'logs:StartQuery',
+        'logs:GetQueryResults',
+        'logs:StartLiveTail',
+        'logs:GetLogRecord',
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ],
+      Resource: '*',
+    },
+    {
+      // SecureString parameters and other KMS-encrypted data stay sealed: the only decryption a plan
+      // does is of its state objects, through S3.
+      Sid: 'DenyDecryptOutsideS3',
+      Effect: 'Deny',
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+    },
+  ];
+}
+
+/**
+ * PowerUserAccess covers every service these stacks use except IAM. IAM is granted only for the
+ * roles, policies and instance profiles named `<prefix>-*` (every IAM name the stacks create), and
+ * only those roles may be passed to services.
+ */
+function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
+  const iam = (type: string) => `arn:aws:iam::${props.accountId}:${type}/${props.prefix}-*`;
+  return [
+    {
+      Sid: 'IamOfThisEnvironment',
+      Effect: 'Allow',
+      Action: [
+        'iam:CreateRole',
+        'iam:DeleteRole',
+        'iam:UpdateRole',
+        'iam:UpdateRoleDescription',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:PutRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:DetachRolePolicy',
+        'iam:CreatePolicy',
+        'iam:DeletePolicy',
+        'iam:CreatePolicyVersion',
+        'iam:DeletePolicyVersion',
+        'iam:TagPolicy',
+        'iam:UntagPolicy',
+        'iam:CreateInstanceProfile',
+        'iam:DeleteInstanceProfile',
+        'iam:AddRoleToInstanceProfile',
+        'iam:RemoveRoleFromInstanceProfile',
+        'iam:TagInstanceProfile',
+        'iam:UntagInstanceProfile',
+      ],
+      Resource: [iam('role'), iam('policy'), iam('instance-profile')],
+    },
+    { Sid: 'IamRead', Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' },
+    { Sid: 'PassRolesOfThisEnvironment', Effect: 'Allow', Action: 'iam:PassRole', Resource: iam('role') },
+  ];
+}
+
+/** What PowerUserAccess would allow but must stay out of the pipeline's reach. */
+function applyDenies(props: PipelineIdentitiesProps): Statement[] {
+  const bucket = props.stateBucketArn;
+  return [
+    {
+      // The pipeline cannot widen its own trust or permissions, nor another environment's.
+      Sid: 'DenyPipelineIdentityChanges',
+      Effect: 'Deny',
+      Action: ['iam:Create*', 'iam:Delete*', 'iam:Update*', 'iam:Put*', 'iam:Attach*', 'iam:Detach*', 'iam:Add*', 'iam:Remove*', 'iam:Tag*', 'iam:Untag*', 'iam:PassRole'],
+      Resource: [`arn:aws:iam::${props.accountId}:role${PIPELINE_ROLE_PATH}*`, `arn:aws:iam::${props.accountId}:oidc-provider/*`],
+    },
+    {
+      // Roles trusting the account (e.g. administrators') would otherwise be a way out.
+      Sid: 'DenyAssumingOtherRoles',
+      Effect: 'Deny',
+      Action: 'sts:AssumeRole',
+      Resource: '*',
+    },
+    {
+      // The bucket's settings and its history belong to the bootstrap stack (administrators).
+      Sid: 'DenyStateBucketAdministration',
+      Effect: 'Deny',
+      Action: [
+        's3:PutBucket*',
+        's3:DeleteBucket*',
+        's3:PutEncryptionConfiguration',
+        's3:PutLifecycleConfiguration',
+        's3:PutReplicationConfiguration',
+        's3:PutObjectAcl',
+        's3:DeleteObjectVersion',
+      ],
+      Resource: [bucket, `${bucket}/*`],
+    },
+    { Sid: 'DenyBootstrapStateWrites', Effect: 'Deny', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${bucket}/${props.environment}/bootstrap.tfstate*` },
+    {
+      Sid: 'DenyStateKeyAdministration',
+      Effect: 'Deny',
+      Action: [
+        'kms:PutKeyPolicy',
+        'kms:ScheduleKeyDeletion',
+        'kms:DisableKey',
+        'kms:DisableKeyRotation',
+        'kms:CreateGrant',
+        'kms:RevokeGrant',
+        'kms:UpdateKeyDescription',
+        'kms:CreateAlias',
+        'kms:UpdateAlias',
+        'kms:DeleteAlias',
+      ],
+      Resource: [props.stateKeyArn, `arn:aws:kms:${props.region}:${props.accountId}:${props.stateKeyAlias}`],
+    },
+  ];
+}
+
+/** `npm run release -- <env> <service> <tag>` for every service of the environment, and nothing else. */
+function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${props.region}:${props.accountId}:${resource}`;
+  const svcs = props.services;
+  if (svcs.length === 0) throw new Error('a release role needs at least one service');
+  const cluster = arn('ecs', `cluster/${svcs[0].cluster}`);
+  const serviceArns = svcs.map((s) => arn('ecs', `service/${s.cluster}/${s.service}`));
+  const families = svcs.flatMap((s) => [arn('ecs', `task-definition/${s.taskFamily}:*`), arn('ecs', `task-definition/${s.migrateFamily}:*`)]);
+  const migrateFamilies = svcs.map((s) => arn('ecs', `task-definition/${s.migrateFamily}:*`));
+  const roles = svcs.flatMap((s) => [s.taskRole, s.executionRole, s.migrateTaskRole, s.migrateExecutionRole]).map((r) => `arn:aws:iam::${props.accountId}:role/${r}`);
+  return [
+    { Sid: 'ResolveImageTags', Effect: 'Allow', Action: ['ecr:DescribeImages', 'ecr:DescribeRepositories'], Resource: svcs.map((s) => arn('ecr', `repository/${s.repository}`)) },
+    // DescribeTaskDefinition has no resource-level permissions (task definitions hold no secrets here).
+    { Sid: 'ReadTaskDefinitions', Effect: 'Allow', Action: 'ecs:DescribeTaskDefinition', Resource: '*' },
+    { Sid: 'RegisterRevisions', Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: families },
+    {
+      Sid: 'TagWhatReleasesCreate',
+      Effect: 'Allow',
+      Action: 'ecs:TagResource',
+      Resource: [...families, arn('ecs', `task/${svcs[0].cluster}/*`)],
+      Condition: { StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] } },
+    },
+    { Sid: 'RunMigrations', Effect: 'Allow', Action: 'ecs:RunTask', Resource: migrateFamilies, Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
+    { Sid: 'FollowMigrations', Effect: 'Allow', Action: 'ecs:DescribeTasks', Resource: arn('ecs', `task/${svcs[0].cluster}/*`), Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
+    { Sid: 'UpdateServices', Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'], Resource: serviceArns },
+    {
+      // DescribeServiceDeployments checks the service and the deployment.
+      Sid: 'FollowDeployments',
+      Effect: 'Allow',
+      Action: 'ecs:DescribeServiceDeployments',
+      Resource: [...serviceArns, ...svcs.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`))],
+    },
+    {
+      Sid: 'ReleaseRecords',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter', 'ssm:PutParameter'],
+      Resource: svcs.map((s) => arn('ssm', `parameter${s.releaseParameter}`)),
+    },
+    {
+      Sid: 'MigrationLogs',
+      Effect: 'Allow',
+      Action: 'logs:GetLogEvents',
+      Resource: svcs.flatMap((s) => [arn('logs', `log-group:${s.migrateLogGroup}`), arn('logs', `log-group:${s.migrateLogGroup}:log-stream:*`)]),
+    },
+    {
+      Sid: 'PassTaskRoles',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: roles,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    },
+  ];
+}
