@@ -139,6 +139,8 @@ function release(args: string[], env: Record<string, string | undefined>): Promi
 }
 
 describe('npm run release (scripts/release.ts)', () => {
+  // A child process that loads TypeScript and the SDK: seconds, more on a busy machine.
+  jest.setTimeout(60_000);
   const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
 
   it('bad input: exit 2, one line, no stack trace, and no AWS request', async () => {

@@ -24,6 +24,12 @@ describe('release record', () => {
     expect(parseRecord(formatRecord(two), '/p')).toEqual(two);
   });
 
+  it('re-releasing the current image keeps previous, so a rollback still changes the image', () => {
+    const record = { current: entry('v2', 'b'), previous: entry('v1', 'a') };
+    const again = { ...entry('v2', 'b'), taskDefinitionArn: 'arn:aws:ecs:ap-northeast-1:1:task-definition/drf-api-dev-api:9' };
+    expect(advance(record, again)).toEqual({ current: again, previous: entry('v1', 'a') });
+  });
+
   it('a damaged record stops the release with the parameter name', () => {
     expect(() => parseRecord('not json', '/drf-api/dev/releases/api')).toThrow(new ReleaseFailed('release record /drf-api/dev/releases/api is not JSON: "not json"', false));
     expect(() => parseRecord('{"current":{"tag":"v1"},"previous":null}', '/p')).toThrow(/release record \/p is not a valid record \(current\.digest: /);

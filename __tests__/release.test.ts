@@ -328,6 +328,21 @@ describe('rolling release (dev)', () => {
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
+  it('a record that cannot be written after a successful rollout says the image serves traffic and how to record it', async () => {
+    givenRecord({ current: null, previous: null });
+    ssm.on(PutParameterCommand).rejects(Object.assign(new Error('not authorized to perform: ssm:PutParameter'), { name: 'AccessDeniedException', $metadata: {} }));
+    givenImage('dev');
+    givenTaskDefinitions();
+    givenRollout('dev', [ours('dev', { rolloutState: 'COMPLETED' })]);
+
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const error = await failure(promise);
+    expect(error.message).toBe(
+      'v1.2.3 serves traffic, but the release record could not be written (AccessDeniedException: not authorized to perform: ssm:PutParameter): release v1.2.3 again to record it, or --rollback will not know this release',
+    );
+    expect(lines[lines.length - 1]).not.toContain('nothing has moved');
+  });
+
   it('a missing release record: apply the app stack first', async () => {
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
     const error = await failure(run(request(['dev', 'api', 'v1'])).promise);

@@ -40,8 +40,13 @@ export function parseRecord(text: string, parameter: string): ReleaseRecord {
   return result.data;
 }
 
-/** The record after `entry` went live: the old current becomes previous. */
+/**
+ * The record after `entry` went live: the old current becomes previous. Re-releasing the image that
+ * is already current (to roll out an infrastructure change) keeps previous, so a rollback still
+ * goes to a different image.
+ */
 export function advance(record: ReleaseRecord, entry: ReleaseEntry): ReleaseRecord {
+  if (record.current?.digest === entry.digest) return { current: entry, previous: record.previous };
   return { current: entry, previous: record.current };
 }
 

@@ -116,11 +116,14 @@ export class Release {
 
     this.step(`Reading service ${names.service} in cluster ${names.cluster}`);
     const service = await this.describeService(request);
-    const blueGreen = service.deploymentConfiguration?.strategy === 'BLUE_GREEN';
+    // BLUE_GREEN (and CANARY/LINEAR, which share its lifecycle) are followed through the service deployment.
+    const strategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
+    const blueGreen = strategy !== 'ROLLING';
+    const kind = strategy === 'BLUE_GREEN' ? 'blue/green' : strategy.toLowerCase();
     const bakeMinutes = service.deploymentConfiguration?.bakeTimeInMinutes ?? 0;
     this.detail(
       `runs ${shortTaskDefinition(service.taskDefinition)}, ${service.runningCount ?? 0}/${service.desiredCount ?? 0} tasks; ` +
-        (blueGreen ? `blue/green (bake time ${bakeMinutes} min)` : 'rolling'),
+        (blueGreen ? `${kind} (bake time ${bakeMinutes} min)` : 'rolling'),
     );
 
     const migrate = svc.release.migrate;
@@ -142,12 +145,20 @@ export class Release {
     const updated = await ecs.send(new UpdateServiceCommand({ cluster: names.cluster, service: names.service, taskDefinition: taskDefinitionArn }));
     markMoved();
     const deadline = startedAt + timeoutMinutes * 60_000;
-    if (blueGreen) await this.waitBlueGreen(request, taskDefinitionArn, startedAt, deadline, timeoutMinutes);
+    if (blueGreen) await this.waitBlueGreen(request, kind, taskDefinitionArn, startedAt, deadline, timeoutMinutes);
     else await this.waitRolling(request, updated.service, taskDefinitionArn, deadline, timeoutMinutes);
 
     const entry: ReleaseEntry = { tag, digest, image, taskDefinitionArn, releasedAt: new Date(this.timing.now()).toISOString() };
     this.step(`Recording the release in ${names.releaseParameter}`);
-    await this.writeRecord(names.releaseParameter, advance(record, entry), version);
+    try {
+      await this.writeRecord(names.releaseParameter, advance(record, entry), version);
+    } catch (error) {
+      const why = describeAwsError(error) ?? (error as Error).message;
+      throw new ReleaseFailed(
+        `${tag} serves traffic, but the release record could not be written (${why}): release ${tag} again to record it, or --rollback will not know this release`,
+        true,
+      );
+    }
     return entry;
   }
 
@@ -376,7 +387,7 @@ export class Release {
     }
   }
 
-  private async waitBlueGreen(request: ReleaseRequest, taskDefinitionArn: string, startedAt: number, deadline: number, timeoutMinutes: number): Promise<void> {
+  private async waitBlueGreen(request: ReleaseRequest, kind: string, taskDefinitionArn: string, startedAt: number, deadline: number, timeoutMinutes: number): Promise<void> {
     const { ecs } = this.deps.clients;
     const arn = await this.findServiceDeployment(request, taskDefinitionArn, startedAt, deadline, timeoutMinutes);
     this.detail(`service deployment ${arn}`);
@@ -403,11 +414,11 @@ export class Release {
       if (status === 'SUCCESSFUL') return;
       if (BLUE_GREEN_FAILED.has(status)) {
         const rolledBack = status.startsWith('ROLLBACK') ? ' (traffic stays on or returns to blue)' : '';
-        throw new ReleaseFailed(`blue/green deployment ${status}${rolledBack}: ${deployment?.statusReason ?? 'no reason given'}`, true);
+        throw new ReleaseFailed(`${kind} deployment ${status}${rolledBack}: ${deployment?.statusReason ?? 'no reason given'}`, true);
       }
       if (this.timing.now() >= deadline) {
         throw new ReleaseFailed(
-          `blue/green deployment not finished after ${timeoutMinutes} min (${seen}); ECS keeps going: ` +
+          `${kind} deployment not finished after ${timeoutMinutes} min (${seen}); ECS keeps going: ` +
             `aws ecs describe-service-deployments --service-deployment-arns ${arn}`,
           true,
         );
