@@ -91,7 +91,7 @@ export async function apply(options: ApplyOptions): Promise<number> {
   log(`apply ${env}: synthesizing ${env} for the working directories`);
   let synthesized;
   try {
-    synthesized = synthesizeEnvironment(options.root, env, options.outdir, options.synthDir);
+    synthesized = synthesizeEnvironment(env, options.outdir, options.synthDir);
   } catch (error) {
     if (error instanceof SynthError) return refuse(`synth failed:\n${error.message}`);
     if (error instanceof UsageError) return refuse(error.message, APPLY_EXIT.badInput);

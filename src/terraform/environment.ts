@@ -25,8 +25,9 @@ export interface SynthesizedEnvironment {
  * Synthesizes only `env` (`ENVIRONMENTS=<env>`) into `outdir`, or reads `existing` (an output made
  * earlier) when given. Throws SynthError with the app's message when synth fails.
  */
-export function synthesizeEnvironment(root: string, env: string, outdir: string, existing?: string): SynthesizedEnvironment {
-  const dir = existing ? resolve(existing) : synthesize(root, { ...process.env, ENVIRONMENTS: env }, resolve(outdir));
+export function synthesizeEnvironment(env: string, outdir: string, existing?: string): SynthesizedEnvironment {
+  // The app of this checkout (main.ts) is what gets synthesized.
+  const dir = existing ? resolve(existing) : synthesize(resolve(__dirname, '..', '..'), { ...process.env, ENVIRONMENTS: env }, resolve(outdir));
   if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`${dir}: no cdktf output here (manifest.json missing)`);
   const stacks = readSynthOutput(dir);
   return { outdir: dir, stacks, stackDir: (stack) => join(dir, 'stacks', stack) };

@@ -37,7 +37,7 @@ export async function lock(options: LockOptions): Promise<number> {
     process.stdout.write(`lock: synthesizing ${env}\n`);
     let synthesized;
     try {
-      synthesized = synthesizeEnvironment(options.root, env, options.outdir, options.synthDir);
+      synthesized = synthesizeEnvironment(env, options.outdir, options.synthDir);
     } catch (error) {
       if (error instanceof SynthError) return fail(`synth failed:\n${error.message}`);
       if (error instanceof UsageError) return fail(error.message, 2);

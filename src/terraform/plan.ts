@@ -64,7 +64,7 @@ export async function plan(options: CommandOptions): Promise<number> {
   let synthesized;
   let stacks: string[];
   try {
-    synthesized = synthesizeEnvironment(options.root, env, options.outdir, options.synthDir);
+    synthesized = synthesizeEnvironment(env, options.outdir, options.synthDir);
     stacks = selectStacks(synthesized.stacks, env, options.stacks);
   } catch (error) {
     if (error instanceof SynthError) return fail(`synth failed:\n${error.message}`);
