@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environments, project } from '../src/config/environments';
@@ -75,14 +75,15 @@ describe('example values', () => {
   it('real values give no example warning', () => {
     const lines = warningsFor('prod', {
       allowedAccountIds: ['481516234200'],
-      state: { bucket: 'acme-drf-api-tfstate-prod' },
+      state: { bucket: 'acme-drf-api-tfstate-prod', adminRoleArns: ['arn:aws:iam::481516234200:role/platform-admin'] },
       edge: {
         domain: { name: 'api.acme.co.jp', zone: 'acme.co.jp', alternativeNames: [] },
         wafWebAclArn: 'arn:aws:wafv2:ap-northeast-1:481516234200:regional/webacl/fms-edge/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
       },
       alarms: { emails: ['oncall@acme.co.jp'] },
     });
-    expect(lines).toEqual([]);
+    // Only the fields replaced here: others may hold examples of their own (e.g. role ARNs).
+    expect(lines.filter((line) => /^warning: prod\.(allowedAccountIds|state\.bucket|edge|alarms)\./.test(line))).toEqual([]);
   });
 });
 
@@ -132,17 +133,19 @@ describe('synth (main.ts) prints warnings on stderr', () => {
   const synth = (env: Record<string, string>) => {
     const outdir = mkdtempSync(join(tmpdir(), 'out-'));
     try {
-      return spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'main.ts'], {
+      const result = spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'main.ts'], {
         cwd: root,
         env: { ...process.env, CDKTF_OUTDIR: outdir, CONFIG_WARN_EXAMPLES: '', ...env },
         encoding: 'utf8',
       });
+      const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, { annotations: unknown[] }> };
+      return { ...result, manifest };
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
   };
 
-  it('stays quiet with the shipped configuration', () => {
+  it('stays quiet on stderr with the shipped configuration', () => {
     const result = synth({});
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
@@ -153,5 +156,21 @@ describe('synth (main.ts) prints warnings on stderr', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('warning: prod.alarms.emails.0: "oncall@example.com" is an example e-mail address');
     expect(result.stderr).toContain('warning: prod.allowedAccountIds.0: "123456789012" is an example AWS account id');
+  }, 60_000);
+
+  it('also as cdktf annotations, which `cdktf synth/deploy` print (they hide the app\'s stderr)', () => {
+    const { manifest } = synth({ CONFIG_WARN_EXAMPLES: '1' });
+    expect(manifest.stacks['prod-bootstrap'].annotations).toContainEqual({
+      constructPath: 'prod-bootstrap',
+      level: '@cdktf/warn',
+      message: 'warning: prod.alarms.emails.0: "oncall@example.com" is an example e-mail address: nobody receives mail there',
+    });
+    expect(manifest.stacks['dev-bootstrap'].annotations).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/^warning: project\.repository: /) }));
+    expect(Object.values(manifest.stacks).flatMap((stack) => stack.annotations).filter((a) => JSON.stringify(a).includes('project.repository'))).toHaveLength(1);
+  }, 60_000);
+
+  it('adds no annotation to the shipped configuration', () => {
+    const { manifest } = synth({});
+    expect(Object.values(manifest.stacks).flatMap((stack) => stack.annotations)).toEqual([]);
   }, 60_000);
 });
