@@ -35,7 +35,7 @@ const ecr = mockClient(ECRClient);
 const ssm = mockClient(SSMClient);
 const logs = mockClient(CloudWatchLogsClient);
 
-const ACCOUNT = '111122223333';
+const ACCOUNT = '123456789012'; // prod's allowedAccountIds (example)
 const REGION = 'ap-northeast-1';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OLD_DIGEST = `sha256:${'b'.repeat(64)}`;
@@ -92,8 +92,10 @@ const entry = (tag: string, digest: string, revision: number): ReleaseEntry => (
   releasedAt: '2026-11-01T00:00:00.000Z',
 });
 
-function givenRecord(record: ReleaseRecord) {
-  ssm.on(GetParameterCommand).resolves({ Parameter: { Name: 'x', Value: JSON.stringify(record), Version: 3 } });
+function givenRecord(record: ReleaseRecord, account = ACCOUNT) {
+  ssm.on(GetParameterCommand).resolves({
+    Parameter: { Name: 'x', ARN: `arn:aws:ssm:${REGION}:${account}:parameter/drf-api/x/releases/api`, Value: JSON.stringify(record), Version: 3 },
+  });
   ssm.on(PutParameterCommand).resolves({ Version: 4 });
 }
 
@@ -341,6 +343,14 @@ describe('rolling release (dev)', () => {
       'v1.2.3 serves traffic, but the release record could not be written (AccessDeniedException: not authorized to perform: ssm:PutParameter): release v1.2.3 again to record it, or --rollback will not know this release',
     );
     expect(lines[lines.length - 1]).not.toContain('nothing has moved');
+  });
+
+  it('credentials of an account outside allowedAccountIds stop the release at the first call', async () => {
+    givenRecord({ current: null, previous: null }, '999999999999');
+    const error = await failure(run(request(['prod', 'api', 'v1.2.3'])).promise);
+    expect(error.message).toBe('the AWS credentials are for account 999999999999; prod.allowedAccountIds: 123456789012');
+    expect(ecr.calls()).toHaveLength(0);
+    expect(ecs.calls()).toHaveLength(0);
   });
 
   it('a missing release record: apply the app stack first', async () => {

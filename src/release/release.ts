@@ -91,7 +91,12 @@ export class Release {
     const { ecs } = this.deps.clients;
 
     this.step(`Reading the release record ${names.releaseParameter}`);
-    const { record, version } = await this.readRecord(names.releaseParameter);
+    const { record, version, account } = await this.readRecord(names.releaseParameter);
+    // The same guard Terraform's provider applies: credentials of another account stop here.
+    const allowed = request.env.allowedAccountIds;
+    if (account && allowed?.length && !allowed.includes(account)) {
+      throw new ReleaseFailed(`the AWS credentials are for account ${account}; ${request.env.name}.allowedAccountIds: ${allowed.join(', ')}`, false);
+    }
     this.detail(`current: ${describeEntry(record.current)}; previous: ${describeEntry(record.previous)}`);
 
     let tag: string;
@@ -164,10 +169,11 @@ export class Release {
 
   // ---- record ----
 
-  private async readRecord(parameter: string): Promise<{ record: ReleaseRecord; version?: number }> {
+  private async readRecord(parameter: string): Promise<{ record: ReleaseRecord; version?: number; account?: string }> {
     try {
       const result = await this.deps.clients.ssm.send(new GetParameterCommand({ Name: parameter }));
-      return { record: parseRecord(result.Parameter?.Value ?? '', parameter), version: result.Parameter?.Version };
+      const account = result.Parameter?.ARN?.split(':')[4] || undefined;
+      return { record: parseRecord(result.Parameter?.Value ?? '', parameter), version: result.Parameter?.Version, account };
     } catch (error) {
       if ((error as Error).name === 'ParameterNotFound') {
         throw new ReleaseFailed(`release record ${parameter} does not exist: apply the environment's app stack first`, false);
