@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 
 type CtyType = string | [string, unknown];
 
-interface SchemaAttribute {
+export interface SchemaAttribute {
   readonly type?: CtyType;
   readonly nested_type?: { attributes: Record<string, SchemaAttribute>; nesting_mode: string };
   readonly required?: boolean;
@@ -13,7 +13,7 @@ interface SchemaAttribute {
   readonly computed?: boolean;
 }
 
-interface SchemaBlock {
+export interface SchemaBlock {
   readonly attributes?: Record<string, SchemaAttribute>;
   readonly block_types?: Record<string, { nesting_mode: string; block: SchemaBlock; min_items?: number; max_items?: number }>;
 }
@@ -21,18 +21,43 @@ interface SchemaBlock {
 export interface ProviderSchema {
   readonly resources: Record<string, SchemaBlock>;
   readonly dataSources: Record<string, SchemaBlock>;
+  /** Provider-configuration blocks by local name (`aws`); a schema snapshot may have none. */
+  readonly providers: Record<string, SchemaBlock>;
+}
+
+/** A file as printed by `terraform providers schema -json`. */
+export interface ProviderSchemaJson {
+  readonly format_version?: string;
+  readonly provider_schemas?: Record<
+    string,
+    {
+      readonly provider?: { block: SchemaBlock };
+      readonly resource_schemas?: Record<string, { block: SchemaBlock }>;
+      readonly data_source_schemas?: Record<string, { block: SchemaBlock }>;
+    }
+  >;
+}
+
+/** Reads a schema file's JSON, plain or gzip. */
+export function readProviderSchemaJson(path: string): ProviderSchemaJson {
+  const raw = readFileSync(path);
+  const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+  const json = JSON.parse(text) as ProviderSchemaJson;
+  if (!json.provider_schemas) throw new Error(`${path}: not a provider schema (no "provider_schemas"); produce one with \`terraform providers schema -json\``);
+  return json;
 }
 
 /** Reads a `terraform providers schema -json` file (plain or gzip) and merges every provider in it. */
 export function loadProviderSchema(path: string): ProviderSchema {
-  const raw = readFileSync(path);
-  const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-  const json = JSON.parse(text) as {
-    provider_schemas?: Record<string, { resource_schemas?: Record<string, { block: SchemaBlock }>; data_source_schemas?: Record<string, { block: SchemaBlock }> }>;
-  };
-  if (!json.provider_schemas) throw new Error(`${path}: not a provider schema (no "provider_schemas"); produce one with \`terraform providers schema -json\``);
-  const schema = { resources: {} as Record<string, SchemaBlock>, dataSources: {} as Record<string, SchemaBlock> };
-  for (const provider of Object.values(json.provider_schemas)) {
+  return providerSchemaFrom(readProviderSchemaJson(path));
+}
+
+/** Merges every provider of a parsed schema file. */
+export function providerSchemaFrom(json: ProviderSchemaJson): ProviderSchema {
+  const schema = { resources: {} as Record<string, SchemaBlock>, dataSources: {} as Record<string, SchemaBlock>, providers: {} as Record<string, SchemaBlock> };
+  for (const [address, provider] of Object.entries(json.provider_schemas ?? {})) {
+    // `registry.terraform.io/hashicorp/aws` is configured as `provider "aws"`.
+    if (provider.provider) schema.providers[address.split('/').pop() as string] = provider.provider.block;
     for (const [type, entry] of Object.entries(provider.resource_schemas ?? {})) schema.resources[type] = entry.block;
     for (const [type, entry] of Object.entries(provider.data_source_schemas ?? {})) schema.dataSources[type] = entry.block;
   }
@@ -44,6 +69,13 @@ const META_ARGUMENTS = new Set(['count', 'for_each', 'depends_on', 'provider', '
 /** Data sources built into Terraform rather than a provider. */
 const BUILTIN_DATA_SOURCES = new Set(['terraform_remote_state']);
 const BUILTIN_RESOURCES = new Set(['terraform_data', 'null_resource']);
+/** Terraform's own arguments of a provider block. */
+const PROVIDER_META_ARGUMENTS = new Set(['alias', 'version', '//']);
+
+/** Whether a resource or data source type is Terraform's own, not a provider's (never in a provider schema). */
+export function isBuiltinType(kind: 'resource' | 'data', type: string): boolean {
+  return (kind === 'data' ? BUILTIN_DATA_SOURCES : BUILTIN_RESOURCES).has(type);
+}
 
 /** Every problem in one synthesized stack, one line each: `<stack>: <type>.<name>.<path>: <problem>`. */
 export function validateStack(stackName: string, stackJson: Record<string, unknown>, schema: ProviderSchema): string[] {
@@ -66,6 +98,22 @@ export function validateStack(stackName: string, stackJson: Record<string, unkno
   };
   check('resource', schema.resources, BUILTIN_RESOURCES);
   check('data', schema.dataSources, BUILTIN_DATA_SOURCES);
+  // Provider blocks only where the schema has their configuration block (a published snapshot may not).
+  for (const [name, configs] of Object.entries((stackJson.provider ?? {}) as Record<string, unknown>)) {
+    const block = schema.providers[name];
+    if (!block) continue;
+    const list = Array.isArray(configs) ? configs : [configs];
+    list.forEach((config, i) => {
+      const label = list.length > 1 ? `provider.${name}[${i}]` : `provider.${name}`;
+      const report = (path: string, message: string) => problems.push(`${stackName}: ${label}${path}: ${message}`);
+      if (!isObject(config)) {
+        report('', `expected a block, got ${describeValue(config)}`);
+        return;
+      }
+      const body = Object.fromEntries(Object.entries(config).filter(([key]) => !PROVIDER_META_ARGUMENTS.has(key)));
+      checkBlock(body, block, '', report);
+    });
+  }
   return problems;
 }
 
