@@ -3,6 +3,7 @@
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ImageNotFoundException } from '@aws-sdk/client-ecr';
 import {
+  ClientException,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
@@ -478,6 +479,18 @@ describe('migrations', () => {
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input.family)).toEqual(['drf-api-dev-api-migrate']);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it('a migrate family Terraform has not created yet: apply the app stack first', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev')] });
+    ecs.on(DescribeTaskDefinitionCommand).rejects(new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }));
+
+    const error = await failure(run(request(['dev', 'api', 'v1.2.3'])).promise);
+    expect(error.message).toBe('task definition family drf-api-dev-api-migrate has no ACTIVE revision (Unable to describe task definition.): apply the app stack first');
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
   it('a migration task that cannot start stops the release', async () => {
