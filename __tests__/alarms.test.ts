@@ -18,7 +18,7 @@ describe('alarms (prod)', () => {
     }
   });
 
-  it('cover the ALB: 5xx and unhealthy targets', () => {
+  it('cover the ALB: its own 5xx', () => {
     expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: 'drf-api-prod-alb-5xx',
       namespace: 'AWS/ApplicationELB',
@@ -26,12 +26,48 @@ describe('alarms (prod)', () => {
       threshold: 10,
       dimensions: { LoadBalancer: expect.stringMatching(/arn_suffix/) },
     });
+  });
+
+  it('watch both target groups of a blue/green pair: traffic is on green after every other release', () => {
+    const both = (metric: string, stat: string) =>
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'total', expression: 'FILL(tg1, 0) + FILL(tg2, 0)', return_data: true }),
+        expect.objectContaining({
+          id: 'tg1',
+          metric: expect.objectContaining({ metric_name: metric, stat, dimensions: { LoadBalancer: expect.stringMatching(/arn_suffix/), TargetGroup: expect.stringMatching(/tg-blue.*arn_suffix/) } }),
+        }),
+        expect.objectContaining({
+          id: 'tg2',
+          metric: expect.objectContaining({ metric_name: metric, stat, dimensions: { LoadBalancer: expect.stringMatching(/arn_suffix/), TargetGroup: expect.stringMatching(/tg-green.*arn_suffix/) } }),
+        }),
+      ]);
     expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: 'drf-api-prod-api-unhealthy-targets',
-      metric_name: 'UnHealthyHostCount',
       threshold: 0,
-      dimensions: { LoadBalancer: expect.stringMatching(/arn_suffix/), TargetGroup: expect.stringMatching(/tg-blue.*arn_suffix/) },
+      comparison_operator: 'GreaterThanThreshold',
+      metric_query: both('UnHealthyHostCount', 'Maximum'),
     });
+    expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'drf-api-prod-api-target-5xx',
+      threshold: 25,
+      metric_query: both('HTTPCode_Target_5XX_Count', 'Sum'),
+    });
+    // Every alarm on a target group covers both.
+    for (const alarm of alarms(prod).filter((a) => JSON.stringify(a).includes('TargetGroup'))) {
+      expect(JSON.stringify(alarm)).toMatch(/tg-blue/);
+      expect(JSON.stringify(alarm)).toMatch(/tg-green/);
+    }
+  });
+
+  it('watch the one target group of a rolling service directly', () => {
+    const dev = Testing.synth(stacksFor('dev').app);
+    expect(dev).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'drf-api-dev-api-unhealthy-targets',
+      metric_name: 'UnHealthyHostCount',
+      statistic: 'Maximum',
+      dimensions: { LoadBalancer: expect.stringMatching(/arn_suffix/), TargetGroup: expect.stringMatching(/tg-tg.*arn_suffix/) },
+    });
+    expect(dev).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: 'drf-api-dev-api-target-5xx', metric_name: 'HTTPCode_Target_5XX_Count', statistic: 'Sum', period: 300 });
   });
 
   it('cover each service: CPU, memory, and running tasks below desired', () => {

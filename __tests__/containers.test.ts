@@ -13,6 +13,7 @@ import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Testing } from 'cdktf';
 import { isArmInstanceType } from '../src/constructs/ec2-capacity';
@@ -21,8 +22,13 @@ import { configProblems, resourcesIn, stacksFor, type Json } from './helpers';
 
 const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, Json>>; data: Record<string, Record<string, Json>>; output: Json };
 const all = resourcesIn;
-const containerOf = (s: string): Json => JSON.parse(all(s, 'aws_ecs_task_definition')[0].container_definitions)[0];
-const policyOf = (s: string, name: string): Json => JSON.parse(all(s, 'aws_iam_role_policy').find((p) => p.name === name)!.policy);
+const taskDefinitionOf = (s: string, family = /-api$/): Json => all(s, 'aws_ecs_task_definition').find((t) => family.test(t.family))!;
+const containerOf = (s: string, family?: RegExp): Json => JSON.parse(taskDefinitionOf(s, family).container_definitions)[0];
+/** The inline policy of a role, by the role's construct path (e.g. /task-definition_execution-role/). */
+const policyOf = (s: string, role: RegExp, name?: string): Json =>
+  JSON.parse(all(s, 'aws_iam_role_policy').find((p) => role.test(p.role) && (name === undefined || p.name === name))!.policy);
+const SERVICE_EXECUTION = /service-api_task-definition_execution-role/;
+const SERVICE_TASK = /service-api_task-definition_task-role/;
 
 const SECRET = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:drf/django-key-AbCdEf';
 
@@ -86,10 +92,11 @@ describe('EC2 capacity (staging, as in the seed)', () => {
     expect(arm).toHaveDataSourceWithProperties(DataAwsSsmParameter, { name: '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id' });
   });
 
-  it('requires IMDSv2 with a hop limit that fits the network mode, and encrypts the root volume', () => {
+  it('requires IMDSv2 with hop limit 1 in every network mode, and encrypts the root volume', () => {
     expect(staging).toHaveResourceWithProperties(LaunchTemplate, {
       instance_type: 't3.medium',
-      metadata_options: expect.objectContaining({ http_tokens: 'required', http_put_response_hop_limit: 2 }), // bridge
+      // Hop limit 1 in bridge mode too: containers cannot reach the instance role's credentials.
+      metadata_options: expect.objectContaining({ http_tokens: 'required', http_put_response_hop_limit: 1 }),
       block_device_mappings: [expect.objectContaining({ ebs: expect.objectContaining({ encrypted: 'true', volume_type: 'gp3' }) })],
     });
     const awsvpc = Testing.synth(stacksFor('staging', { services: [{ name: 'api', capacity: 'ec2', cpu: 512, memory: 1024 }] } as never).app);
@@ -152,38 +159,72 @@ describe('task definition', () => {
       network_mode: 'awsvpc',
       requires_compatibilities: ['FARGATE'],
     });
-    expect(typeof all(prod, 'aws_ecs_task_definition')[0].container_definitions).toBe('string');
+    expect(typeof taskDefinitionOf(prod).container_definitions).toBe('string');
   });
 
-  it('has hard and soft memory limits, the container port, and the image tag from config', () => {
+  it('has hard and soft memory limits, the container port, and the template image from config', () => {
     const container = containerOf(prod);
     expect(container).toEqual(expect.objectContaining({ memory: 2048, memoryReservation: 1536, essential: true }));
     expect(container.portMappings).toEqual([{ name: 'http', containerPort: 8000, hostPort: 8000, protocol: 'tcp' }]);
     expect(container.image).toMatch(/repository_url\}:v0\.1\.0$/);
   });
 
-  it('takes the image tag from IMAGE_TAG at synth time', () => {
-    const { environments, project } = require('../src/config/environments');
-    const { loadConfig } = require('../src/config/load');
-    const { buildEnvironment } = require('../src/app');
-    const [config] = loadConfig(project, environments, { only: 'dev', imageTag: '3f9c2ab' });
-    expect(containerOf(Testing.synth(buildEnvironment(Testing.app(), config).app)).image).toMatch(/:3f9c2ab$/);
+  it('leaves the running revision to releases: the service ignores task_definition, revisions are kept', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const app = Testing.synth(stacksFor(env).app);
+      expect(all(app, 'aws_ecs_service')[0].lifecycle.ignore_changes).toContain('task_definition');
+      for (const task of all(app, 'aws_ecs_task_definition')) expect(task.skip_destroy).toBe(true);
+    }
   });
 
-  it('passes the database as plain settings and its credentials from the RDS secret', () => {
+  it('depends on nothing but the config: IMAGE_TAG, GITHUB_SHA and CIRCLE_SHA1 change no byte', () => {
+    const before = Testing.synth(stacksFor('prod').app);
+    const saved = { IMAGE_TAG: process.env.IMAGE_TAG, GITHUB_SHA: process.env.GITHUB_SHA, CIRCLE_SHA1: process.env.CIRCLE_SHA1 };
+    Object.assign(process.env, { IMAGE_TAG: '3f9c2ab', GITHUB_SHA: '3f9c2ab', CIRCLE_SHA1: '3f9c2ab' });
+    try {
+      const { environments, project } = require('../src/config/environments');
+      const { loadConfig, optionsFromEnv } = require('../src/config/load');
+      const { buildEnvironment } = require('../src/app');
+      const [config] = loadConfig(project, environments, { ...optionsFromEnv(process.env), only: 'prod' });
+      expect(Testing.synth(buildEnvironment(Testing.app(), config).app)).toEqual(before);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('connects to the database as its own role with IAM authentication: no password, no master secret', () => {
     const container = containerOf(prod);
     expect(container.environment).toEqual(
       expect.arrayContaining([
+        { name: 'AWS_REGION', value: 'ap-northeast-1' },
         { name: 'DB_HOST', value: expect.stringMatching(/address/) },
-        { name: 'DB_PORT', value: '5432' },
+        { name: 'DB_IAM_AUTH', value: 'true' },
         { name: 'DB_NAME', value: 'app' },
+        { name: 'DB_PORT', value: '5432' },
+        { name: 'DB_USER', value: 'app' },
         { name: 'DJANGO_SETTINGS_MODULE', value: 'config.settings.production' },
       ]),
     );
-    expect(container.secrets).toEqual([
-      { name: 'DB_USER', valueFrom: expect.stringMatching(/secret_arn\}:username::$/) },
-      { name: 'DB_PASSWORD', valueFrom: expect.stringMatching(/secret_arn\}:password::$/) },
-    ]);
+    expect(container.secrets).toEqual([]);
+    expect(JSON.stringify(container)).not.toMatch(/PASSWORD|secret_arn/);
+    const task = policyOf(prod, SERVICE_TASK, 'ecs-exec').Statement;
+    expect(task).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: 'DatabaseIamAuth',
+          Effect: 'Allow',
+          Action: 'rds-db:connect',
+          Resource: expect.stringMatching(/^arn:aws:rds-db:ap-northeast-1:\$\{data\.aws_caller_identity\..*\.account_id\}:dbuser:\$\{.*resource_?id.*\}\/app$/i),
+        },
+      ]),
+    );
+    expect(JSON.stringify(policyOf(prod, SERVICE_EXECUTION))).not.toMatch(/secret_arn/);
+    const other = Testing.synth(stacksFor('dev', { services: [{ name: 'api', capacity: 'fargate', databaseUser: 'api_rw' }] } as never).app);
+    expect(containerOf(other).environment).toEqual(expect.arrayContaining([{ name: 'DB_USER', value: 'api_rw' }]));
+    expect(policyOf(other, SERVICE_TASK, 'ecs-exec').Statement).toEqual(expect.arrayContaining([expect.objectContaining({ Resource: expect.stringMatching(/\/api_rw$/) })]));
   });
 
   it('adds secrets from config, and the execution role reads exactly those', () => {
@@ -193,10 +234,10 @@ describe('task definition', () => {
         { name: 'SENTRY_DSN', valueFrom: '/drf/sentry-dsn' },
       ]),
     );
-    const statements = policyOf(withSecrets, 'pull-log-read-secrets').Statement;
+    const statements = policyOf(withSecrets, SERVICE_EXECUTION).Statement;
     expect(statements).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ Sid: 'ReadSecrets', Resource: [expect.stringMatching(/secret_arn/), SECRET, `${SECRET}-??????`] }),
+        expect.objectContaining({ Sid: 'ReadSecrets', Resource: [SECRET, `${SECRET}-??????`] }),
         expect.objectContaining({ Sid: 'ReadParameters', Action: 'ssm:GetParameters', Resource: [expect.stringMatching(/^arn:aws:ssm:ap-northeast-1:\$\{data\.aws_caller_identity\..*\.account_id\}:parameter\/drf\/sentry-dsn$/)] }),
       ]),
     );
@@ -204,7 +245,7 @@ describe('task definition', () => {
   });
 
   it('execution role: pull from this service\'s repository and write its log group only', () => {
-    const statements = policyOf(prod, 'pull-log-read-secrets').Statement;
+    const statements = policyOf(prod, SERVICE_EXECUTION).Statement;
     expect(statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Sid: 'PullImage', Resource: expect.stringMatching(/aws_ecr_repository\.registry_api.*arn/) }),
@@ -213,7 +254,7 @@ describe('task definition', () => {
     );
     const roles = all(prod, 'aws_iam_role').map((r) => r.name);
     expect(roles).toEqual(expect.arrayContaining(['drf-api-prod-api-execution', 'drf-api-prod-api-task']));
-    const [task] = all(prod, 'aws_ecs_task_definition');
+    const task = taskDefinitionOf(prod);
     expect(task.execution_role_arn).not.toEqual(task.task_role_arn);
   });
 
@@ -228,12 +269,102 @@ describe('task definition', () => {
     const container = containerOf(prod);
     expect(container.readonlyRootFilesystem).toBe(true);
     expect(container.mountPoints).toEqual(expect.arrayContaining([{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }]));
-    expect(all(prod, 'aws_ecs_task_definition')[0].volume).toEqual(expect.arrayContaining([{ name: 'tmp' }]));
+    expect(taskDefinitionOf(prod).volume).toEqual(expect.arrayContaining([{ name: 'tmp' }]));
   });
 
-  it('has the container health check when configured, and none otherwise', () => {
-    expect(containerOf(prod).healthCheck).toEqual(expect.objectContaining({ command: ['CMD-SHELL', 'curl -fsS http://localhost:8000/health/ || exit 1'], retries: 3 }));
+  it('runs as a non-root user and drops every Linux capability, in the service and the migrate task', () => {
+    for (const family of [/-api$/, /-api-migrate$/]) {
+      const container = containerOf(prod, family);
+      expect(container.user).toBe('1000:1000');
+      expect(container.linuxParameters).toEqual({ initProcessEnabled: true, capabilities: { drop: ['ALL'] } });
+      expect(container.readonlyRootFilesystem).toBe(true);
+    }
+    const custom = Testing.synth(stacksFor('dev', { services: [{ name: 'api', capacity: 'fargate', container: { user: '10001' } }] } as never).app);
+    expect(containerOf(custom).user).toBe('10001');
+  });
+
+  it('has the container health check when configured (prod: Python, no curl assumed), and none otherwise', () => {
+    expect(containerOf(prod).healthCheck).toEqual(
+      expect.objectContaining({
+        command: ['CMD', 'python', '-c', "import urllib.request; urllib.request.urlopen('http://localhost:8000/health/', timeout=3)"],
+        retries: 3,
+      }),
+    );
+    expect(JSON.stringify(containerOf(prod).healthCheck)).not.toContain('curl');
     expect(containerOf(withSecrets).healthCheck).toBeUndefined();
+  });
+});
+
+describe('migrate task family (release.migrate)', () => {
+  const prod = Testing.synth(stacksFor('prod').app);
+  const MIGRATE_EXECUTION = /service-api_migrate_execution-role/;
+
+  it('is a family of its own with the same image template, the migrate command, and its own log group', () => {
+    expect(prod).toHaveResourceWithProperties(EcsTaskDefinition, {
+      family: 'drf-api-prod-api-migrate',
+      cpu: '1024',
+      memory: '2048',
+      network_mode: 'awsvpc',
+      requires_compatibilities: ['FARGATE'],
+      skip_destroy: true,
+    });
+    const container = containerOf(prod, /-migrate$/);
+    expect(container).toEqual(expect.objectContaining({ name: 'migrate', essential: true, command: ['python', 'manage.py', 'migrate', '--noinput'] }));
+    expect(container.image).toEqual(containerOf(prod).image);
+    expect(container.logConfiguration.options).toEqual(
+      expect.objectContaining({ 'awslogs-group': expect.stringMatching(/migrate_logs/), 'awslogs-stream-prefix': 'migrate' }),
+    );
+    expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { name: '/ecs/drf-api-prod/api-migrate', retention_in_days: 90, skip_destroy: true });
+  });
+
+  it('has its own roles; its execution role is the only one that reads the master secret', () => {
+    const roles = all(prod, 'aws_iam_role').map((r) => r.name);
+    expect(roles).toEqual(expect.arrayContaining(['drf-api-prod-api-migrate-execution', 'drf-api-prod-api-migrate-task']));
+    const task = taskDefinitionOf(prod, /-migrate$/);
+    expect(task.execution_role_arn).toMatch(/migrate_execution-role/);
+    expect(task.task_role_arn).toMatch(/migrate_task-role/);
+    const readers = all(prod, 'aws_iam_role_policy').filter((p) => p.policy.includes('secret_arn'));
+    expect(readers.map((p) => p.role)).toEqual([expect.stringMatching(MIGRATE_EXECUTION)]);
+    expect(policyOf(prod, MIGRATE_EXECUTION).Statement).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Sid: 'ReadSecrets', Action: 'secretsmanager:GetSecretValue', Resource: [expect.stringMatching(/master_user_secret.*secret_arn/)] })]),
+    );
+  });
+
+  it('gets the master credential from the secret and the app role to create, besides the app settings', () => {
+    const container = containerOf(prod, /-migrate$/);
+    expect(container.secrets).toEqual([
+      { name: 'DB_MASTER_PASSWORD', valueFrom: expect.stringMatching(/secret_arn\}:password::$/) },
+      { name: 'DB_MASTER_USER', valueFrom: expect.stringMatching(/secret_arn\}:username::$/) },
+    ]);
+    expect(container.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'DB_APP_USER', value: 'app' },
+        { name: 'DB_HOST', value: expect.stringMatching(/address/) },
+        { name: 'DB_NAME', value: 'app' },
+        { name: 'DB_PORT', value: '5432' },
+        { name: 'DJANGO_SETTINGS_MODULE', value: 'config.settings.production' },
+      ]),
+    );
+  });
+
+  it('does not exist when release.migrate is not configured', () => {
+    const none = Testing.synth(stacksFor('dev', { services: [{ name: 'api', capacity: 'fargate', release: {} }] } as never).app);
+    expect(all(none, 'aws_ecs_task_definition').map((t) => t.family)).toEqual(['drf-api-dev-api']);
+    expect(all(none, 'aws_iam_role').map((r) => r.name)).not.toContain('drf-api-dev-api-migrate-execution');
+    expect(JSON.parse(none).output.run_task.value.services.api.migrate_family).toBeUndefined();
+  });
+});
+
+describe('release record', () => {
+  it('is an SSM String parameter per service, created empty, whose value Terraform never changes', () => {
+    const prod = Testing.synth(stacksFor('prod').app);
+    expect(prod).toHaveResourceWithProperties(SsmParameter, {
+      name: '/drf-api/prod/releases/api',
+      type: 'String',
+      value: '{"current":null,"previous":null}',
+      lifecycle: { ignore_changes: ['value', 'insecure_value'] },
+    });
+    expect(JSON.parse(prod).output.run_task.value.services.api).toEqual(expect.objectContaining({ release_record: expect.stringMatching(/ssm_parameter/) }));
   });
 });
 
@@ -259,7 +390,7 @@ describe('service', () => {
       network_configuration: {
         assign_public_ip: false,
         subnets: expect.arrayContaining([expect.stringMatching(/app-ap-northeast-1a/)]),
-        security_groups: [expect.stringMatching(/service-api_sg/), expect.stringMatching(/client-sg/)],
+        security_groups: expect.arrayContaining([expect.stringMatching(/service-api_sg/), expect.stringMatching(/database_client-sg/)]),
       },
     });
   });
@@ -281,7 +412,7 @@ describe('service', () => {
         target_tracking_scaling_policy_configuration: expect.objectContaining({ predefined_metric_specification: expect.objectContaining({ predefined_metric_type: metric }) }),
       });
     }
-    expect(all(dev, 'aws_ecs_service')[0].lifecycle).toEqual({ ignore_changes: ['desired_count'] });
+    expect(all(dev, 'aws_ecs_service')[0].lifecycle).toEqual({ ignore_changes: ['desired_count', 'task_definition'] });
   });
 
   it('scales on ALB requests per target when configured', () => {
@@ -299,7 +430,13 @@ describe('service', () => {
     const runTask = parsed(dev).output.run_task.value;
     expect(runTask.cluster).toMatch(/capacity_providers|cluster_name/);
     expect(runTask.subnets).toHaveLength(2);
-    expect(runTask.services.api).toEqual({ task_family: 'drf-api-dev-api', security_group: expect.stringMatching(/service-api_sg/), log_group: expect.stringMatching(/logs/) });
+    expect(runTask.services.api).toEqual({
+      task_family: 'drf-api-dev-api',
+      migrate_family: 'drf-api-dev-api-migrate',
+      security_group: expect.stringMatching(/service-api_sg/),
+      log_group: expect.stringMatching(/logs/),
+      release_record: expect.stringMatching(/ssm_parameter/),
+    });
   });
 });
 
@@ -324,6 +461,11 @@ describe('container config errors', () => {
     ['a host port outside bridge mode', 'dev', svc({ container: { hostPort: 80 } }), 'dev.services.0.container.hostPort: only applies with networkMode "bridge"'],
     ['two services with one rule priority', 'dev', { services: [{ name: 'api', loadBalancer: { paths: ['/a/*'], priority: 5 } }, { name: 'admin', loadBalancer: { paths: ['/b/*'], priority: 5 } }] } as never, 'dev.services.1.loadBalancer.priority: 5 is also the priority of services.0'],
     ['a name too long for AWS', 'dev', svc({ name: 'a-very-long-service-name' }), 'dev.services.0.name: "a-very-long-service-name" makes the target group name'],
+    ['a container running as root', 'dev', svc({ container: { user: '0:0' } }), 'dev.services.0.container.user: must not be root (uid 0)'],
+    ['a user name instead of a numeric id', 'dev', svc({ container: { user: 'www-data' } }), 'dev.services.0.container.user: "www-data" is not a numeric user "uid" or "uid:gid"'],
+    ['a health check without CMD or CMD-SHELL', 'dev', svc({ container: { healthCheck: { command: ['curl', '-f', 'http://localhost/'] } } }), 'dev.services.0.container.healthCheck.command: must start with "CMD" or "CMD-SHELL"'],
+    ['the app connecting as the master user', 'dev', svc({ databaseUser: 'app_admin' }), 'dev.services.0.databaseUser: "app_admin" is the master user'],
+    ['an empty migrate command', 'dev', svc({ release: { migrate: [] } }), 'dev.services.0.release.migrate: 0 given; at least 1 required'],
   ];
   it.each(cases)('%s', (_label, env, overrides, expected) => {
     expect(configProblems(env, overrides)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));

@@ -28,7 +28,12 @@ describe('topology from synthesized JSON (prod)', () => {
 
   it('has the ALB, the services and the databases', () => {
     expect(topology.loadBalancer?.label).toBe('ALB drf-api-prod (dual-stack)');
-    expect(topology.services).toEqual([{ id: 'svc_api', name: 'api', capacity: 'FARGATE, 1024 CPU / 2048 MiB', release: 'blue/green' }]);
+    expect(topology.services).toEqual(
+      expect.arrayContaining([
+        { id: 'svc_api', name: 'api', capacity: 'FARGATE, 1024 CPU / 2048 MiB', release: 'blue/green' },
+        expect.objectContaining({ id: 'svc_worker', release: 'rolling' }),
+      ]),
+    );
     expect(topology.databases.map((d) => d.label.split('\n')[0])).toEqual(['drf-api-prod-postgres', 'drf-api-prod-postgres-replica-1']);
   });
 
@@ -36,7 +41,7 @@ describe('topology from synthesized JSON (prod)', () => {
     expect(topology.flows).toEqual(
       expect.arrayContaining([
         { from: 'internet', to: 'alb', ports: ':80 :443' },
-        { from: '203.0.113.0/24', to: 'alb', ports: ':9000' },
+        { from: '10.200.0.0/16', to: 'alb', ports: ':443 x-release-test' },
         { from: 'alb', to: 'svc_api', ports: ':8000' },
         { from: 'svc_api', to: 'db_drf_api_prod_postgres', ports: ':5432' },
       ]),

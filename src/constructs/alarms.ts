@@ -20,7 +20,11 @@ export interface AlarmedService {
   readonly name: string;
   /** The ECS service name as a Terraform value (dimension). */
   readonly serviceName: string;
-  readonly targetGroupArnSuffix: string;
+  /**
+   * Every target group the service's tasks may be in: blue and green under blue/green, where the
+   * live one alternates between releases, so each target-group alarm sums over all of them.
+   */
+  readonly targetGroupArnSuffixes: string[];
 }
 
 export interface AlarmsProps {
@@ -70,23 +74,37 @@ export class Alarms extends Construct {
       ...fiveMinuteSum,
     });
 
+    /**
+     * One ALB metric over all of a service's target groups: the metric itself for one group; for a
+     * blue/green pair, the sum of both, with missing data as 0 (the idle group publishes nothing).
+     */
+    const targetGroupMetric = (svc: AlarmedService, metricName: string, stat: string, period: number, label: string): Partial<AlarmSpec> => {
+      if (svc.targetGroupArnSuffixes.length === 1) {
+        return { namespace: 'AWS/ApplicationELB', metricName, dimensions: { ...lb, TargetGroup: svc.targetGroupArnSuffixes[0] }, statistic: stat, period };
+      }
+      const ids = svc.targetGroupArnSuffixes.map((_, i) => `tg${i + 1}`);
+      return {
+        metricQuery: [
+          { id: 'total', expression: ids.map((id) => `FILL(${id}, 0)`).join(' + '), label, returnData: true },
+          ...svc.targetGroupArnSuffixes.map((suffix, i) => ({
+            id: ids[i],
+            metric: { namespace: 'AWS/ApplicationELB', metricName, dimensions: { ...lb, TargetGroup: suffix }, period, stat },
+          })),
+        ],
+      };
+    };
+
     for (const svc of props.services) {
-      const tg = { ...lb, TargetGroup: svc.targetGroupArnSuffix };
       const ecs = { ClusterName: props.clusterName, ServiceName: svc.serviceName };
       alarm(`${svc.name}-target-5xx`, `${svc.name} answers 5xx`, {
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'HTTPCode_Target_5XX_Count',
-        dimensions: tg,
+        ...targetGroupMetric(svc, 'HTTPCode_Target_5XX_Count', 'Sum', 300, 'Target 5xx, all target groups'),
         threshold: t.target5xxPer5Minutes,
-        ...fiveMinuteSum,
+        evaluationPeriods: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
       alarm(`${svc.name}-unhealthy-targets`, `${svc.name} has targets failing the load balancer health check`, {
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'UnHealthyHostCount',
-        dimensions: tg,
+        ...targetGroupMetric(svc, 'UnHealthyHostCount', 'Maximum', 60, 'Unhealthy targets, all target groups'),
         threshold: 0,
-        statistic: 'Maximum',
-        period: 60,
         evaluationPeriods: 3,
         comparisonOperator: 'GreaterThanThreshold',
       });

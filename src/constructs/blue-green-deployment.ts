@@ -1,105 +1,122 @@
-// Blue/green releases with CodeDeploy (seed 003/004): green starts beside blue, answers on a test
-// listener (port 9000) first, traffic moves when an operator says so (or at once), blue stays a
-// while for a fast rollback, and a failed deployment rolls back by itself.
-import { CodedeployApp } from '@cdktf/provider-aws/lib/codedeploy-app';
-import { CodedeployDeploymentGroup } from '@cdktf/provider-aws/lib/codedeploy-deployment-group';
+// What an ECS-native blue/green service needs besides its two target groups (seed 003/004, without
+// CodeDeploy): a TEST listener rule on the HTTPS listener that sends requests carrying a header (and,
+// when configured, only from allowed sources) to green before production traffic moves, and the
+// infrastructure role ECS assumes to register targets and reweight the production and test rules.
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LbListenerRule, type LbListenerRuleCondition } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { Construct } from 'constructs';
-import { serviceTrustPolicy } from '../lib/iam';
+import { policyDocument } from '../lib/iam';
+
+/** The value of the test header that reaches green. */
+export const TEST_HEADER_VALUE = 'green';
 
 export interface BlueGreenDeploymentProps {
-  /** Application and deployment group are named after it. */
+  /** `<prefix>-<service>`: names the role and tags the rule. */
   readonly name: string;
-  /** Only CodeDeploy acting for this account may assume the service role. */
+  readonly region: string;
+  /** Only ECS acting for this account and region may assume the infrastructure role. */
   readonly accountId: string;
-  readonly clusterName: string;
-  readonly serviceName: string;
-  readonly loadBalancerArn: string;
-  readonly loadBalancerSecurityGroupId: string;
-  readonly productionListenerArn: string;
+  /** The HTTPS listener both rules live on. */
+  readonly listenerArn: string;
+  /** The production rule (ECS moves its weights from blue to green). */
+  readonly productionRuleArn: string;
+  /** Priority of the test rule: it must be evaluated before the production rule. */
+  readonly testPriority: number;
+  /** The production rule's routing conditions (hosts, paths), repeated on the test rule. */
+  readonly routingConditions: LbListenerRuleCondition[];
   readonly blueTargetGroupArn: string;
-  readonly blueTargetGroupName: string;
-  readonly greenTargetGroupName: string;
-  /** @default 9000 */
-  readonly testListenerPort?: number;
-  /** Sources allowed to reach the test listener. @default [] */
-  readonly testListenerCidrs?: string[];
-  /** @default "CodeDeployDefault.ECSAllAtOnce" */
-  readonly deploymentConfig?: string;
-  /** Minutes to wait for a manual go-ahead before rerouting; 0 reroutes as soon as green is ready. @default 120 */
-  readonly rerouteWaitMinutes?: number;
-  /** Minutes blue is kept after the reroute. @default 60 */
-  readonly terminateBlueAfterMinutes?: number;
+  readonly greenTargetGroupArn: string;
+  /** @default "x-release-test" */
+  readonly testHeaderName?: string;
+  /** Sources whose requests with the header reach green. @default [] (any source) */
+  readonly testSourceCidrs?: string[];
 }
 
 export class BlueGreenDeployment extends Construct {
-  readonly applicationName: string;
-  readonly deploymentGroupName: string;
-  readonly testListenerArn: string;
+  readonly testRuleArn: string;
+  /** ECS infrastructure role for load balancers (`advanced_configuration.role_arn`). */
+  readonly roleArn: string;
+  /** The role's permissions: the service must not be created before them. */
+  readonly rolePolicy: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: BlueGreenDeploymentProps) {
     super(scope, id);
-    const testPort = props.testListenerPort ?? 9000;
+    const header = props.testHeaderName ?? 'x-release-test';
+    const cidrs = props.testSourceCidrs ?? [];
 
-    const testListener = new LbListener(this, 'test-listener', {
-      loadBalancerArn: props.loadBalancerArn,
-      port: testPort,
-      protocol: 'HTTP',
-      defaultAction: [{ type: 'forward', targetGroupArn: props.blueTargetGroupArn }],
-      // CodeDeploy points the test listener at green during a deployment.
-      lifecycle: { ignoreChanges: ['default_action'] },
-    });
-    (props.testListenerCidrs ?? []).forEach((cidr, i) => {
-      new VpcSecurityGroupIngressRule(this, `test-listener-ingress-${i}`, {
-        securityGroupId: props.loadBalancerSecurityGroupId,
-        description: `Blue/green test listener from ${cidr}`,
-        ipProtocol: 'tcp',
-        fromPort: testPort,
-        toPort: testPort,
-        cidrIpv4: cidr,
-      });
+    const testRule = new LbListenerRule(this, 'test-rule', {
+      listenerArn: props.listenerArn,
+      priority: props.testPriority,
+      condition: [
+        ...props.routingConditions,
+        { httpHeader: { httpHeaderName: header, values: [TEST_HEADER_VALUE] } },
+        ...(cidrs.length > 0 ? [{ sourceIp: { values: cidrs } }] : []),
+      ],
+      // Between releases the test rule follows production; during one ECS points it at green.
+      action: [
+        {
+          type: 'forward',
+          forward: {
+            targetGroup: [
+              { arn: props.blueTargetGroupArn, weight: 100 },
+              { arn: props.greenTargetGroupArn, weight: 0 },
+            ],
+          },
+        },
+      ],
+      // ECS rewrites the weights at every release.
+      lifecycle: { ignoreChanges: ['action'] },
+      tags: { Name: `${props.name}-test` },
     });
 
     const role = new IamRole(this, 'role', {
-      name: `${props.name}-codedeploy`,
-      assumeRolePolicy: serviceTrustPolicy('codedeploy.amazonaws.com', props.accountId),
-    });
-    new IamRolePolicyAttachment(this, 'role-policy', { role: role.name, policyArn: 'arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS' });
-
-    const app = new CodedeployApp(this, 'app', { name: props.name, computePlatform: 'ECS' });
-    const rerouteWait = props.rerouteWaitMinutes ?? 120;
-    const group = new CodedeployDeploymentGroup(this, 'group', {
-      appName: app.name,
-      deploymentGroupName: props.name,
-      serviceRoleArn: role.arn,
-      deploymentConfigName: props.deploymentConfig ?? 'CodeDeployDefault.ECSAllAtOnce',
-      deploymentStyle: { deploymentOption: 'WITH_TRAFFIC_CONTROL', deploymentType: 'BLUE_GREEN' },
-      ecsService: { clusterName: props.clusterName, serviceName: props.serviceName },
-      autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] },
-      blueGreenDeploymentConfig: {
-        deploymentReadyOption:
-          rerouteWait > 0
-            ? { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: rerouteWait }
-            : { actionOnTimeout: 'CONTINUE_DEPLOYMENT' },
-        terminateBlueInstancesOnDeploymentSuccess: {
-          action: 'TERMINATE',
-          terminationWaitTimeInMinutes: props.terminateBlueAfterMinutes ?? 60,
+      name: `${props.name}-ecs-lb`,
+      description: `ECS infrastructure role: shifts ${props.name} between its blue and green target groups`,
+      assumeRolePolicy: policyDocument({
+        Sid: 'EcsInfrastructureForLoadBalancers',
+        Effect: 'Allow',
+        Principal: { Service: 'ecs.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': props.accountId },
+          ArnLike: { 'aws:SourceArn': `arn:aws:ecs:${props.region}:${props.accountId}:*` },
         },
-      },
-      loadBalancerInfo: {
-        targetGroupPairInfo: {
-          prodTrafficRoute: { listenerArns: [props.productionListenerArn] },
-          testTrafficRoute: { listenerArns: [testListener.arn] },
-          targetGroup: [{ name: props.blueTargetGroupName }, { name: props.greenTargetGroupName }],
+      }),
+    });
+    // AWS's AmazonECSInfrastructureRolePolicyForLoadBalancers, scoped to this service's target
+    // groups and rules (describe calls support no resource scoping).
+    this.rolePolicy = new IamRolePolicy(this, 'role-policy', {
+      role: role.id,
+      name: 'shift-traffic',
+      policy: policyDocument(
+        {
+          Sid: 'Describe',
+          Effect: 'Allow',
+          Action: [
+            'elasticloadbalancing:DescribeListeners',
+            'elasticloadbalancing:DescribeRules',
+            'elasticloadbalancing:DescribeTargetGroups',
+            'elasticloadbalancing:DescribeTargetHealth',
+          ],
+          Resource: '*',
         },
-      },
+        {
+          Sid: 'RegisterTasks',
+          Effect: 'Allow',
+          Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+          Resource: [props.blueTargetGroupArn, props.greenTargetGroupArn],
+        },
+        {
+          Sid: 'ShiftTraffic',
+          Effect: 'Allow',
+          Action: 'elasticloadbalancing:ModifyRule',
+          Resource: [props.productionRuleArn, testRule.arn],
+        },
+      ),
     });
 
-    this.applicationName = app.name;
-    this.deploymentGroupName = group.deploymentGroupName;
-    this.testListenerArn = testListener.arn;
+    this.testRuleArn = testRule.arn;
+    this.roleArn = role.arn;
   }
 }

@@ -1,6 +1,9 @@
 // One application service behind the ALB (seed: "create service" with its target group), as
 // aws-ecs-patterns' ApplicationLoadBalancedService: task definition, security, routing, scaling,
-// and its release strategy (rolling by ECS, or blue/green by CodeDeploy).
+// its release strategy (rolling, or ECS-native blue/green), its migrate task and its release record.
+//
+// Releases own the running revision: the service ignores `task_definition`, and `npm run release`
+// registers revisions copied from the latest one with the image pinned by digest.
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
@@ -11,8 +14,11 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 import type { ServiceConfig } from '../config/schema';
+import type { ServiceNames } from '../naming';
 import { BlueGreenDeployment } from './blue-green-deployment';
-import { ServiceTaskDefinition, type DatabaseConnection } from './task-definition';
+import { MigrateTaskDefinition } from './migrate-task-definition';
+import { ReleaseRecord } from './release-record';
+import { ServiceTaskDefinition, type DatabaseAccess } from './task-definition';
 
 /** Docker's dynamic host ports (bridge mode with hostPort 0) fall in this range. */
 const EPHEMERAL_PORTS = { from: 32768, to: 65535 };
@@ -25,8 +31,8 @@ export interface ServiceLoadBalancer {
 }
 
 export interface WebServiceProps {
-  /** `<service>-<env>`; names are `<namePrefix>-<service name>`. */
-  readonly namePrefix: string;
+  /** The deterministic names of this service (src/naming.ts); AWS names derive from `taskFamily`. */
+  readonly names: ServiceNames;
   readonly region: string;
   readonly accountId: string;
   /** The validated service settings from config. */
@@ -38,6 +44,7 @@ export interface WebServiceProps {
   readonly vpcId: string;
   /** Private app subnets. */
   readonly subnetIds: string[];
+  /** `<repository url>:<config imageTag>`: the task definition template's image, used by the first deploy only. */
   readonly image: string;
   readonly repositoryArn: string;
   readonly loadBalancer: ServiceLoadBalancer;
@@ -47,7 +54,9 @@ export interface WebServiceProps {
   readonly ec2CapacityProviderName?: string;
   /** The EC2 instances' group, for `bridge` mode (tasks use the host's network). */
   readonly instanceSecurityGroupId?: string;
-  readonly database?: DatabaseConnection;
+  /** The database the application (IAM authentication) and its migrate task (master secret) use. @default none */
+  readonly database?: DatabaseAccess;
+  /** ECS Exec session audit log group. @default no audit permissions */
   readonly execAuditLogGroupArn?: string;
   /** Keep logs when destroyed (production). @default false */
   readonly retainLogs?: boolean;
@@ -61,18 +70,24 @@ export class WebService extends Construct {
   readonly logGroupName: string;
   /** The group tasks run with (awsvpc); in bridge mode, the instances'. */
   readonly securityGroupId: string;
-  readonly targetGroupArnSuffix: string;
+  /** The role the application runs as (grant it what the app calls). */
+  readonly taskRoleArn: string;
+  /** Every target group the service's tasks may be in: one when rolling; blue and green. */
+  readonly targetGroupArnSuffixes: string[];
   readonly blueGreen?: BlueGreenDeployment;
+  /** The `<service>-migrate` task family, when `release.migrate` is configured. */
+  readonly migrate?: MigrateTaskDefinition;
+  readonly releaseRecord: ReleaseRecord;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
-    const { settings: svc, loadBalancer: lb, namePrefix } = props;
-    const name = `${namePrefix}-${svc.name}`;
+    const { settings: svc, loadBalancer: lb, names } = props;
+    const name = names.taskFamily;
     const awsvpc = svc.networkMode === 'awsvpc';
     const blueGreen = svc.deployment.strategy === 'blueGreen';
 
     const task = new ServiceTaskDefinition(this, 'task-definition', {
-      namePrefix,
+      names,
       region: props.region,
       accountId: props.accountId,
       settings: svc,
@@ -156,75 +171,110 @@ export class WebService extends Construct {
       ...(svc.loadBalancer.hosts ? [{ hostHeader: { values: svc.loadBalancer.hosts } }] : []),
       ...(svc.loadBalancer.paths ? [{ pathPattern: { values: svc.loadBalancer.paths } }] : []),
     ];
+    const routing = conditions.length > 0 ? conditions : [{ pathPattern: { values: ['/*'] } }];
+    const priority = svc.loadBalancer.priority ?? 100 * (props.position + 1);
     const rule = new LbListenerRule(this, 'rule', {
       listenerArn: lb.productionListenerArn,
-      priority: svc.loadBalancer.priority ?? 100 * (props.position + 1),
-      condition: conditions.length > 0 ? conditions : [{ pathPattern: { values: ['/*'] } }],
-      action: [{ type: 'forward', targetGroupArn: blue.arn }],
-      // CodeDeploy moves the rule between blue and green.
+      priority,
+      condition: routing,
+      // Blue/green: both target groups, weighted; ECS moves the weights at every release.
+      action: green
+        ? [{ type: 'forward', forward: { targetGroup: [{ arn: blue.arn, weight: 100 }, { arn: green.arn, weight: 0 }] } }]
+        : [{ type: 'forward', targetGroupArn: blue.arn }],
       lifecycle: blueGreen ? { ignoreChanges: ['action'] } : undefined,
       tags: { Name: name },
     });
 
+    const bgSettings = svc.deployment.blueGreen;
+    const bg = green
+      ? new BlueGreenDeployment(this, 'blue-green', {
+          name,
+          region: props.region,
+          accountId: props.accountId,
+          listenerArn: lb.productionListenerArn,
+          productionRuleArn: rule.arn,
+          testPriority: priority - 1,
+          routingConditions: routing,
+          blueTargetGroupArn: blue.arn,
+          greenTargetGroupArn: green.arn,
+          testHeaderName: bgSettings.testHeaderName,
+          testSourceCidrs: bgSettings.testListenerCidrs,
+        })
+      : undefined;
+
     const capacityProvider = { fargate: 'FARGATE', fargateSpot: 'FARGATE_SPOT', ec2: props.ec2CapacityProviderName! }[svc.capacity];
     const service = new EcsService(this, 'service', {
-      name: svc.name,
+      name: names.service,
       cluster: props.clusterName,
+      // The template revision, for the first deploy; releases set the running revision from then on.
       taskDefinition: task.arn,
       desiredCount: svc.desiredCount,
       capacityProviderStrategy: [{ capacityProvider, weight: 1 }],
       networkConfiguration: awsvpc
         ? { subnets: props.subnetIds, securityGroups: [taskSecurityGroupId, ...(props.extraSecurityGroupIds ?? [])], assignPublicIp: false }
         : undefined,
-      loadBalancer: [{ targetGroupArn: blue.arn, containerName: task.containerName, containerPort: svc.container.port }],
-      deploymentController: { type: blueGreen ? 'CODE_DEPLOY' : 'ECS' },
+      loadBalancer: [
+        {
+          targetGroupArn: blue.arn,
+          containerName: task.containerName,
+          containerPort: svc.container.port,
+          advancedConfiguration:
+            green && bg
+              ? { alternateTargetGroupArn: green.arn, productionListenerRule: rule.arn, testListenerRule: bg.testRuleArn, roleArn: bg.roleArn }
+              : undefined,
+        },
+      ],
+      // ECS-native deployments for both strategies: network and capacity changes apply in place.
+      deploymentController: { type: 'ECS' },
+      // Explicit for rolling too: the attribute is computed, so leaving it out would keep BLUE_GREEN
+      // after a service is switched back to rolling.
+      deploymentConfiguration: blueGreen ? { strategy: 'BLUE_GREEN', bakeTimeInMinutes: String(bgSettings.bakeTimeMinutes) } : { strategy: 'ROLLING' },
       ...(blueGreen
         ? {}
         : {
             deploymentMinimumHealthyPercent: svc.deployment.minimumHealthyPercent,
             deploymentMaximumPercent: svc.deployment.maximumPercent,
-            deploymentCircuitBreaker: { enable: true, rollback: true },
           }),
+      // Green tasks that never become healthy stop the deployment and ECS rolls back.
+      deploymentCircuitBreaker: { enable: true, rollback: true },
       // On EC2, spread tasks over AZs first (Fargate spreads by itself).
       orderedPlacementStrategy: svc.capacity === 'ec2' ? [{ type: 'spread', field: 'attribute:ecs.availability-zone' }] : undefined,
       healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds,
       enableExecuteCommand: true,
       enableEcsManagedTags: true,
       propagateTags: 'SERVICE',
-      // The autoscaler owns the desired count; under blue/green CodeDeploy owns the task set and routing.
-      lifecycle: { ignoreChanges: ['desired_count', ...(blueGreen ? ['task_definition', 'load_balancer'] : [])] },
-      dependsOn: [rule],
+      // The autoscaler owns the desired count and releases own the task definition. Under blue/green
+      // ECS alternates the target groups between releases, so Terraform must not reset them either.
+      lifecycle: { ignoreChanges: ['desired_count', 'task_definition', ...(blueGreen ? ['load_balancer'] : [])] },
+      dependsOn: [rule, ...(bg ? [bg.rolePolicy] : [])],
     });
 
     this.createAutoscaling(props, service.name, blue.arnSuffix);
 
-    if (blueGreen && green) {
-      const bg = svc.deployment.blueGreen;
-      this.blueGreen = new BlueGreenDeployment(this, 'blue-green', {
-        name,
+    const migrateCommand = svc.release.migrate;
+    if (migrateCommand) {
+      this.migrate = new MigrateTaskDefinition(this, 'migrate', {
+        names,
+        region: props.region,
         accountId: props.accountId,
-        clusterName: props.clusterName,
-        serviceName: service.name,
-        loadBalancerArn: lb.arn,
-        loadBalancerSecurityGroupId: lb.securityGroupId,
-        productionListenerArn: lb.productionListenerArn,
-        blueTargetGroupArn: blue.arn,
-        blueTargetGroupName: blue.name,
-        greenTargetGroupName: green.name,
-        testListenerPort: bg.testListenerPort,
-        testListenerCidrs: bg.testListenerCidrs,
-        deploymentConfig: bg.deploymentConfig,
-        rerouteWaitMinutes: bg.rerouteWaitMinutes,
-        terminateBlueAfterMinutes: bg.terminateBlueAfterMinutes,
+        settings: svc,
+        command: migrateCommand,
+        image: props.image,
+        repositoryArn: props.repositoryArn,
+        database: props.database,
+        retainLogs: props.retainLogs,
       });
     }
+    this.releaseRecord = new ReleaseRecord(this, 'release-record', { parameterName: names.releaseParameter, serviceName: svc.name });
 
+    this.blueGreen = bg;
     this.name = svc.name;
     this.serviceName = service.name;
     this.taskFamily = task.family;
     this.logGroupName = task.logGroupName;
     this.securityGroupId = taskSecurityGroupId;
-    this.targetGroupArnSuffix = blue.arnSuffix;
+    this.taskRoleArn = task.taskRoleArn;
+    this.targetGroupArnSuffixes = green ? [blue.arnSuffix, green.arnSuffix] : [blue.arnSuffix];
   }
 
   private createAutoscaling(props: WebServiceProps, serviceName: string, targetGroupArnSuffix: string): void {
@@ -245,7 +295,7 @@ export class WebService extends Construct {
     }
     for (const [key, metric, value, label] of policies) {
       new AppautoscalingPolicy(this, `scale-on-${key}`, {
-        name: `${props.namePrefix}-${props.settings.name}-${key}`,
+        name: `${props.names.taskFamily}-${key}`,
         policyType: 'TargetTrackingScaling',
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,

@@ -82,7 +82,8 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
     for (const sg of groups) own(sg, id);
     const family = /\$\{aws_ecs_task_definition\.([^.]+)\./.exec(String(svc.task_definition))?.[1];
     const task = resources(app, 'aws_ecs_task_definition').find(([n]) => n === family)?.[1];
-    const release: Service['release'] = svc.deployment_controller?.type === 'CODE_DEPLOY' ? 'blue/green' : 'rolling';
+    const blueGreen = svc.deployment_configuration?.strategy === 'BLUE_GREEN' || svc.deployment_controller?.type === 'CODE_DEPLOY';
+    const release: Service['release'] = blueGreen ? 'blue/green' : 'rolling';
     return { id, name: String(svc.name), capacity: `${capacityOf(svc)}${task ? `, ${task.cpu} CPU / ${task.memory} MiB` : ''}`, release };
   });
 
@@ -103,6 +104,16 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
       : (owners.get(securityGroupKey(rule.referenced_security_group_id) ?? '') ?? []);
     const ports = rule.from_port === rule.to_port ? `:${rule.from_port}` : `:${rule.from_port}-${rule.to_port}`;
     for (const from of sources) for (const to of targets) if (from !== to) flows.push({ from, to, ports });
+  }
+  // Blue/green test traffic: a listener rule matched by a header (and, when set, source ranges).
+  if (loadBalancer) {
+    for (const [, rule] of resources(app, 'aws_lb_listener_rule')) {
+      const conditions = (rule.condition ?? []) as Json[];
+      const header = conditions.find((c) => c.http_header)?.http_header;
+      if (!header) continue;
+      const sources = (conditions.find((c) => c.source_ip)?.source_ip?.values as string[] | undefined) ?? ['internet'];
+      for (const from of sources) flows.push({ from, to: 'alb', ports: `:443 ${header.http_header_name}` });
+    }
   }
   return { environment, vpcCidr, subnets, natAzs, endpoints, loadBalancer, services, databases, flows: mergeFlows(flows) };
 }
