@@ -469,7 +469,9 @@ export const projectSchema = z.strictObject({
    */
   repository: checked((v) => GITHUB_REPOSITORY.test(v), '"github.com/<org>/<repo>" (the pipeline roles\' OIDC trust is pinned to it)'),
   /** Which CI systems may assume the pipeline roles. @default GitHub Actions only */
-  ci: projectCiSchema.prefault({}),
+  ci: projectCiSchema.prefault({}).refine((ci) => ci.github.enabled || ci.circleci?.enabled === true, {
+    error: 'enables neither GitHub Actions nor CircleCI: the pipeline roles need a CI system to trust',
+  }),
 });
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;

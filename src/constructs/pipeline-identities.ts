@@ -65,8 +65,16 @@ export interface PipelineIdentitiesProps {
   readonly stateKeyArn: string;
   /** The state key's alias (`alias/…`), protected like the key. */
   readonly stateKeyAlias: string;
-  /** Names of every service of the environment (`serviceNames` of naming.ts): what a release touches. */
-  readonly services: ServiceNames[];
+  /** Every service of the environment: what a release touches. */
+  readonly services: ReleasedService[];
+}
+
+/** One service as `npm run release` sees it. */
+export interface ReleasedService {
+  /** Its deterministic names (`serviceNames` of naming.ts). */
+  readonly names: ServiceNames;
+  /** Whether it has a `<service>-migrate` family (`release.migrate` configured) that releases run. */
+  readonly migrates: boolean;
 }
 
 export class PipelineIdentities extends Construct {
@@ -278,14 +286,17 @@ function applyDenies(props: PipelineIdentitiesProps): Statement[] {
 /** `npm run release -- <env> <service> <tag>` for every service of the environment, and nothing else. */
 function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${props.region}:${props.accountId}:${resource}`;
-  const svcs = props.services;
+  const svcs = props.services.map((s) => s.names);
+  const migrating = props.services.filter((s) => s.migrates).map((s) => s.names);
   if (svcs.length === 0) throw new Error('a release role needs at least one service');
-  const cluster = arn('ecs', `cluster/${svcs[0].cluster}`);
+  const clusterName = svcs[0].cluster;
+  const cluster = arn('ecs', `cluster/${clusterName}`);
+  const tasks = arn('ecs', `task/${clusterName}/*`);
   const serviceArns = svcs.map((s) => arn('ecs', `service/${s.cluster}/${s.service}`));
-  const families = svcs.flatMap((s) => [arn('ecs', `task-definition/${s.taskFamily}:*`), arn('ecs', `task-definition/${s.migrateFamily}:*`)]);
-  const migrateFamilies = svcs.map((s) => arn('ecs', `task-definition/${s.migrateFamily}:*`));
-  const roles = svcs.flatMap((s) => [s.taskRole, s.executionRole, s.migrateTaskRole, s.migrateExecutionRole]).map((r) => `arn:aws:iam::${props.accountId}:role/${r}`);
-  return [
+  const migrateFamilies = migrating.map((s) => arn('ecs', `task-definition/${s.migrateFamily}:*`));
+  const families = [...svcs.map((s) => arn('ecs', `task-definition/${s.taskFamily}:*`)), ...migrateFamilies];
+  const roles = [...svcs.flatMap((s) => [s.taskRole, s.executionRole]), ...migrating.flatMap((s) => [s.migrateTaskRole, s.migrateExecutionRole])];
+  const statements: Statement[] = [
     { Sid: 'ResolveImageTags', Effect: 'Allow', Action: ['ecr:DescribeImages', 'ecr:DescribeRepositories'], Resource: svcs.map((s) => arn('ecr', `repository/${s.repository}`)) },
     // DescribeTaskDefinition has no resource-level permissions (task definitions hold no secrets here).
     { Sid: 'ReadTaskDefinitions', Effect: 'Allow', Action: 'ecs:DescribeTaskDefinition', Resource: '*' },
@@ -294,11 +305,9 @@ function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
       Sid: 'TagWhatReleasesCreate',
       Effect: 'Allow',
       Action: 'ecs:TagResource',
-      Resource: [...families, arn('ecs', `task/${svcs[0].cluster}/*`)],
+      Resource: [...families, tasks],
       Condition: { StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] } },
     },
-    { Sid: 'RunMigrations', Effect: 'Allow', Action: 'ecs:RunTask', Resource: migrateFamilies, Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
-    { Sid: 'FollowMigrations', Effect: 'Allow', Action: 'ecs:DescribeTasks', Resource: arn('ecs', `task/${svcs[0].cluster}/*`), Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
     { Sid: 'UpdateServices', Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'], Resource: serviceArns },
     {
       // DescribeServiceDeployments checks the service and the deployment.
@@ -307,24 +316,26 @@ function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
       Action: 'ecs:DescribeServiceDeployments',
       Resource: [...serviceArns, ...svcs.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`))],
     },
-    {
-      Sid: 'ReleaseRecords',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter', 'ssm:PutParameter'],
-      Resource: svcs.map((s) => arn('ssm', `parameter${s.releaseParameter}`)),
-    },
-    {
-      Sid: 'MigrationLogs',
-      Effect: 'Allow',
-      Action: 'logs:GetLogEvents',
-      Resource: svcs.flatMap((s) => [arn('logs', `log-group:${s.migrateLogGroup}`), arn('logs', `log-group:${s.migrateLogGroup}:log-stream:*`)]),
-    },
+    { Sid: 'ReleaseRecords', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: svcs.map((s) => arn('ssm', `parameter${s.releaseParameter}`)) },
     {
       Sid: 'PassTaskRoles',
       Effect: 'Allow',
       Action: 'iam:PassRole',
-      Resource: roles,
+      Resource: roles.map((r) => `arn:aws:iam::${props.accountId}:role/${r}`),
       Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     },
   ];
+  if (migrating.length > 0) {
+    statements.push(
+      { Sid: 'RunMigrations', Effect: 'Allow', Action: 'ecs:RunTask', Resource: migrateFamilies, Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
+      { Sid: 'FollowMigrations', Effect: 'Allow', Action: 'ecs:DescribeTasks', Resource: tasks, Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
+      {
+        Sid: 'MigrationLogs',
+        Effect: 'Allow',
+        Action: 'logs:GetLogEvents',
+        Resource: migrating.flatMap((s) => [arn('logs', `log-group:${s.migrateLogGroup}`), arn('logs', `log-group:${s.migrateLogGroup}:log-stream:*`)]),
+      },
+    );
+  }
+  return statements;
 }

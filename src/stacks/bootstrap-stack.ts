@@ -91,7 +91,7 @@ export class BootstrapStack extends EnvironmentStack {
       stateBucketArn: bucket.bucketArn,
       stateKeyArn: key.arn,
       stateKeyAlias: key.alias,
-      services: config.services.map((svc) => serviceNames(config.project.service, config.name, svc.name)),
+      services: config.services.map((svc) => ({ names: serviceNames(config.project.service, config.name, svc.name), migrates: svc.release.migrate !== undefined })),
     });
 
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName });

@@ -1,0 +1,124 @@
+// The bootstrap stack's state bucket and key: who may use them, and how uploads must be encrypted.
+import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { Testing } from 'cdktf';
+import { BootstrapStack, stateKeyAlias } from '../src/stacks/bootstrap-stack';
+import { configFor, configProblems, resourcesIn, type Json, type Overrides } from './helpers';
+
+const synthBootstrap = (envName: string, overrides: Overrides = {}) => Testing.synth(new BootstrapStack(Testing.app(), configFor(envName, overrides)));
+
+const ADMIN = 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/ap-northeast-1/AWSReservedSSO_AdministratorAccess_*';
+const DEPLOYER = '${data.aws_iam_session_context.deployer.issuer_arn}';
+const roleArn = (name: string) => `arn:aws:iam::\${data.aws_caller_identity.caller.account_id}:role/pipeline/${name}`;
+
+describe('the state key', () => {
+  const synthesized = synthBootstrap('prod');
+  const [key] = resourcesIn(synthesized, 'aws_kms_key');
+  const policy = JSON.parse(key.policy);
+
+  it('is customer-managed, rotated, and cannot be destroyed by Terraform', () => {
+    expect(synthesized).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+    expect(synthesized).toHaveResourceWithProperties(KmsAlias, { name: 'alias/drf-api-prod-tfstate' });
+    expect(stateKeyAlias('drf-api', 'prod')).toBe('alias/drf-api-prod-tfstate');
+  });
+
+  it('is administered by the account (through IAM) and usable only by admins, the deployer, plan and apply', () => {
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::${data.aws_caller_identity.caller.account_id}:root' }, Action: 'kms:*' }),
+      {
+        Sid: 'DenyUseOutsideStateRoles',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': [ADMIN, DEPLOYER, roleArn('drf-api-prod-pipeline-plan'), roleArn('drf-api-prod-pipeline-apply')] } },
+      },
+    ]);
+  });
+
+  it('encrypts the bucket by default', () => {
+    expect(synthesized).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.state-key_[0-9A-F]+\.arn\}$/) }, bucket_key_enabled: true }],
+    });
+  });
+});
+
+describe('the state bucket policy', () => {
+  const synthesized = synthBootstrap('prod');
+  const [bucketPolicy] = resourcesIn(synthesized, 'aws_s3_bucket_policy');
+  const statements: Json[] = JSON.parse(bucketPolicy.policy).Statement;
+  const statement = (sid: string) => statements.find((s) => s.Sid === sid);
+
+  it('keeps the bucket\'s resource address (no replacement of an existing state bucket)', () => {
+    expect(Object.keys(JSON.parse(synthesized).resource.aws_s3_bucket)).toEqual(['state_bucket_803B4E61']);
+  });
+
+  it('denies uploads that ask for anything but KMS encryption', () => {
+    expect(statement('DenyUploadsNotEncryptedWithKms')).toEqual({
+      Sid: 'DenyUploadsNotEncryptedWithKms',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: '${aws_s3_bucket.state_bucket_803B4E61.arn}/*',
+      Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+    });
+  });
+
+  it('denies every principal but the admin roles, the deployer and the plan and apply roles (not release)', () => {
+    expect(statement('DenyPrincipalsOutsideAdminsAndPipelines')).toEqual({
+      Sid: 'DenyPrincipalsOutsideAdminsAndPipelines',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:GetObject*', 's3:List*', 's3:Put*', 's3:Delete*', 's3:Replicate*', 's3:Restore*', 's3:Bypass*'],
+      Resource: ['${aws_s3_bucket.state_bucket_803B4E61.arn}', '${aws_s3_bucket.state_bucket_803B4E61.arn}/*'],
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [ADMIN, DEPLOYER, roleArn('drf-api-prod-pipeline-plan'), roleArn('drf-api-prod-pipeline-apply')] } },
+    });
+    expect(bucketPolicy.policy).not.toContain('pipeline-release');
+  });
+
+  it('names the pipeline roles by the ARNs they get (path and name)', () => {
+    const allowedArns: string[] = statement('DenyPrincipalsOutsideAdminsAndPipelines')!.Condition.ArnNotLike['aws:PrincipalArn'];
+    const roles = resourcesIn(synthesized, 'aws_iam_role').map((r) => `arn:aws:iam::\${data.aws_caller_identity.caller.account_id}:role${r.path}${r.name}`);
+    expect(roles.filter((arn) => allowedArns.includes(arn)).sort()).toEqual([roleArn('drf-api-prod-pipeline-apply'), roleArn('drf-api-prod-pipeline-plan')]);
+  });
+
+  it('adds the role of whoever applies the bootstrap stack, so a first apply cannot lock its deployer out', () => {
+    expect(synthesized).toHaveDataSourceWithProperties(DataAwsIamSessionContext, { arn: '${data.aws_caller_identity.caller.arn}' });
+    const dev = resourcesIn(synthBootstrap('dev'), 'aws_s3_bucket_policy')[0];
+    expect(JSON.parse(dev.policy).Statement[1].Condition.ArnNotLike['aws:PrincipalArn']).toEqual([
+      DEPLOYER,
+      roleArn('drf-api-dev-pipeline-plan'),
+      roleArn('drf-api-dev-pipeline-apply'),
+    ]);
+  });
+
+  it('still refuses requests without TLS', () => {
+    expect(statements[statements.length - 1]).toEqual(expect.objectContaining({ Sid: 'DenyInsecureTransport', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+  });
+});
+
+describe('state.adminRoleArns', () => {
+  it('is required in production', () => {
+    expect(configProblems('prod', { state: { adminRoleArns: [] } })).toEqual([expect.stringMatching(/^prod\.state\.adminRoleArns: needs at least one role in production/)]);
+  });
+
+  it.each([
+    ['arn:aws:iam::123456789012:role/*'],
+    ['arn:aws:iam::123456789012:*'],
+    ['arn:aws:iam::*:role/admin'],
+    ['arn:aws:sts::123456789012:assumed-role/admin/me'],
+    ['admin'],
+  ])('refuses %s', (arn) => {
+    expect(configProblems('dev', { state: { adminRoleArns: [arn] } })).toEqual([
+      `dev.state.adminRoleArns.0: "${arn}" is not an IAM role or user ARN ("arn:aws:iam::<account>:role/<name>"; wildcards only inside a name)`,
+    ]);
+  });
+
+  it('refuses a role of an account the environment does not allow', () => {
+    expect(configProblems('prod', { state: { adminRoleArns: ['arn:aws:iam::999999999999:role/admin'] } })).toEqual([
+      'prod.state.adminRoleArns.0: "arn:aws:iam::999999999999:role/admin" is in account 999999999999, not in allowedAccountIds',
+    ]);
+  });
+});
