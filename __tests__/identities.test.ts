@@ -1,6 +1,8 @@
 // Pipeline identities (bootstrap stack): who may assume the plan, apply and release roles, and what
 // each may do. Read from the synthesized JSON, the way IAM will see it.
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
@@ -308,7 +310,16 @@ describe('release role', () => {
       ...all.map((n) => arn('ecs', `task-definition/${n.taskFamily}:*`)),
       ...migrating.map((n) => arn('ecs', `task-definition/${n.migrateFamily}:*`)),
     ]);
-    expect(statement('FollowDeployments').Resource).toEqual([...services, ...all.map((n) => arn('ecs', `service-deployment/${n.cluster}/${n.service}/*`))]);
+    expect(statement('FollowDeployments')).toEqual(
+      expect.objectContaining({
+        Action: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
+        Resource: [
+          ...services,
+          ...all.map((n) => arn('ecs', `service-deployment/${n.cluster}/${n.service}/*`)),
+          ...all.map((n) => arn('ecs', `service-revision/${n.cluster}/${n.service}/*`)),
+        ],
+      }),
+    );
   });
 
   it('reads images of its repositories, writes its release records, reads its migration logs', () => {
@@ -319,6 +330,21 @@ describe('release role', () => {
     expect(statement('MigrationLogs').Resource).toEqual(
       migrating.flatMap((n) => [arn('logs', `log-group:${n.migrateLogGroup}`), arn('logs', `log-group:${n.migrateLogGroup}:log-stream:*`)]),
     );
+  });
+
+  it('allows every AWS API the release tool calls (src/release/)', () => {
+    const prefixes: Record<string, string> = { ecs: 'ecs', ecr: 'ecr', ssm: 'ssm', 'cloudwatch-logs': 'logs' };
+    const calls = readdirSync(join(__dirname, '../src/release'))
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) => {
+        const source = readFileSync(join(__dirname, '../src/release', file), 'utf8');
+        return [...source.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-([a-z-]+)'/g)].flatMap(([, names, client]) =>
+          [...names.matchAll(/\b([A-Z]\w+)Command\b/g)].map(([, api]) => `${prefixes[client]}:${api}`),
+        );
+      });
+    expect(calls.length).toBeGreaterThan(5);
+    const granted = allowed(release).flatMap(actionsOf);
+    expect(calls.filter((action) => !granted.includes(action))).toEqual([]);
   });
 
   it('without any migrate task, runs no tasks and reads no logs', () => {

@@ -310,11 +310,15 @@ function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
     },
     { Sid: 'UpdateServices', Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'], Resource: serviceArns },
     {
-      // DescribeServiceDeployments checks the service and the deployment.
+      // Each checks the service and the deployment (or revision) itself.
       Sid: 'FollowDeployments',
       Effect: 'Allow',
-      Action: 'ecs:DescribeServiceDeployments',
-      Resource: [...serviceArns, ...svcs.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`))],
+      Action: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
+      Resource: [
+        ...serviceArns,
+        ...svcs.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`)),
+        ...svcs.map((s) => arn('ecs', `service-revision/${s.cluster}/${s.service}/*`)),
+      ],
     },
     { Sid: 'ReleaseRecords', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: svcs.map((s) => arn('ssm', `parameter${s.releaseParameter}`)) },
     {
