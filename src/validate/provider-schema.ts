@@ -11,11 +11,20 @@ export interface SchemaAttribute {
   readonly required?: boolean;
   readonly optional?: boolean;
   readonly computed?: boolean;
+  readonly sensitive?: boolean;
+  readonly deprecated?: boolean;
+  /** Documentation; the trimmed schema leaves it out. */
+  readonly description?: string;
+  readonly description_kind?: string;
 }
 
 export interface SchemaBlock {
   readonly attributes?: Record<string, SchemaAttribute>;
   readonly block_types?: Record<string, { nesting_mode: string; block: SchemaBlock; min_items?: number; max_items?: number }>;
+  readonly deprecated?: boolean;
+  /** Documentation; the trimmed schema leaves it out. */
+  readonly description?: string;
+  readonly description_kind?: string;
 }
 
 export interface ProviderSchema {
@@ -31,9 +40,11 @@ export interface ProviderSchemaJson {
   readonly provider_schemas?: Record<
     string,
     {
-      readonly provider?: { block: SchemaBlock };
-      readonly resource_schemas?: Record<string, { block: SchemaBlock }>;
-      readonly data_source_schemas?: Record<string, { block: SchemaBlock }>;
+      readonly provider?: { version?: number; block: SchemaBlock };
+      readonly resource_schemas?: Record<string, { version?: number; block: SchemaBlock }>;
+      readonly data_source_schemas?: Record<string, { version?: number; block: SchemaBlock }>;
+      /** Not synthesized by this project; the trimmed schema leaves them out. */
+      readonly ephemeral_resource_schemas?: Record<string, { version?: number; block: SchemaBlock }>;
     }
   >;
 }
