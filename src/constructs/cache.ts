@@ -30,6 +30,17 @@ export const CACHE_ENGINE_VERSION: Record<CacheEngine, RegExp> = {
 /** ElastiCache replication group ids: 1–40 characters, lower case, starting with a letter, no `--`, no trailing `-`. */
 const REPLICATION_GROUP_ID = /^[a-z](?!.*--)[a-z0-9-]{0,39}(?<!-)$/;
 
+/** The defaults the Props below document; config rules that need a resolved value read them from here. */
+export const CACHE_DEFAULTS = {
+  engine: 'valkey' as CacheEngine,
+  replicas: 0,
+  snapshotRetentionDays: 1,
+  snapshotWindow: '16:00-17:00',
+  maintenanceWindow: 'sun:18:00-sun:19:00',
+  port: 6379,
+  urlEnvVar: 'REDIS_URL',
+} as const;
+
 /** Slow-log and engine-log go to CloudWatch Logs (JSON). */
 const LOG_TYPES = ['slow-log', 'engine-log'] as const;
 
@@ -115,12 +126,12 @@ export class Cache extends Construct {
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
-    const engine = props.engine ?? 'valkey';
-    const replicas = props.replicas ?? 0;
+    const engine = props.engine ?? CACHE_DEFAULTS.engine;
+    const replicas = props.replicas ?? CACHE_DEFAULTS.replicas;
     const multiAz = props.multiAz ?? false;
-    const snapshotWindow = props.snapshotWindow ?? '16:00-17:00';
-    const maintenanceWindow = props.maintenanceWindow ?? 'sun:18:00-sun:19:00';
-    const port = props.port ?? 6379;
+    const snapshotWindow = props.snapshotWindow ?? CACHE_DEFAULTS.snapshotWindow;
+    const maintenanceWindow = props.maintenanceWindow ?? CACHE_DEFAULTS.maintenanceWindow;
+    const port = props.port ?? CACHE_DEFAULTS.port;
     const groupId = `${props.namePrefix}-cache`;
     validate(props, { engine, groupId, replicas, multiAz, snapshotWindow, maintenanceWindow });
 
@@ -208,7 +219,7 @@ export class Cache extends Construct {
       transitEncryptionEnabled: true,
       transitEncryptionMode: 'required',
       userGroupIds: [userGroup.userGroupId],
-      snapshotRetentionLimit: props.snapshotRetentionDays ?? 1,
+      snapshotRetentionLimit: props.snapshotRetentionDays ?? CACHE_DEFAULTS.snapshotRetentionDays,
       snapshotWindow,
       maintenanceWindow,
       applyImmediately: props.applyImmediately ?? false,
@@ -260,7 +271,7 @@ export class Cache extends Construct {
    */
   environment(names: CacheEnvironmentNames = {}): Record<string, string> {
     return {
-      [names.url ?? 'REDIS_URL']: `rediss://${this.appUserId}@${this.primaryEndpoint}:${this.port}/0`,
+      [names.url ?? CACHE_DEFAULTS.urlEnvVar]: `rediss://${this.appUserId}@${this.primaryEndpoint}:${this.port}/0`,
       CACHE_NAME: this.replicationGroupId,
       CACHE_USER: this.appUserId,
       CACHE_IAM_AUTH: 'true',
@@ -285,7 +296,7 @@ function validate(
   if (!snapshot || snapshot.minutes < 60) problems.push(`snapshotWindow "${snapshotWindow}" must be hh:mm-hh:mm (UTC), at least 60 minutes`);
   if (!maintenance || maintenance.minutes < 60) problems.push(`maintenanceWindow "${maintenanceWindow}" must be ddd:hh:mm-ddd:hh:mm (UTC), at least 60 minutes`);
   if (dailyOverlapsWeekly(snapshotWindow, maintenanceWindow)) problems.push(`snapshotWindow "${snapshotWindow}" overlaps maintenanceWindow "${maintenanceWindow}"`);
-  const retention = props.snapshotRetentionDays ?? 1;
+  const retention = props.snapshotRetentionDays ?? CACHE_DEFAULTS.snapshotRetentionDays;
   if (!Number.isInteger(retention) || retention < 0 || retention > 35) problems.push(`snapshotRetentionDays must be 0-35, got ${retention}`);
   if (problems.length > 0) throw new Error(`Cache ${groupId}: ${problems.join('; ')}`);
 }
