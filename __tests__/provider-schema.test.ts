@@ -114,6 +114,10 @@ const fullSchema: ProviderSchemaJson = {
       data_source_schemas: { aws_region: { version: 0, block: { attributes: { name: { type: 'string', computed: true, description_kind: 'plain' } } } } },
       ephemeral_resource_schemas: { aws_secretsmanager_secret_version: { version: 0, block: {} } },
     },
+    'terraform.io/builtin/terraform': {
+      provider: { version: 0, block: { description_kind: 'plain' } },
+      data_source_schemas: { terraform_remote_state: { version: 0, block: { attributes: { backend: { type: 'string', required: true } } } } },
+    },
   },
 };
 
@@ -122,6 +126,7 @@ describe('trimming a full provider schema', () => {
   const aws = json.provider_schemas?.['registry.terraform.io/hashicorp/aws'] as any;
 
   it('keeps the wanted types and the provider block, drops the rest', () => {
+    expect(Object.keys(json.provider_schemas ?? {})).toEqual(['registry.terraform.io/hashicorp/aws']);
     expect(Object.keys(aws)).toEqual(['provider', 'resource_schemas', 'data_source_schemas']);
     expect(Object.keys(aws.resource_schemas)).toEqual(['aws_security_group']);
     expect(Object.keys(aws.data_source_schemas)).toEqual(['aws_region']);
@@ -210,7 +215,13 @@ describe('npm run schema:refresh', () => {
   mkdirSync(bin);
   writeFileSync(
     join(bin, 'terraform'),
-    '#!/bin/sh\necho "$* | $(ls)" >> "$FAKE_TF_LOG"\ncase "$1" in\n  init) [ -z "$FAKE_TF_FAIL" ] || { echo "Error: Failed to query available provider packages" >&2; exit 1; } ;;\n  providers) cat "$FAKE_TF_SCHEMA" ;;\nesac\n',
+    `#!/bin/sh
+echo "$* | $(ls)" >> "$FAKE_TF_LOG"
+case "$1" in
+  init) [ -z "$FAKE_TF_FAIL" ] || { echo "Error: Failed to query available provider packages" >&2; exit 1; } ;;
+  providers) if grep -q '"backend": {' cdk.tf.json; then echo 'Error: Backend initialization required' >&2; exit 1; fi; cat "$FAKE_TF_SCHEMA" ;;
+esac
+`,
   );
   chmodSync(join(bin, 'terraform'), 0o755);
   const testEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_TF_LOG: join(work, 'tf.log'), FAKE_TF_SCHEMA: committedPath, ...env });
@@ -238,11 +249,11 @@ describe('npm run schema:refresh', () => {
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(committedPath, 'utf8'));
   });
 
-  it('without --from runs terraform init -backend=false and providers schema -json in a synthesized stack', () => {
+  it('without --from runs terraform init and providers schema -json in a synthesized stack without its backend', () => {
     const out = join(work, 'terraform.json');
     const result = refresh(['--out', out]);
     expect(result.status).toBe(0);
-    expect(readFileSync(join(work, 'tf.log'), 'utf8')).toBe('init -backend=false -input=false -no-color | cdk.tf.json\nproviders schema -json | cdk.tf.json\n');
+    expect(readFileSync(join(work, 'tf.log'), 'utf8')).toBe('init -input=false -no-color | cdk.tf.json\nproviders schema -json | cdk.tf.json\n');
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(committedPath, 'utf8'));
   });
 
@@ -259,7 +270,7 @@ describe('npm run schema:refresh', () => {
 
   it('fails with terraform’s reason when terraform init fails, or says terraform is missing', () => {
     expect(refresh(['--out', join(work, 'x.json')], { FAKE_TF_FAIL: '1' })).toEqual(
-      expect.objectContaining({ status: 1, stderr: expect.stringContaining('terraform init -backend=false failed in a copy of dev-network') }),
+      expect.objectContaining({ status: 1, stderr: expect.stringContaining('terraform init failed in a copy of dev-network') }),
     );
     expect(refresh(['--out', join(work, 'x.json')], { PATH: '/nonexistent' })).toEqual(
       expect.objectContaining({ status: 1, stderr: expect.stringContaining('terraform is not on PATH; install it, or pass --from') }),

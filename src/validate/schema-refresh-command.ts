@@ -3,8 +3,8 @@
 // Types kept: every `@cdktf/provider-aws/lib/<x>` imported under src/, every type in the synthesized
 // stacks, and the short EXTRA_TYPES list of src/validate/synthesizable-types.ts.
 // Full schema: --from a `terraform providers schema -json` file of the pinned provider; without it, a
-// real `terraform init -backend=false` + `terraform providers schema -json` in a synthesized stack's
-// directory (needs terraform on PATH and the Terraform registry, or a mirror of the provider).
+// real `terraform init` + `terraform providers schema -json` in a copy of a synthesized stack without its
+// backend (needs terraform on PATH and the Terraform registry, or a mirror of the provider).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ export function schemaRefreshCommand(argv: string[], io: CommandIo = processIo()
       return 1;
     }
   } else {
-    io.log(`schema:refresh: 3/4 terraform init -backend=false + terraform providers schema -json (hashicorp/aws ${version} from the registry)`);
+    io.log(`schema:refresh: 3/4 terraform init + terraform providers schema -json (hashicorp/aws ${version} from the registry)`);
     full = schemaFromTerraform(stacks, io);
     if (!full) return 1;
   }
@@ -86,11 +86,14 @@ function schemaFromTerraform(stacks: SynthesizedStack[], io: CommandIo): Provide
   }
   const dir = mkdtempSync(join(tmpdir(), 'schema-refresh-'));
   try {
-    writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(stack.json, null, 2));
+    // Without its backend: `providers schema` refuses a directory whose backend was not initialized,
+    // and initializing it would need the state bucket and credentials.
+    const { backend: _backend, ...settings } = (stack.json.terraform ?? {}) as Record<string, unknown>;
+    writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify({ ...stack.json, terraform: settings }, null, 2));
     const env = { ...io.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
-    const init = spawnSync(terraform, ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
+    const init = spawnSync(terraform, ['init', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
     if (init.status !== 0) {
-      io.error(`schema:refresh: terraform init -backend=false failed in a copy of ${stack.name} (the registry, or a mirror of the provider, must be reachable):\n${(init.stderr || init.stdout).trim()}`);
+      io.error(`schema:refresh: terraform init failed in a copy of ${stack.name} (the registry, or a mirror of the provider, must be reachable):\n${(init.stderr || init.stdout).trim()}`);
       return undefined;
     }
     const schema = spawnSync(terraform, ['providers', 'schema', '-json'], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });

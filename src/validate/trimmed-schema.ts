@@ -20,8 +20,8 @@ export interface TrimResult {
 }
 
 /**
- * Keeps the provider-configuration blocks and the wanted resource and data source types of a full
- * schema, without descriptions, keys sorted (stable diffs). Ephemeral resources, functions and
+ * Keeps the wanted resource and data source types of a full schema and the configuration blocks of
+ * their providers, without descriptions, keys sorted (stable diffs). Ephemeral resources, functions and
  * identity schemas are dropped: synthesized stacks of this project have none.
  */
 export function trimProviderSchema(full: ProviderSchemaJson, wanted: TypeSet): TrimResult {
@@ -30,7 +30,8 @@ export function trimProviderSchema(full: ProviderSchemaJson, wanted: TypeSet): T
   for (const [address, provider] of Object.entries(full.provider_schemas ?? {})) {
     const resources = pick(provider.resource_schemas ?? {}, wanted.resources, found.resources);
     const dataSources = pick(provider.data_source_schemas ?? {}, wanted.dataSources, found.dataSources);
-    if (!provider.provider && !Object.keys(resources).length && !Object.keys(dataSources).length) continue;
+    // A provider none of whose types is wanted (e.g. terraform's builtin one) is left out, block and all.
+    if (!Object.keys(resources).length && !Object.keys(dataSources).length) continue;
     providers[address] = {
       ...(provider.provider ? { provider: strip(provider.provider) as NonNullable<typeof provider.provider> } : {}),
       resource_schemas: resources,
