@@ -143,6 +143,12 @@ describe('npm run release (scripts/release.ts)', () => {
   jest.setTimeout(60_000);
   const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
 
+  it('--help prints the usage', async () => {
+    const result = await release(['--help'], {});
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('usage: npm run release -- <env> <service> <image-tag>');
+  });
+
   it('bad input: exit 2, one line, no stack trace, and no AWS request', async () => {
     const aws = await fakeAws(() => ({ status: 500, body: {} }));
     try {

@@ -5,10 +5,14 @@
 import { environments, project } from '../src/config/environments';
 import { createClients } from '../src/release/clients';
 import { InputError, ReleaseFailed } from '../src/release/errors';
-import { parseReleaseArgs, type ReleaseRequest } from '../src/release/input';
+import { parseReleaseArgs, USAGE, type ReleaseRequest } from '../src/release/input';
 import { Release } from '../src/release/release';
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   let request: ReleaseRequest;
   try {
     request = parseReleaseArgs(process.argv.slice(2), project, environments);
