@@ -110,6 +110,10 @@ describe('npm run apply', () => {
     expect(commit.status).toBe(1);
     expect(commit.stderr).toMatch(/the plans in plans\/dev were made from commit [0-9a-f]{40}, this checkout is [0-9a-f]{40}/);
     expect(calls(project)).toEqual([]);
+    // the saved plans carry their configuration: applying them from another checkout is an explicit choice
+    const allowed = run('apply', project, ['dev', '--allow-other-commit']);
+    expect(allowed.status).toBe(0);
+    expect(allowed.stderr).toContain('applying the saved plans as they are (--allow-other-commit)');
   });
 
   it('a plan Terraform finds stale fails with terraform\'s message and the stack\'s name (exit 1)', () => {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apply } from '../src/terraform/apply';
 
-const USAGE = 'usage: npm run apply -- <env> [<stack>...] [--allow-destroy] [--synth-dir <cdktf output>] [--plans-dir plans]';
+const USAGE = 'usage: npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit] [--synth-dir <cdktf output>] [--plans-dir plans]';
 
 async function main(): Promise<number> {
   let parsed;
@@ -14,6 +14,7 @@ async function main(): Promise<number> {
       options: {
         root: { type: 'string' },
         'allow-destroy': { type: 'boolean', default: false },
+        'allow-other-commit': { type: 'boolean', default: false },
         'synth-dir': { type: 'string' },
         'plans-dir': { type: 'string', default: 'plans' },
         'reports-dir': { type: 'string', default: 'reports' },
@@ -31,6 +32,7 @@ async function main(): Promise<number> {
     env,
     stacks,
     allowDestroy: parsed.values['allow-destroy']!,
+    allowOtherCommit: parsed.values['allow-other-commit']!,
     outdir: resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out'),
     synthDir: parsed.values['synth-dir'],
     plansDir: resolve(root, parsed.values['plans-dir']!),

@@ -276,6 +276,12 @@ function total(review: PlanReview): Counts {
 
 const hasChanges = (s: StackPlanReview) => s.resources.length > 0 || s.outputs.length > 0;
 
+/** Output names for a summary line: the first few, then how many more (the details list them all). */
+function outputNames(s: StackPlanReview, quote = (n: string) => n): string {
+  const names = s.outputs.map((o) => quote(o.name));
+  return names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+}
+
 function show(value: unknown): string {
   if (value === SENSITIVE || value === UNKNOWN) return value as string;
   const text = JSON.stringify(value);
@@ -327,7 +333,7 @@ export function formatPlanText(review: PlanReview): string {
       lines.push(`${s.stack}: no changes`);
       continue;
     }
-    lines.push(`${s.stack}: ${countsLine(s.counts)}${s.outputs.length ? `; outputs change: ${s.outputs.map((o) => o.name).join(', ')}` : ''}`);
+    lines.push(`${s.stack}: ${countsLine(s.counts)}${s.outputs.length ? `; outputs change: ${outputNames(s)}` : ''}`);
     for (const line of stackLines(s)) lines.push(`  ${line}`);
   }
   lines.push('', verdict(review));
@@ -347,7 +353,7 @@ export function formatPlanMarkdown(review: PlanReview, title = 'Terraform plan r
   }
   head.push('| stack | changes | outputs |', '| --- | --- | --- |');
   for (const s of review.stacks) {
-    head.push(`| \`${s.stack}\` | ${hasChanges(s) ? `\`${countsLine(s.counts)}\`` : 'no changes'} | ${s.outputs.map((o) => `\`${o.name}\``).join(' ') || ''} |`);
+    head.push(`| \`${s.stack}\` | ${hasChanges(s) ? `\`${countsLine(s.counts)}\`` : 'no changes'} | ${outputNames(s, (n) => `\`${n}\``)} |`);
   }
   head.push('');
   let body = `${head.join('\n')}\n`;

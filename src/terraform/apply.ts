@@ -15,6 +15,11 @@ import { runTerraform, terraformEnv, terraformError } from './terraform';
 
 export interface ApplyOptions extends CommandOptions {
   readonly allowDestroy: boolean;
+  /**
+   * Apply plans made from another commit. The saved plans carry their own configuration and Terraform
+   * still refuses one whose state changed; this only waives the check that the checkout matches.
+   */
+  readonly allowOtherCommit?: boolean;
 }
 
 /** Exit codes of apply. */
@@ -43,8 +48,10 @@ export async function apply(options: ApplyOptions): Promise<number> {
   if (!metadata) return refuse(`no saved plans for ${env} in ${shown}: run \`npm run plan -- ${env}\` first`);
   if (metadata.env !== env) return refuse(`${shown} holds plans of environment ${metadata.env}, not ${env}: run \`npm run plan -- ${env}\``);
   const git = gitState(options.root);
-  if (metadata.commit !== git.commit) {
-    return refuse(`the plans in ${shown} were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}: check out that commit or run \`npm run plan -- ${env}\` again`);
+  if (metadata.commit !== git.commit && options.allowOtherCommit) {
+    process.stderr.write(`warning: ${env}: the plans were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}; applying the saved plans as they are (--allow-other-commit)\n`);
+  } else if (metadata.commit !== git.commit) {
+    return refuse(`the plans in ${shown} were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}: check out that commit, plan again (\`npm run plan -- ${env}\`), or pass --allow-other-commit`);
   }
   if (metadata.dirty) process.stderr.write(`warning: ${env}: the plans were made from uncommitted changes on top of ${metadata.commit?.slice(0, 12)}; what is applied is what the saved plans say\n`);
   else if (git.dirty) process.stderr.write(`warning: ${env}: this checkout has uncommitted changes; they are not applied (the saved plans are)\n`);
@@ -127,7 +134,8 @@ export async function apply(options: ApplyOptions): Promise<number> {
     const inSet = new Set([...metadata.stacks, ...metadata.deferred]);
     const stale = dependents(synthesized.stacks, stack).filter((s) => inSet.has(s) && !applied.includes(s));
     if (outputs.length > 0 && stale.length > 0) {
-      const because = `${stack} changed its outputs ${outputs.join(', ')}`;
+      const named = outputs.length > 4 ? `${outputs.slice(0, 4).join(', ')} and ${outputs.length - 4} more` : outputs.join(', ');
+      const because = `${stack} changed its outputs ${named}`;
       save({ stale: [...metadata.stale, ...stale.map((s) => ({ stack: s, because }))] });
       log(`apply ${env}: applied ${applied.filter((s) => !metadata.applied.includes(s)).join(', ')}; stopped: ${because}, and ${stale.join(', ')} read them — their plans were made with the old values.`);
       process.stderr.write(`apply: plan again: \`npm run plan -- ${env}\` (stacks: ${stale.join(', ')}), review, then \`npm run apply -- ${env}\`.\n`);
