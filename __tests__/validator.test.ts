@@ -308,12 +308,16 @@ esac
     expect(result.status).toBe(1);
   });
 
-  it('TF_PROVIDER_SCHEMA overrides the committed schema; a missing one fails', async () => {
+  it('TF_PROVIDER_SCHEMA overrides the committed schema; a missing or broken one fails without a stack trace', async () => {
     const result = await validate(['--dir', good], { PATH: noTerraform, TF_PROVIDER_SCHEMA: join(dir, 'schema.json.gz') });
     expect(result.stderr).toContain('dev-network: aws_vpc: unknown resource type');
     expect(result.stderr).not.toContain('schema:refresh');
     expect(result.verdict).toContain(`schema check against ${join(dir, 'schema.json.gz')} (TF_PROVIDER_SCHEMA)`);
     expect(result.status).toBe(1);
+    writeFileSync(join(dir, 'broken.json'), '{"provider_schemas": ');
+    expect(await validate(['--dir', good], { TF_PROVIDER_SCHEMA: join(dir, 'broken.json') })).toEqual(
+      expect.objectContaining({ status: 1, stderr: expect.stringContaining(`validate: ${join(dir, 'broken.json')}: not JSON`) }),
+    );
     expect(await validate(['--dir', good], { TF_PROVIDER_SCHEMA: join(dir, 'nope.json') })).toEqual(
       expect.objectContaining({ status: 1, stderr: `validate: TF_PROVIDER_SCHEMA=${join(dir, 'nope.json')} does not exist\n` }),
     );

@@ -44,7 +44,7 @@ export function schemaRefreshCommand(argv: string[], io: CommandIo = processIo()
     try {
       full = readProviderSchemaJson(values.from);
     } catch (error) {
-      io.error(`schema:refresh: ${(error as Error).message}`);
+      io.error(`schema:refresh: ${error instanceof SyntaxError ? `${values.from}: not JSON (${error.message})` : (error as Error).message}`);
       return 1;
     }
   } else {
@@ -101,7 +101,13 @@ function schemaFromTerraform(stacks: SynthesizedStack[], io: CommandIo): Provide
       io.error(`schema:refresh: terraform providers schema -json failed:\n${schema.stderr.trim()}`);
       return undefined;
     }
-    const json = JSON.parse(schema.stdout) as ProviderSchemaJson;
+    let json: ProviderSchemaJson;
+    try {
+      json = JSON.parse(schema.stdout) as ProviderSchemaJson;
+    } catch {
+      io.error(`schema:refresh: terraform providers schema -json printed no JSON: ${schema.stdout.slice(0, 200)}`);
+      return undefined;
+    }
     if (!json.provider_schemas) {
       io.error('schema:refresh: terraform providers schema -json printed no provider_schemas');
       return undefined;

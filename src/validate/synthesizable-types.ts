@@ -43,9 +43,13 @@ export interface TypeSet {
 }
 
 /** What one `@cdktf/provider-aws/lib/<lib>` import makes. */
-export type ImportedType =
-  | { readonly lib: string; readonly kind: 'resource' | 'data'; readonly type: string }
-  | { readonly lib: string; readonly kind: 'provider'; readonly type: string };
+export interface ImportedType {
+  readonly lib: string;
+  /** `provider` for `lib/provider`, the provider's own configuration block. */
+  readonly kind: 'resource' | 'data' | 'provider';
+  /** The Terraform type name (`aws_vpc`), or for the provider its local name (`aws`). */
+  readonly type: string;
+}
 
 /** The provider release the bindings were generated from (`@cdktf/provider-aws` 21.22.1 → `6.25.0`). */
 export function pinnedProviderVersion(): string {

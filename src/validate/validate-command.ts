@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stacksFrom } from '../synth-output';
 import { processIo, type CommandIo } from './command-io';
-import { loadProviderSchema, validateStack } from './provider-schema';
+import { loadProviderSchema, validateStack, type ProviderSchema } from './provider-schema';
 import { pinnedProviderVersion } from './synthesizable-types';
 import { findTerraform, providerAvailability, terraformValidate } from './terraform-validate';
 import { committedSchemaPath } from './trimmed-schema';
@@ -60,7 +60,13 @@ export async function validateCommand(argv: string[], io: CommandIo = processIo(
   if (!stacks) return 1;
 
   io.log(`validate: schema check of ${stacks.length} stacks against ${env.TF_PROVIDER_SCHEMA ? schemaName : `${schemaName} (${relative(io.cwd, committed)})`}`);
-  const schema = loadProviderSchema(schemaPath);
+  let schema: ProviderSchema;
+  try {
+    schema = loadProviderSchema(schemaPath);
+  } catch (error) {
+    io.error(`validate: ${error instanceof SyntaxError ? `${schemaPath}: not JSON (${error.message})` : (error as Error).message}`);
+    return 1;
+  }
   const problems = stacks.flatMap((stack) => validateStack(stack.name, stack.json, schema));
   for (const problem of problems) io.error(problem);
   if (!env.TF_PROVIDER_SCHEMA && problems.some((problem) => / unknown (resource|data source) type$/.test(problem))) {
