@@ -90,6 +90,20 @@ describe('npm run plan', () => {
     expect(existsSync(join(home, '.terraform.d', 'plugin-cache'))).toBe(true);
   });
 
+  it('one plan or apply of an environment at a time in a checkout: a running one holds plans/<env>.lock', () => {
+    const project = makeProject();
+    mkdirSync(join(project.root, 'plans'));
+    writeFileSync(join(project.root, 'plans', 'dev.lock'), `${process.pid}\n`); // a live process
+    const busy = run('plan', project, ['dev']);
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toBe(`plan: another plan or apply of dev is running in this checkout (pid ${process.pid}); wait for it to finish\n`);
+    expect(run('apply', project, ['dev']).stderr).toContain('apply: another plan or apply of dev is running');
+    expect(calls(project)).toEqual([]);
+    writeFileSync(join(project.root, 'plans', 'dev.lock'), '999999999\n'); // its process is gone
+    expect(run('plan', project, ['dev', 'network']).status).toBe(0);
+    expect(existsSync(join(project.root, 'plans', 'dev.lock'))).toBe(false);
+  });
+
   it('bad input: unknown environment or stack, no environment (exit 2, no terraform run)', () => {
     const project = makeProject();
     const env = run('plan', project, ['qa']);

@@ -60,3 +60,34 @@ export function gitState(root: string): { commit: string | null; dirty: boolean 
     return { commit: null, dirty: false };
   }
 }
+
+/**
+ * Holds `<plansDir>/<env>.lock` while a plan or apply of the environment runs in this checkout, so two
+ * runs never write or apply the same saved plans at once. A lock whose process is gone is taken over.
+ * Returns the release function, or the pid of the run that holds it.
+ */
+export function lockPlanSet(plansDir: string, env: string): { release: () => void } | { heldBy: number } {
+  mkdirSync(plansDir, { recursive: true });
+  const file = join(plansDir, `${env}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return { release: () => rmSync(file, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (pid && isAlive(pid)) return { heldBy: pid };
+      rmSync(file, { force: true });
+    }
+  }
+  return { heldBy: -1 };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
