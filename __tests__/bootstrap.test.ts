@@ -4,7 +4,8 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { Testing } from 'cdktf';
-import { BootstrapStack, stateKeyAlias } from '../src/stacks/bootstrap-stack';
+import { stateKeyAlias } from '../src/naming';
+import { BootstrapStack } from '../src/stacks/bootstrap-stack';
 import { configFor, configProblems, resourcesIn, type Json, type Overrides } from './helpers';
 
 const synthBootstrap = (envName: string, overrides: Overrides = {}) => Testing.synth(new BootstrapStack(Testing.app(), configFor(envName, overrides)));

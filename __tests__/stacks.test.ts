@@ -25,7 +25,7 @@ describe('stacks of every environment', () => {
     }
   });
 
-  it('keep state in the environment\'s bucket, one key per stack, encrypted, with S3-native locking', () => {
+  it('keep state in the environment\'s bucket, one key per stack, encrypted with the state key, with S3-native locking', () => {
     for (const { config, stacks } of all) {
       const { terraform } = synthJson(stacks.network);
       expect(terraform.backend.s3).toEqual({
@@ -33,6 +33,7 @@ describe('stacks of every environment', () => {
         key: `${config.name}/network.tfstate`,
         region: config.region,
         encrypt: true,
+        kms_key_id: `alias/drf-api-${config.name}-tfstate`,
         use_lockfile: true,
       });
       expect(terraform.required_version).toBe('>= 1.10');

@@ -7,6 +7,11 @@ export function environmentPrefix(projectService: string, envName: string): stri
   return `${projectService}-${envName}`;
 }
 
+/** `alias/<prefix>-tfstate`: the KMS key of the environment's state bucket, as the S3 backends name it (`kms_key_id`). */
+export function stateKeyAlias(projectService: string, envName: string): string {
+  return `alias/${environmentPrefix(projectService, envName)}-tfstate`;
+}
+
 /** Every deterministic name that belongs to one service of one environment. */
 export interface ServiceNames {
   /** ECS cluster of the environment. */

@@ -13,13 +13,8 @@ import type { ProjectConfig } from '../config/schema';
 import { circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
 import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
 import { StateBucket, StateKey } from '../constructs/state-bucket';
-import { serviceNames } from '../naming';
+import { serviceNames, stateKeyAlias } from '../naming';
 import { EnvironmentStack } from './environment-stack';
-
-/** `alias/<prefix>-tfstate`: the state key, as the S3 backends name it (`kms_key_id`). */
-export function stateKeyAlias(projectService: string, envName: string): string {
-  return `alias/${projectService}-${envName}-tfstate`;
-}
 
 /** The pipeline variable an output feeds: `AWS_<KIND>_ROLE_ARN_<ENV>` (env upper-cased, `-` → `_`). */
 export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: string): string {

@@ -3,6 +3,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { stateKeyAlias } from '../naming';
 
 /** S3 lockfiles (`use_lockfile`) need Terraform 1.10 or later. */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
@@ -52,6 +53,8 @@ export class EnvironmentStack extends TerraformStack {
         key: `${config.name}/${component}.tfstate`,
         region: config.region,
         encrypt: true,
+        // The state bucket's policy accepts only uploads encrypted with its own key (bootstrap stack).
+        kmsKeyId: stateKeyAlias(config.project.service, config.name),
       });
       // cdktf 0.21's S3Backend has no option for S3-native locking yet.
       this.addOverride('terraform.backend.s3.use_lockfile', true);
