@@ -40,6 +40,16 @@ describe('stacks of every environment', () => {
     }
   });
 
+  it('let Terraform use a region newer than the provider only when allowUnknownRegion says so', () => {
+    const stacks = stacksFor('dev', { region: 'ap-future-9', availabilityZones: ['ap-future-9a', 'ap-future-9b'], allowUnknownRegion: true });
+    const { provider, terraform } = synthJson(stacks.network);
+    expect(provider.aws[0].skip_region_validation).toBe(true);
+    expect(terraform.backend.s3.skip_region_validation).toBe(true);
+    const usual = synthJson(stacksFor('dev').network);
+    expect(usual.provider.aws[0].skip_region_validation).toBeUndefined();
+    expect(usual.terraform.backend.s3.skip_region_validation).toBeUndefined();
+  });
+
   it('bootstrap keeps local state outside cdktf.out', () => {
     const { terraform } = synthJson(all[0].stacks.bootstrap);
     expect(terraform.backend.local).toEqual({ path: '../../../state/dev-bootstrap.tfstate' });

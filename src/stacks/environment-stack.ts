@@ -31,6 +31,8 @@ export class EnvironmentStack extends TerraformStack {
     new AwsProvider(this, 'aws', {
       region: config.region,
       allowedAccountIds: config.allowedAccountIds,
+      // A region newer than the provider's list passes validation only when the config says so.
+      skipRegionValidation: config.allowUnknownRegion || undefined,
       defaultTags: [
         {
           tags: {
@@ -55,6 +57,7 @@ export class EnvironmentStack extends TerraformStack {
         encrypt: true,
         // The state bucket's policy accepts only uploads encrypted with its own key (bootstrap stack).
         kmsKeyId: stateKeyAlias(config.project.service, config.name),
+        skipRegionValidation: config.allowUnknownRegion || undefined,
       });
       // cdktf 0.21's S3Backend has no option for S3-native locking yet.
       this.addOverride('terraform.backend.s3.use_lockfile', true);
