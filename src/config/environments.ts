@@ -37,6 +37,8 @@ export const environments: Record<string, EnvironmentInput> = {
       skipFinalSnapshot: true, // throwaway data; never allowed in production
       logRetentionDays: 7,
     },
+    // One node, same behaviour as prod (TLS, IAM auth, non-clustered): ~12 USD a month (README "Cache").
+    cache: { engineVersion: '8.0', nodeType: 'cache.t4g.micro', snapshotRetentionDays: 0 },
     edge: {
       domain: { name: 'api.dev.example.com', zone: 'dev.example.com' }, // EXAMPLE zone
       deletionProtection: false,
@@ -45,6 +47,7 @@ export const environments: Record<string, EnvironmentInput> = {
     services: [
       {
         name: 'api',
+        cache: {}, // REDIS_URL: Django's cache and sessions
         capacity: 'fargateSpot', // interruptible and cheaper: fine for dev
         cpu: 256,
         memory: 512,
@@ -56,6 +59,8 @@ export const environments: Record<string, EnvironmentInput> = {
         autoscaling: { minCount: 1, maxCount: 2 },
         // The seed's DRF app answers "/" with 400; a health endpoint is better, and this is configurable.
         loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } },
+        // Before traffic moves: creates the app's database role and migrates (README "Database credentials").
+        release: { migrate: ['python', 'manage.py', 'migrate', '--noinput'] },
         logRetentionDays: 14,
       },
     ],
@@ -86,6 +91,7 @@ export const environments: Record<string, EnvironmentInput> = {
       // The seed ran ECS on EC2 instances; staging keeps that path exercised.
       ec2: { instanceType: 't3.medium', minSize: 1, maxSize: 4 },
     },
+    cache: { engineVersion: '8.0', nodeType: 'cache.t4g.small', snapshotRetentionDays: 1 },
     edge: {
       domain: { name: 'api.staging.example.com', zone: 'staging.example.com' }, // EXAMPLE zone
       deletionProtection: false,
@@ -94,6 +100,7 @@ export const environments: Record<string, EnvironmentInput> = {
       {
         name: 'api',
         capacity: 'ec2',
+        cache: {}, // REDIS_URL: Django's cache and sessions (the EC2 hosts join the cache clients' group)
         networkMode: 'bridge', // as in the seed; hostPort 0 = dynamic, so a rolling deploy fits two tasks per host
         cpu: 512,
         memory: 1024,
@@ -107,8 +114,26 @@ export const environments: Record<string, EnvironmentInput> = {
         desiredCount: 2,
         autoscaling: { minCount: 2, maxCount: 4, requestsPerTarget: 500 },
         loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } },
+        // Before traffic moves: creates the app's database role and migrates (README "Database credentials").
+        release: { migrate: ['python', 'manage.py', 'migrate', '--noinput'] },
+      },
+      {
+        name: 'worker',
+        kind: 'worker', // Celery: no load balancer, no inbound traffic; same image as the api (push it to both repositories)
+        capacity: 'fargate',
+        cpu: 256,
+        memory: 512,
+        container: {
+          command: ['celery', '-A', 'config', 'worker', '--loglevel', 'INFO'],
+          environment: { DJANGO_SETTINGS_MODULE: 'config.settings.staging' },
+        },
+        cache: {}, // the broker and result backend
+        desiredCount: 1,
+        autoscaling: { minCount: 1, maxCount: 3 },
       },
     ],
+    // Nightly at 03:00 Tokyo time: Django's expired sessions, with the api's image and roles (README "Scheduled tasks").
+    schedules: [{ name: 'clearsessions', service: 'api', command: ['python', 'manage.py', 'clearsessions'], schedule: 'cron(0 3 * * ? *)', timezone: 'Asia/Tokyo' }],
   },
 
   prod: {
@@ -140,6 +165,13 @@ export const environments: Record<string, EnvironmentInput> = {
       readReplicas: 1,
       logRetentionDays: 90,
     },
+    cache: {
+      engineVersion: '8.0',
+      nodeType: 'cache.r7g.large',
+      replicas: 2, // one per other AZ: automatic failover with Multi-AZ
+      multiAz: true,
+      snapshotRetentionDays: 7,
+    },
     edge: {
       domain: { name: 'api.example.com', zone: 'example.com', alternativeNames: ['www.api.example.com'] }, // EXAMPLE zone
       deletionProtection: true,
@@ -151,6 +183,7 @@ export const environments: Record<string, EnvironmentInput> = {
     services: [
       {
         name: 'api',
+        cache: {}, // REDIS_URL: Django's cache and sessions
         capacity: 'fargate',
         cpu: 1024,
         memory: 2048,
@@ -159,22 +192,44 @@ export const environments: Record<string, EnvironmentInput> = {
           memory: 2048,
           memoryReservation: 1536,
           environment: { DJANGO_SETTINGS_MODULE: 'config.settings.production' },
-          healthCheck: { command: ['CMD-SHELL', 'curl -fsS http://localhost:8000/health/ || exit 1'] },
+          // No curl in most Python images: the check uses the interpreter the app already has.
+          healthCheck: {
+            command: ['CMD', 'python', '-c', "import urllib.request; urllib.request.urlopen('http://localhost:8000/health/', timeout=3)"],
+          },
         },
         desiredCount: 3,
         autoscaling: { minCount: 3, maxCount: 12 },
         deployment: {
           strategy: 'blueGreen',
           blueGreen: {
-            testListenerPort: 9000,
+            bakeTimeMinutes: 60, // blue keeps running 1 hour after traffic moved (seed): instant rollback
+            // Send `x-release-test: green` over HTTPS to reach green before traffic moves, from here only:
             testListenerCidrs: ['10.200.0.0/16'], // EXAMPLE: your VPN's client range, allowed to test green
-            deploymentConfig: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
           },
         },
         loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } },
+        // Before traffic moves: creates the app's database role and migrates (README "Database credentials").
+        release: { migrate: ['python', 'manage.py', 'migrate', '--noinput'] },
+        logRetentionDays: 90,
+      },
+      {
+        name: 'worker',
+        kind: 'worker', // Celery: no load balancer, no inbound traffic; same image as the api (push it to both repositories)
+        capacity: 'fargate',
+        cpu: 512,
+        memory: 1024,
+        container: {
+          command: ['celery', '-A', 'config', 'worker', '--loglevel', 'INFO'],
+          environment: { DJANGO_SETTINGS_MODULE: 'config.settings.production' },
+        },
+        cache: {}, // the broker and result backend
+        desiredCount: 2,
+        autoscaling: { minCount: 2, maxCount: 8 },
         logRetentionDays: 90,
       },
     ],
+    // Nightly at 03:00 Tokyo time: Django's expired sessions, with the api's image and roles (README "Scheduled tasks").
+    schedules: [{ name: 'clearsessions', service: 'api', command: ['python', 'manage.py', 'clearsessions'], schedule: 'cron(0 3 * * ? *)', timezone: 'Asia/Tokyo' }],
     alarms: {
       emails: ['oncall@example.com'], // EXAMPLE address
       alb5xxPer5Minutes: 10,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { addressCount, contains, isNetworkAddress, isPrivate, overlaps, parseCidr, subnetAt, type Cidr } from './cidr';
 import { documentationRangeOf } from './examples';
 import { isKnownRegion, partitionOf } from './regions';
+import { cacheSchema, queueScalingSchema, scheduleSchema, serviceCacheSchema, workloadIssues } from './workloads';
 
 export const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
@@ -167,17 +168,15 @@ const secretReference = checked((v) => SECRET_REFERENCE.test(v), 'a Secrets Mana
 const matcher = checked((v) => /^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/.test(v), 'a valid HTTP code matcher ("200", "200-399", "200,301")');
 const urlPath = checked((v) => v.startsWith('/'), 'a path starting with "/"');
 
-export const CODEDEPLOY_CONFIGS = [
-  'CodeDeployDefault.ECSAllAtOnce',
-  'CodeDeployDefault.ECSCanary10Percent5Minutes',
-  'CodeDeployDefault.ECSCanary10Percent15Minutes',
-  'CodeDeployDefault.ECSLinear10PercentEvery1Minutes',
-  'CodeDeployDefault.ECSLinear10PercentEvery3Minutes',
-] as const;
-
 export const serviceSchema = z.strictObject({
   /** Unique in the environment; names the ECS service, task family, log group and repository. */
   name: name,
+  /** `web` (behind the load balancer) or `worker` (no load balancer, no ingress: e.g. Celery). @default "web" */
+  kind: z.enum(['web', 'worker']).default('web'),
+  /** Uses the environment's cache: tasks join its clients' group and connect with IAM auth. @default no cache access */
+  cache: serviceCacheSchema.optional(),
+  /** Workers only: also scale on the depth of an SQS queue. @default CPU only */
+  queueScaling: queueScalingSchema.optional(),
   /** Where tasks run. Fargate Spot is for interruptible, non-production work. @default "fargate" */
   capacity: z.enum(['fargate', 'fargateSpot', 'ec2']).default('fargate'),
   /** `awsvpc` gives each task its own ENI and security group; `bridge` (EC2 only) is how the seed ran. @default "awsvpc" */
@@ -202,10 +201,27 @@ export const serviceSchema = z.strictObject({
       environment: z.record(envVarName, z.string()).default({}),
       /** Secrets injected at start: env var → secret ARN or SSM parameter. The database's are added automatically. @default {} */
       secrets: z.record(envVarName, secretReference).default({}),
-      /** Container health check (Docker HEALTHCHECK semantics). */
+      /**
+       * Linux user the container runs as: a numeric `uid` or `uid:gid`, never root (0). The image's
+       * writable paths (/tmp, and /var/lib/amazon, /var/log/amazon for ECS Exec) must belong to it.
+       * @default "1000:1000"
+       */
+      user: checked((v) => /^\d+(:\d+)?$/.test(v), 'a numeric user "uid" or "uid:gid"')
+        .refine((v) => v.split(':')[0] !== '0', { error: 'must not be root (uid 0): containers run as a non-root user' })
+        .default('1000:1000'),
+      /**
+       * Container health check (Docker HEALTHCHECK semantics). No tool is assumed to be in the
+       * image: use one it has, e.g. Python for a Django image:
+       * `["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8000/health/', timeout=3)"]`.
+       * Off when unset (the load balancer's health check still applies).
+       */
       healthCheck: z
         .strictObject({
-          command: z.array(z.string()).min(1),
+          /** `["CMD", <exec args>...]` or `["CMD-SHELL", "<shell command>"]`; exit 0 = healthy. */
+          command: z
+            .array(z.string().min(1))
+            .min(2)
+            .refine((c) => c[0] === 'CMD' || c[0] === 'CMD-SHELL', { error: 'must start with "CMD" or "CMD-SHELL"' }),
           intervalSeconds: int(5, 300).default(30),
           timeoutSeconds: int(2, 60).default(5),
           retries: int(1, 10).default(3),
@@ -232,7 +248,7 @@ export const serviceSchema = z.strictObject({
     .prefault({}),
   deployment: z
     .strictObject({
-      /** `rolling` (ECS) or `blueGreen` (CodeDeploy, green tested on a test listener first). @default "rolling" */
+      /** `rolling` or `blueGreen` (ECS-native: green is tested through a test listener rule before traffic moves). @default "rolling" */
       strategy: z.enum(['rolling', 'blueGreen']).default('rolling'),
       /** Rolling: share of desired tasks that stay healthy during a deploy (seed 002). @default 100 */
       minimumHealthyPercent: int(0, 100).default(100),
@@ -240,20 +256,28 @@ export const serviceSchema = z.strictObject({
       maximumPercent: int(100, 200).default(200),
       blueGreen: z
         .strictObject({
-          /** Test listener port, where green answers before production traffic moves (seed 003). @default 9000 */
-          testListenerPort: port.default(9000),
-          /** Who may reach the test listener. @default [] (nobody) */
+          /**
+           * Minutes blue keeps running after production traffic moved to green, for an instant
+           * rollback (seed: keep blue 1 hour). ECS `bake_time_in_minutes`. @default 60
+           */
+          bakeTimeMinutes: int(0, 1440).default(60),
+          /**
+           * HTTP header that sends a request to green during a release (test listener rule on the
+           * HTTPS listener; value `green`). @default "x-release-test"
+           */
+          testHeaderName: checked((v) => /^[A-Za-z0-9-]{1,40}$/.test(v), 'a valid HTTP header name (letters, digits, "-")').default('x-release-test'),
+          /** When set, only requests from these sources reach green through the test header. @default [] (any source with the header) */
           testListenerCidrs: z.array(ipv4Cidr).default([]),
-          /** How traffic moves. @default "CodeDeployDefault.ECSAllAtOnce" */
-          deploymentConfig: z.enum(CODEDEPLOY_CONFIGS).default('CodeDeployDefault.ECSAllAtOnce'),
-          /** Minutes to wait for a manual go-ahead before rerouting; 0 reroutes as soon as green is healthy. @default 120 (seed: within 2 hours) */
-          rerouteWaitMinutes: int(0, 2880).default(120),
-          /** Minutes blue is kept after the reroute, for a fast rollback (seed: 1 hour). @default 60 */
-          terminateBlueAfterMinutes: int(0, 2880).default(60),
         })
         .prefault({}),
     })
     .prefault({}),
+  /**
+   * The non-master PostgreSQL role the service connects as, with IAM database authentication (no
+   * password). The service's migrate task creates it and grants it `rds_iam` (README "Database
+   * credentials"). @default "app"
+   */
+  databaseUser: checked((v) => /^[a-z][a-z0-9_]{0,62}$/.test(v), 'a valid PostgreSQL role name').default('app'),
   /** Seconds ECS ignores failing load balancer health checks after a task starts. @default 60 */
   healthCheckGracePeriodSeconds: int(0, 7200).default(60),
   loadBalancer: z
@@ -286,6 +310,17 @@ export const serviceSchema = z.strictObject({
     .prefault({}),
   /** @default 30 */
   logRetentionDays: int(1, 3653).default(30),
+  /** What `npm run release` does besides rolling out the image. */
+  release: z
+    .strictObject({
+      /**
+       * One-off command run with the new image before any traffic moves (e.g.
+       * `["python", "manage.py", "migrate", "--noinput"]`), as the `<service>-migrate` task
+       * family with its own roles; the release continues only on exit code 0. @default none
+       */
+      migrate: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .prefault({}),
 });
 
 export const capacitySchema = z.strictObject({
@@ -457,6 +492,10 @@ export const environmentSchema = z.strictObject({
   capacity: capacitySchema.prefault({}),
   edge: edgeSchema,
   services: z.array(serviceSchema).min(1),
+  /** ElastiCache (Valkey/Redis OSS) for Django's cache, sessions and a Celery broker, in `<env>-data`. @default none */
+  cache: cacheSchema.optional(),
+  /** Scheduled runs of a service's task with another command (EventBridge Scheduler). @default [] */
+  schedules: z.array(scheduleSchema).default([]),
   alarms: alarmsSchema.prefault({}),
 });
 
@@ -553,13 +592,14 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
     }
   });
   issues.push(...wafIssues(env));
+  issues.push(...workloadIssues(env, serviceSchema.shape.loadBalancer.parse(undefined)));
 
   const ec2 = env.capacity.ec2;
   if (ec2 && ec2.minSize > ec2.maxSize) add('capacity.ec2.minSize', `${ec2.minSize} is above maxSize (${ec2.maxSize})`);
 
   const names = env.services.map((svc) => svc.name);
-  const testPorts = new Map<number, string>();
   const priorities = new Map<number, string>();
+  const testPriorities = new Map<number, string>();
   env.services.forEach((svc, i) => {
     const at = `services.${i}`;
     if (names.indexOf(svc.name) !== i) add(`${at}.name`, `${show(svc.name)} is used by another service`);
@@ -578,6 +618,7 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
     const soft = svc.container.memoryReservation;
     if (soft !== undefined && soft > hard) add(`${at}.container.memoryReservation`, `${soft} exceeds the hard limit container.memory (${hard})`);
     if (svc.container.hostPort !== 0 && svc.networkMode !== 'bridge') add(`${at}.container.hostPort`, 'only applies with networkMode "bridge"');
+    if (svc.databaseUser === env.database.masterUsername) add(`${at}.databaseUser`, `${show(svc.databaseUser)} is the master user: the application needs its own role`);
 
     const scale = svc.autoscaling;
     if (scale.minCount > scale.maxCount) add(`${at}.autoscaling.minCount`, `${scale.minCount} is above maxCount (${scale.maxCount})`);
@@ -585,8 +626,10 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
       add(`${at}.desiredCount`, `${svc.desiredCount} is outside autoscaling [${scale.minCount}, ${scale.maxCount}]`);
     }
 
+    // Workers have no load balancer: the rules below are about listener rules.
+    if (svc.kind === 'worker') return;
     const lb = svc.loadBalancer;
-    if (env.services.length > 1 && !lb.hosts && !lb.paths) add(`${at}.loadBalancer`, 'several services share the load balancer: give each hosts or paths');
+    if (env.services.filter((other) => other.kind !== 'worker').length > 1 && !lb.hosts && !lb.paths) add(`${at}.loadBalancer`, 'several services share the load balancer: give each hosts or paths');
     lb.hosts?.forEach((host, h) => {
       if (edge.domain && !inZone(host)) add(`${at}.loadBalancer.hosts.${h}`, `${show(host)} is outside the zone ${show(zone)}`);
     });
@@ -595,15 +638,25 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
     priorities.set(priority, `services.${names.indexOf(svc.name)}`);
 
     if (svc.deployment.strategy === 'blueGreen') {
-      const testPort = svc.deployment.blueGreen.testListenerPort;
-      if (testPort === 80 || testPort === 443) add(`${at}.deployment.blueGreen.testListenerPort`, `${testPort} is a production listener port`);
+      const bg = svc.deployment.blueGreen;
+      if (edge.httpOnly) add(`${at}.deployment.strategy`, '"blueGreen" needs HTTPS (edge.domain): test traffic is never sent over plain HTTP');
       if (svc.autoscaling.requestsPerTarget !== undefined) {
-        add(`${at}.autoscaling.requestsPerTarget`, 'is not supported with blueGreen (CodeDeploy swaps the target group the metric is tied to)');
+        add(`${at}.autoscaling.requestsPerTarget`, 'is not supported with blueGreen (ECS alternates the target group the metric is tied to)');
       }
-      if (testPorts.has(testPort)) add(`${at}.deployment.blueGreen.testListenerPort`, `${testPort} is also the test port of ${testPorts.get(testPort)}`);
-      testPorts.set(testPort, at);
+      // The test rule sits just before the production rule and repeats its conditions; ALB allows
+      // 5 condition values per rule.
+      if (priority <= 1) add(`${at}.loadBalancer.priority`, `${priority} leaves no room for the blue/green test rule (priority ${priority - 1}); use 2 or more`);
+      else testPriorities.set(priority - 1, at);
+      const values = (lb.hosts?.length ?? 0) + (lb.paths?.length ?? (lb.hosts ? 0 : 1)) + 1 + bg.testListenerCidrs.length;
+      if (values > 5) {
+        add(`${at}.deployment.blueGreen.testListenerCidrs`, `the test rule would have ${values} condition values (hosts, paths, header, CIDRs); ALB allows 5`);
+      }
     }
   });
+  for (const [testPriority, at] of testPriorities) {
+    const owner = priorities.get(testPriority);
+    if (owner) add(`${at}.loadBalancer.priority`, `its blue/green test rule needs priority ${testPriority}, which is the priority of ${owner}`);
+  }
   return issues;
 }
 

@@ -1,5 +1,6 @@
-// `<env>-app`: what every release changes: the cluster, its capacity, the services and the ALB in
-// front of them (with its certificate and DNS names).
+// `<env>-app`: the cluster, its capacity, the services and the ALB in front of them (with its
+// certificate and DNS names). Releases change no Terraform: they register task definition revisions
+// and update the services through the ECS API (`npm run release`), which this stack leaves alone.
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
@@ -10,22 +11,29 @@ import { Cluster } from '../constructs/cluster';
 import type { ContainerRegistry } from '../constructs/container-registry';
 import type { Database } from '../constructs/database';
 import { Ec2Capacity } from '../constructs/ec2-capacity';
+import { serviceNames } from '../naming';
 import { LoadBalancer } from '../constructs/load-balancer';
 import type { Network } from '../constructs/network';
 import { WebService } from '../constructs/web-service';
+import type { WorkerService } from '../constructs/worker-service';
+import { AppWorkloads, clientSecurityGroups, grantCacheConnect, withCacheEnvironment, type CacheAccess } from './app-workloads';
 import { EnvironmentStack } from './environment-stack';
 
 export interface AppStackProps {
   readonly config: EnvironmentConfig;
   readonly network: Pick<Network, 'vpcId' | 'publicSubnetIds' | 'appSubnetIds'>;
-  readonly database: Pick<Database, 'identifier' | 'address' | 'port' | 'databaseName' | 'masterUserSecretArn' | 'clientSecurityGroupId'>;
+  readonly database: Pick<Database, 'identifier' | 'address' | 'port' | 'databaseName' | 'masterUserSecretArn' | 'clientSecurityGroupId' | 'resourceId'>;
   readonly registry: Pick<ContainerRegistry, 'repositories'>;
+  /** The environment's cache (`<env>-data`), when configured. @default none */
+  readonly cache?: CacheAccess;
 }
 
 export class AppStack extends EnvironmentStack {
   readonly cluster: Cluster;
   readonly loadBalancer: LoadBalancer;
   readonly services: WebService[];
+  /** Services without a load balancer (`kind: "worker"`). */
+  readonly workers: WorkerService[];
 
   constructor(scope: Construct, props: AppStackProps) {
     const { config, network, database, registry } = props;
@@ -49,7 +57,9 @@ export class AppStack extends EnvironmentStack {
           rootVolumeGiB: ec2Settings.rootVolumeGiB,
           bridgeNetworking: bridge,
           // Bridge-mode tasks use the host's groups, so the host joins the database clients'.
-          extraSecurityGroupIds: bridge ? [database.clientSecurityGroupId] : [],
+          extraSecurityGroupIds: bridge
+            ? [database.clientSecurityGroupId, ...(props.cache && config.services.some((s) => s.networkMode === 'bridge' && s.cache) ? [props.cache.clientSecurityGroupId] : [])]
+            : [],
         })
       : undefined;
     this.cluster = new Cluster(this, 'cluster', {
@@ -81,28 +91,32 @@ export class AppStack extends EnvironmentStack {
       preventDestroy: config.production,
     });
 
-    this.services = config.services.map(
-      (settings, position) =>
-        new WebService(this, `service-${settings.name}`, {
-          namePrefix: prefix,
+    // Workers are built with the workloads below; `position` stays the index in config (listener-rule priority).
+    this.services = config.services.flatMap((settings, position) =>
+      settings.kind === 'worker'
+        ? []
+        : new WebService(this, `service-${settings.name}`, {
+          names: serviceNames(config.project.service, config.name, settings.name),
           region: config.region,
           accountId,
-          settings,
+          settings: withCacheEnvironment(settings, props.cache),
           position,
           clusterName: this.cluster.name,
           vpcId: network.vpcId,
           subnetIds: network.appSubnetIds,
+          // The first deploy's image: push this tag before the first apply of the app stack.
           image: `${registry.repositories[settings.name].url}:${config.imageTag}`,
           repositoryArn: registry.repositories[settings.name].arn,
           loadBalancer: this.loadBalancer,
-          extraSecurityGroupIds: [database.clientSecurityGroupId],
+          extraSecurityGroupIds: clientSecurityGroups(settings, database.clientSecurityGroupId, props.cache),
           ec2CapacityProviderName: ec2?.capacityProviderName,
           instanceSecurityGroupId: ec2?.securityGroupId,
           database: {
             address: database.address,
             port: database.port,
             databaseName: database.databaseName,
-            secretArn: database.masterUserSecretArn,
+            resourceId: database.resourceId,
+            masterSecretArn: database.masterUserSecretArn,
           },
           execAuditLogGroupArn: this.cluster.execAuditLogGroupArn,
           retainLogs: config.production,
@@ -115,10 +129,41 @@ export class AppStack extends EnvironmentStack {
       emails: config.alarms.emails,
       loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
       clusterName: this.cluster.name,
-      services: this.services.map((svc) => ({ name: svc.name, serviceName: svc.serviceName, targetGroupArnSuffix: svc.targetGroupArnSuffix })),
+      services: this.services.map((svc) => ({ name: svc.name, serviceName: svc.serviceName, targetGroupArnSuffixes: svc.targetGroupArnSuffixes })),
       databaseIdentifier: database.identifier,
     });
     new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'Subscribe on-call tooling here' });
+
+    // Workers, schedules, cache alarms; web services that use the cache may connect to it.
+    const workloads = new AppWorkloads(this, 'workloads', {
+      config,
+      prefix,
+      accountId,
+      cluster: this.cluster,
+      network,
+      registry,
+      database: {
+        address: database.address,
+        port: database.port,
+        databaseName: database.databaseName,
+        resourceId: database.resourceId,
+        masterSecretArn: database.masterUserSecretArn,
+        clientSecurityGroupId: database.clientSecurityGroupId,
+      },
+      cache: props.cache,
+      ec2: ec2 ? { capacityProviderName: ec2.capacityProviderName, securityGroupId: ec2.securityGroupId } : undefined,
+      webServiceSecurityGroups: Object.fromEntries(this.services.map((svc) => [svc.name, svc.securityGroupId])),
+      alarmTopicArn: alarms.topicArn,
+    });
+    this.workers = workloads.workers;
+    const cache = props.cache;
+    if (cache) {
+      for (const svc of this.services.filter((web) => config.services.find((s) => s.name === web.name)?.cache)) {
+        // Until WebService exposes its task role, the role ARN comes from its task definition.
+        const task = svc.node.findChild('task-definition') as unknown as { taskRoleArn: string };
+        grantCacheConnect(svc, 'cache-connect', task.taskRoleArn, cache);
+      }
+    }
 
     new TerraformOutput(this, 'url', {
       value: edge.domain ? `https://${edge.domain.name}` : `http://${this.loadBalancer.dnsName}`,
@@ -127,23 +172,25 @@ export class AppStack extends EnvironmentStack {
     if (certificate?.nameServers) {
       new TerraformOutput(this, 'zone_name_servers', { value: certificate.nameServers, description: 'Delegate the zone to these' });
     }
-    // Everything `aws ecs run-task` needs for a one-off task (migrations, seeders): see README.
+    // Everything `aws ecs run-task` needs for an ad-hoc one-off task (seeders, shells): see README.
+    // Releases do not read it: they take names from the config and networking from DescribeServices.
     new TerraformOutput(this, 'run_task', {
       value: {
         cluster: this.cluster.name,
         subnets: network.appSubnetIds,
         services: Object.fromEntries(
-          this.services.map((svc) => [svc.name, { task_family: svc.taskFamily, security_group: svc.securityGroupId, log_group: svc.logGroupName }]),
+          this.services.map((svc) => [
+            svc.name,
+            {
+              task_family: svc.taskFamily,
+              ...(svc.migrate ? { migrate_family: svc.migrate.family } : {}),
+              security_group: svc.securityGroupId,
+              log_group: svc.logGroupName,
+              release_record: svc.releaseRecord.parameterName,
+            },
+          ]),
         ),
       },
     });
-    const blueGreen = this.services.filter((svc) => svc.blueGreen);
-    if (blueGreen.length > 0) {
-      new TerraformOutput(this, 'codedeploy', {
-        value: Object.fromEntries(
-          blueGreen.map((svc) => [svc.name, { application: svc.blueGreen!.applicationName, deployment_group: svc.blueGreen!.deploymentGroupName }]),
-        ),
-      });
-    }
   }
 }
