@@ -23,6 +23,7 @@ export function buildEnvironment(scope: Construct, config: EnvironmentConfig): E
     network: network.network,
     database: data.database,
     registry: data.registry,
+    cache: data.cache,
   });
   return { bootstrap, network, data, app };
 }

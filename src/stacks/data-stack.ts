@@ -3,6 +3,7 @@
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { Cache } from '../constructs/cache';
 import { ContainerRegistry } from '../constructs/container-registry';
 import { Database } from '../constructs/database';
 import type { Network } from '../constructs/network';
@@ -10,12 +11,14 @@ import { EnvironmentStack } from './environment-stack';
 
 export interface DataStackProps {
   readonly config: EnvironmentConfig;
-  readonly network: Pick<Network, 'vpcId' | 'dbSubnetGroupName'>;
+  readonly network: Pick<Network, 'vpcId' | 'dbSubnetGroupName' | 'dataSubnetIds'>;
 }
 
 export class DataStack extends EnvironmentStack {
   readonly database: Database;
   readonly registry: ContainerRegistry;
+  /** ElastiCache of the environment, when its config has a `cache` block. */
+  readonly cache?: Cache;
 
   constructor(scope: Construct, props: DataStackProps) {
     const { config, network } = props;
@@ -49,6 +52,7 @@ export class DataStack extends EnvironmentStack {
       services: config.services.map((svc) => svc.name),
       preventDestroy: config.production,
     });
+    if (config.cache) this.cache = this.buildCache(config.cache, network, config.production);
     new TerraformOutput(this, 'repository_urls', {
       value: Object.fromEntries(Object.entries(this.registry.repositories).map(([svc, repo]) => [svc, repo.url])),
       description: 'Where CI pushes each service image (docker push <url>:<git sha>)',
@@ -66,5 +70,32 @@ export class DataStack extends EnvironmentStack {
       value: this.database.clientSecurityGroupId,
       description: 'Security group to attach to whatever must reach the database (the only source it admits)',
     });
+  }
+
+  /** The cache in the data subnets (stored sessions: prevent_destroy in production), and its outputs. */
+  private buildCache(settings: NonNullable<EnvironmentConfig['cache']>, network: DataStackProps['network'], production: boolean): Cache {
+    const cache = new Cache(this, 'cache', {
+      namePrefix: this.prefix,
+      vpcId: network.vpcId,
+      subnetIds: network.dataSubnetIds,
+      engine: settings.engine,
+      engineVersion: settings.engineVersion,
+      nodeType: settings.nodeType,
+      replicas: settings.replicas,
+      multiAz: settings.multiAz,
+      snapshotRetentionDays: settings.snapshotRetentionDays,
+      snapshotWindow: settings.snapshotWindow,
+      maintenanceWindow: settings.maintenanceWindow,
+      logRetentionDays: settings.logRetentionDays,
+      preventDestroy: production,
+    });
+    new TerraformOutput(this, 'cache_primary_endpoint', { value: cache.primaryEndpoint, description: 'Host name of the cache primary (TLS, IAM auth as cache_app_user)' });
+    new TerraformOutput(this, 'cache_replication_group_id', { value: cache.replicationGroupId, description: 'Cache name an IAM auth token is signed for (CACHE_NAME)' });
+    new TerraformOutput(this, 'cache_app_user', { value: cache.appUserId, description: 'ElastiCache user the application connects as (CACHE_USER; user id = user name)' });
+    new TerraformOutput(this, 'cache_client_security_group_id', {
+      value: cache.clientSecurityGroupId,
+      description: 'Security group to attach to whatever must reach the cache (the only source it admits)',
+    });
+    return cache;
   }
 }
