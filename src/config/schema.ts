@@ -199,7 +199,7 @@ export const serviceSchema = z.strictObject({
       command: z.array(z.string()).optional(),
       /** Plain environment variables (never secrets). @default {} */
       environment: z.record(envVarName, z.string()).default({}),
-      /** Secrets injected at start: env var → secret ARN or SSM parameter. The database's are added automatically. @default {} */
+      /** Secrets injected at start: env var → secret ARN or SSM parameter (the database needs none: IAM authentication). @default {} */
       secrets: z.record(envVarName, secretReference).default({}),
       /**
        * Linux user the container runs as: a numeric `uid` or `uid:gid`, never root (0). The image's
