@@ -22,7 +22,7 @@ describe('npm run apply', () => {
     const result = run('apply', project, ['dev']);
     expect(result.status).toBe(0);
     expect(calls(project).map((c) => `${c.stack}: ${c.argv.join(' ')}`)).toEqual(
-      ['dev-network', 'dev-data', 'dev-app'].flatMap((stack) => [`${stack}: init -input=false -lockfile=readonly`, `${stack}: apply -input=false ${saved(project, stack)}`]),
+      ['dev-network', 'dev-data', 'dev-app'].flatMap((stack) => [`${stack}: init -input=false -reconfigure -lockfile=readonly`, `${stack}: apply -input=false ${saved(project, stack)}`]),
     );
     expect(calls(project).some((c) => c.argv[0] === 'plan')).toBe(false);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('apply dev: applied dev-network, dev-data, dev-app.');

@@ -33,11 +33,10 @@ describe('synth (main.ts)', () => {
 });
 
 describe('npm run validate (scripts/validate.ts)', () => {
-  it('skips with instructions when no schema is found outside CI', () => {
+  it('never skips: a TF_PROVIDER_SCHEMA that does not exist is an error naming it, outside CI too', () => {
     const result = run('scripts/validate.ts', { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI: '' });
-    expect(result.status).toBe(0);
-    expect(result.stderr).toContain('terraform providers schema -json');
-    expect(result.stderr).toContain('skipped');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('TF_PROVIDER_SCHEMA=/nonexistent/schema.json does not exist');
   });
 
   it('fails when no schema is found under CI=true', () => {

@@ -13,7 +13,7 @@ describe('npm run plan', () => {
     expect(result.status).toBe(0);
     const saved = (stack: string) => join(project.root, 'plans', 'dev', `${stack}.tfplan`);
     expect(callLines(project)).toEqual(
-      ['dev-network', 'dev-data', 'dev-app'].flatMap((stack) => [`${stack}: init -input=false`, `${stack}: plan -input=false -out=${saved(stack)}`, `${stack}: show -json ${saved(stack)}`]),
+      ['dev-network', 'dev-data', 'dev-app'].flatMap((stack) => [`${stack}: init -input=false -reconfigure`, `${stack}: plan -input=false -out=${saved(stack)}`, `${stack}: show -json ${saved(stack)}`]),
     );
     // terraform runs in each stack's synthesized directory
     for (const call of calls(project)) expect(call.cwd).toBe(join(project.synthDir, 'stacks', call.stack));
@@ -75,7 +75,7 @@ describe('npm run plan', () => {
     writeFileSync(join(project.root, 'locks', 'dev-data.terraform.lock.hcl'), '# committed lock\n');
     expect(run('plan', project, ['dev']).status).toBe(0);
     const inits = Object.fromEntries(calls(project).filter((c) => c.argv[0] === 'init').map((c) => [c.stack, c.argv.join(' ')]));
-    expect(inits).toEqual({ 'dev-network': 'init -input=false', 'dev-data': 'init -input=false -lockfile=readonly', 'dev-app': 'init -input=false' });
+    expect(inits).toEqual({ 'dev-network': 'init -input=false -reconfigure', 'dev-data': 'init -input=false -reconfigure -lockfile=readonly', 'dev-app': 'init -input=false -reconfigure' });
     expect(readFileSync(join(project.synthDir, 'stacks', 'dev-data', '.terraform.lock.hcl'), 'utf8')).toBe('# committed lock\n');
   });
 

@@ -2,14 +2,14 @@
 // `terraform apply <saved plan>`. Never plans; refuses before applying anything when a plan is missing,
 // altered, from another environment or commit, or when the set has a DANGER without --allow-destroy.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parsePlanJson, PlanInputError, type TerraformPlan } from '../review/terraform-plan';
 import { formatPlanText, reviewPlans } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
 import { checkEnvironment, synthesizeEnvironment } from './environment';
 import { committedLockFile, prepareLockFile } from './lock-files';
 import { changedOutputs, withPlanSetLock, type CommandOptions } from './plan';
-import { gitState, planFile, planJsonFile, planLockFile, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
+import { gitState, shownPath, planFile, planJsonFile, planLockFile, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
 import { runTerraform, terraformEnv, terraformError } from './terraform';
 
@@ -47,7 +47,7 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
     throw error;
   }
   const dir = join(options.plansDir, env);
-  const shown = relative(options.root, dir) || dir;
+  const shown = shownPath(options.root, dir) || dir;
   const metadata = readMetadata(dir);
   if (!metadata) return refuse(`no saved plans for ${env} in ${shown}: run \`npm run plan -- ${env}\` first`);
   if (metadata.env !== env) return refuse(`${shown} holds plans of environment ${metadata.env}, not ${env}: run \`npm run plan -- ${env}\``);
@@ -84,8 +84,8 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
   const plans: Array<{ stack: string; plan: TerraformPlan }> = [];
   for (const stack of todo) {
     const saved = planFile(dir, stack);
-    if (!existsSync(saved) || !existsSync(planJsonFile(dir, stack))) return refuse(`${stack}: saved plan missing (${relative(options.root, saved)}): run \`npm run plan -- ${env}\``);
-    if (sha256(saved) !== metadata.sha256[stack]) return refuse(`${stack}: ${relative(options.root, saved)} is not the file the plan run saved: run \`npm run plan -- ${env}\``);
+    if (!existsSync(saved) || !existsSync(planJsonFile(dir, stack))) return refuse(`${stack}: saved plan missing (${shownPath(options.root, saved)}): run \`npm run plan -- ${env}\``);
+    if (sha256(saved) !== metadata.sha256[stack]) return refuse(`${stack}: ${shownPath(options.root, saved)} is not the file the plan run saved: run \`npm run plan -- ${env}\``);
     try {
       plans.push({ stack, plan: parsePlanJson(readFileSync(planJsonFile(dir, stack), 'utf8'), planJsonFile(dir, stack)) });
     } catch (error) {
@@ -122,9 +122,9 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
     step('terraform init');
     // The committed lock file, else the one the plan's init used: the providers the plan was made with.
     const lock = existsSync(committedLockFile(options.root, stack)) ? committedLockFile(options.root, stack) : planLockFile(dir, stack);
-    const init = await runTerraform(['init', '-input=false', ...prepareLockFile(cwd, lock)], { cwd, env: tfEnv });
+    const init = await runTerraform(['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)], { cwd, env: tfEnv });
     if (init.status !== 0) return refuse(`${stack}: terraform init failed (exit ${init.status}):\n${terraformError(init.output)}`);
-    step(`terraform apply ${relative(options.root, planFile(dir, stack))}`);
+    step(`terraform apply ${shownPath(options.root, planFile(dir, stack))}`);
     const result = await runTerraform(['apply', '-input=false', planFile(dir, stack)], { cwd, env: tfEnv, stream: true });
     if (result.status !== 0) {
       const stale = /saved plan is stale/i.test(result.output) ? ' The saved plan is stale: the state changed since it was made. Run `npm run plan -- ' + env + '` again.' : '';

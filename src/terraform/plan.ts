@@ -2,7 +2,7 @@
 // `terraform init`, `terraform plan -out=<saved plan>` and `terraform show -json`, into plans/<env>/
 // (emptied first); then review the whole set.
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { environments, project } from '../config/environments';
 import { ConfigError, loadConfig } from '../config/load';
 import { configWarnings } from '../config/warnings';
@@ -11,7 +11,7 @@ import { countsLine, formatPlanJson, formatPlanMarkdown, formatPlanText, reviewP
 import { SynthError } from '../synth-output';
 import { checkEnvironment, synthesizeEnvironment } from './environment';
 import { committedLockFile, LOCK_FILE, prepareLockFile } from './lock-files';
-import { gitState, lockPlanSet, planFile, planJsonFile, planLockFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
+import { gitState, lockPlanSet, shownPath, planFile, planJsonFile, planLockFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
 import { runTerraform, terraformEnv, terraformError } from './terraform';
 
@@ -90,7 +90,9 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
     const step = (what: string) => log(`[${i + 1}/${stacks.length}] ${stack}: ${what}`);
     step('terraform init');
     const lockArgs = prepareLockFile(cwd, committedLockFile(options.root, stack));
-    const init = await runTerraform(['init', '-input=false', ...lockArgs], { cwd, env: tfEnv });
+    // -reconfigure: the backend as synthesized now, like a fresh CI checkout, never a cached older one
+    // (moving state between backends is a deliberate `terraform init -migrate-state`, README step 1).
+    const init = await runTerraform(['init', '-input=false', '-reconfigure', ...lockArgs], { cwd, env: tfEnv });
     if (init.status !== 0) return fail(`${stack}: terraform init failed (exit ${init.status}):\n${terraformError(init.output)}`);
 
     step('terraform plan');
@@ -122,7 +124,7 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
     if (outputs.length > 0) outputChanges.set(stack, outputs);
     planned.push(stack);
     plans.push({ stack, plan: json });
-    step(`saved ${relative(options.root, saved)}: ${countsLine(reviewPlan(stack, json).counts)}`);
+    step(`saved ${shownPath(options.root, saved)}: ${countsLine(reviewPlan(stack, json).counts)}`);
   }
 
   const git = gitState(options.root);
@@ -137,10 +139,11 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
 
   log('');
   process.stdout.write(formatPlanText(review));
-  log(`Reports: ${relative(options.root, join(options.reportsDir, `plan-${env}.md`))}, ${relative(options.root, join(options.reportsDir, `plan-${env}.json`))}`);
+  log(`Reports: ${shownPath(options.root, join(options.reportsDir, `plan-${env}.md`))}, ${shownPath(options.root, join(options.reportsDir, `plan-${env}.json`))}`);
   if (review.dangers.length > 0) log(`${review.dangers.length} DANGER: \`npm run apply -- ${env}\` refuses this set unless --allow-destroy.`);
   const rest = deferred.length ? `; not planned until ${[...outputChanges.keys()].join(', ')} is applied: ${deferred.join(', ')}` : '';
-  log(`plan ${env}: ${planned.length} plan(s) saved in ${relative(options.root, dir) || dir} (${verdict(review)})${rest}. Apply with \`npm run apply -- ${env}\`.`);
+  const next = review.stacks.some((st) => st.resources.length > 0 || st.outputs.length > 0) || deferred.length ? `Apply with \`npm run apply -- ${env}\`.` : 'Nothing to apply.';
+  log(`plan ${env}: ${planned.length} plan(s) saved in ${shownPath(options.root, dir)} (${verdict(review)})${rest}. ${next}`);
   return 0;
 }
 

@@ -62,11 +62,13 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
 
 /** terraform's error blocks from its output (what follows the first `Error:`), else its last lines. */
 export function terraformError(output: string): string {
+  // Colour codes are kept for a terminal but do not count when looking for the error block.
+  const plain = (l: string) => l.replace(/\x1b\[[0-9;]*m/g, '').trim();
   const lines = output.split('\n');
-  const start = lines.findIndex((l) => /^(│ )?Error:/.test(l.trim()) || /^╷/.test(l.trim()));
+  const start = lines.findIndex((l) => /^(│ )?Error:/.test(plain(l)) || /^╷/.test(plain(l)));
   const chosen = start >= 0 ? lines.slice(start) : lines.slice(-15);
   return chosen
-    .filter((l) => l.trim() !== '')
+    .filter((l) => plain(l) !== '')
     .map((l) => `    ${l}`)
     .join('\n');
 }
