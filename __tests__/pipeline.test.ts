@@ -145,7 +145,12 @@ describe('GitHub Actions: release.yml', () => {
 describe('CircleCI (.circleci/config.yml)', () => {
   const config = parse(read('.circleci/config.yml')) as Json;
   const infra = config.workflows.infrastructure.jobs as Array<string | Json>;
-  const entry = (name: string) => infra.map((j) => (typeof j === 'string' ? { [j]: {} } : j)).map((j) => Object.values(j)[0] as Json & { name?: string }).find((j, i) => j.name === name || Object.keys(typeof infra[i] === 'string' ? { [infra[i] as string]: 1 } : (infra[i] as Json))[0] === name)!;
+  /** A job of the workflow by its name (or, unnamed, by the job it runs). */
+  const entry = (name: string): Json =>
+    infra
+      .filter((j): j is Json => typeof j === 'object')
+      .map((j): Json => ({ key: Object.keys(j)[0], ...(Object.values(j)[0] as Json) }))
+      .find((j) => (j.name ?? j.key) === name)!;
 
   it('has test, plan, apply and release jobs', () => {
     expect(Object.keys(config.jobs)).toEqual(['test', 'plan', 'apply', 'release']);
@@ -192,7 +197,7 @@ describe('CircleCI (.circleci/config.yml)', () => {
   it('releases by API with pipeline parameters: dev → staging → approval → prod, serialized per environment', () => {
     expect(Object.keys(config.parameters)).toEqual(['release', 'release_service', 'release_image_tag', 'release_to']);
     expect(config.workflows.infrastructure.when).toEqual({ not: '<< pipeline.parameters.release >>' });
-    const jobs = (config.workflows.release.jobs as Json[]).map((j) => ({ key: Object.keys(j)[0], ...(Object.values(j)[0] as Json) }));
+    const jobs = (config.workflows.release.jobs as Json[]).map((j): Json => ({ key: Object.keys(j)[0], ...(Object.values(j)[0] as Json) }));
     expect(jobs.map((j) => j.name ?? j.key)).toEqual(['release-dev', 'release-staging', 'approve-release-prod', 'release-prod']);
     expect(jobs[2].type).toBe('approval');
     expect(jobs[3]).toEqual(expect.objectContaining({ context: 'aws-prod', requires: ['approve-release-prod'], 'serial-group': '<< pipeline.project.slug >>/release-prod' }));
