@@ -117,6 +117,12 @@ describe('npm run plan', () => {
     expect(calls(project)).toEqual([]);
   });
 
+  it('terraform not on PATH: exit 1 saying so', () => {
+    const result = run('plan', makeProject(), ['dev', 'network'], {}, { PATH: '/usr/bin:/bin' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('dev-network: terraform init failed (exit 127):\n    terraform was not found on PATH');
+  });
+
   it('terraform answering show -json with JSON that is not plan JSON: exit 1 naming the stack', () => {
     const project = makeProject();
     const result = run('plan', project, ['dev', 'network'], { plans: { 'dev-network': '../bad-plans/not-terraform.json' } });
