@@ -55,7 +55,8 @@ describe('GitHub Actions: infrastructure.yml + terraform.yml', () => {
     expect(main.jobs.plan.uses).toBe('./.github/workflows/terraform.yml');
     expect(main.jobs.plan.with).toEqual({ env: '${{ matrix.env }}', apply: false });
     expect(main.jobs.plan.needs).toBe('test');
-    expect(JSON.stringify(main.jobs.test.steps)).toContain('npm test');
+    expect(runs(main.jobs.test.steps)).toContain('npm test');
+    expect(runs(main.jobs.test.steps)).toContain('npm run validate -- --terraform');
   });
 
   it('main: dev → staging → prod, each plan → approval (GitHub environment) → apply; prod behind "production"', () => {
