@@ -164,6 +164,17 @@ describe('ScheduledTask', () => {
     });
   });
 
+  it('builds every ARN in the region\'s partition', () => {
+    const china = synth({ partition: 'aws-cn', region: 'cn-north-1' });
+    const target = resourcesIn(china, 'aws_scheduler_schedule')[0].target;
+    expect(target.ecs_parameters.task_definition_arn).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api');
+    const trust = policyOf(china, 'aws_iam_role', 'assume_role_policy');
+    expect(trust.Statement[0].Condition.ArnEquals['aws:SourceArn']).toBe('arn:aws-cn:scheduler:cn-north-1:111122223333:schedule-group/drf-api-prod-clearsessions');
+    const statements = policyOf(china, 'aws_iam_role_policy', 'policy').Statement as Json[];
+    expect(statements.find((st) => st.Sid === 'RunTheFamilyInTheCluster')!.Resource[1]).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api:*');
+    expect(statements.find((st) => st.Sid === 'TagTheTasksItStarts')!.Resource).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task/drf-api-prod/*');
+  });
+
   it('accepts rate expressions', () => {
     expect(synth({ scheduleExpression: 'rate(15 minutes)' })).toHaveResourceWithProperties(SchedulerSchedule, { schedule_expression: 'rate(15 minutes)' });
     expect(synth({ scheduleExpression: 'rate(1 hour)' })).toHaveResourceWithProperties(SchedulerSchedule, { schedule_expression: 'rate(1 hour)' });

@@ -48,6 +48,8 @@ export interface ScheduledTaskProps {
   readonly accountId: string;
   /** Region of the cluster. */
   readonly region: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
+  readonly partition?: string;
   /** ECS cluster that runs the task. */
   readonly clusterArn: string;
   /** Its name (the tasks' ARNs contain it). */
@@ -97,10 +99,11 @@ export class ScheduledTask extends Construct {
     const name = `${props.namePrefix}-${props.name}`;
     validate(props, name);
     const { accountId, region } = props;
-    const familyArn = `arn:aws:ecs:${region}:${accountId}:task-definition/${props.taskFamily}`;
+    const partition = props.partition ?? 'aws';
+    const familyArn = `arn:${partition}:ecs:${region}:${accountId}:task-definition/${props.taskFamily}`;
 
     const group = new SchedulerScheduleGroup(this, 'group', { name });
-    const groupArn = `arn:aws:scheduler:${region}:${accountId}:schedule-group/${name}`;
+    const groupArn = `arn:${partition}:scheduler:${region}:${accountId}:schedule-group/${name}`;
 
     const dlq = new SqsQueue(this, 'dlq', {
       name: `${name}-dlq`,
@@ -148,7 +151,7 @@ export class ScheduledTask extends Construct {
           Sid: 'TagTheTasksItStarts',
           Effect: 'Allow',
           Action: 'ecs:TagResource',
-          Resource: `arn:aws:ecs:${region}:${accountId}:task/${props.clusterName}/*`,
+          Resource: `arn:${partition}:ecs:${region}:${accountId}:task/${props.clusterName}/*`,
           Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
         },
         {

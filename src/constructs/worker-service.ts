@@ -78,10 +78,13 @@ export interface WorkerServiceProps {
   readonly migrateCommand?: string[];
   /** Alarms: CPU, memory, tasks below desired, notifying this topic. */
   readonly alarms: {
+    /** The environment's alarm topic (alarm and OK notifications). */
     readonly topicArn: string;
     /** Prefix of the alarm names (`<prefix>-<service>-cpu-high`, like the web services' alarms). */
     readonly namePrefix: string;
+    /** Average CPU over 5 minutes above which the alarm fires, percent. */
     readonly cpuPercent: number;
+    /** Average memory over 5 minutes above which the alarm fires, percent. */
     readonly memoryPercent: number;
   };
 }

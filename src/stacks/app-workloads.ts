@@ -5,6 +5,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Fn, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { partitionOf } from '../config/regions';
 import type { Cache } from '../constructs/cache';
 import { CacheAlarms } from '../constructs/cache-alarms';
 import type { ContainerRegistry } from '../constructs/container-registry';
@@ -44,13 +45,19 @@ export function grantCacheConnect(scope: Construct, id: string, taskRoleArn: str
 }
 
 export interface AppWorkloadsProps {
+  /** The validated environment: its workers (`kind: "worker"`), `schedules` and `cache` settings. */
   readonly config: EnvironmentConfig;
   /** `<project>-<env>`. */
   readonly prefix: string;
+  /** Account of the environment (ARNs in the scheduler roles' policies). */
   readonly accountId: string;
+  /** The environment's ECS cluster. */
   readonly cluster: { readonly name: string; readonly arn: string; readonly execAuditLogGroupArn: string };
+  /** VPC and private app subnets of the tasks. */
   readonly network: { readonly vpcId: string; readonly appSubnetIds: string[] };
+  /** ECR repositories, one per service (`<prefix>/<service>`). */
   readonly registry: Pick<ContainerRegistry, 'repositories'>;
+  /** The database the tasks connect to (IAM auth), and the group that may reach it. */
   readonly database: DatabaseAccess & { readonly clientSecurityGroupId: string };
   /** The environment's cache. @default none */
   readonly cache?: CacheAccess;
@@ -120,7 +127,8 @@ export class AppWorkloads extends Construct {
       new CacheAlarms(this, 'cache-alarms', { nodeIds: cache.nodeIds, topicArn: props.alarmTopicArn, thresholds: config.cache.alarms });
     }
 
-    const arnOfRole = (roleName: string) => `arn:aws:iam::${props.accountId}:role/${roleName}`;
+    const partition = partitionOf(config.region);
+    const arnOfRole = (roleName: string) => `arn:${partition}:iam::${props.accountId}:role/${roleName}`;
     this.schedules = config.schedules.map((schedule) => {
       const svc = config.services.find((s) => s.name === schedule.service)!;
       const names = serviceNames(config.project.service, config.name, svc.name);
@@ -130,6 +138,7 @@ export class AppWorkloads extends Construct {
         name: schedule.name,
         accountId: props.accountId,
         region: config.region,
+        partition,
         clusterArn: props.cluster.arn,
         clusterName: props.cluster.name,
         taskFamily: names.taskFamily,
