@@ -67,6 +67,10 @@ describe('npm run plan', () => {
     const metadata = JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8'));
     expect(metadata).toEqual(expect.objectContaining({ stacks: ['dev-network'], deferred: ['dev-data', 'dev-app'] }));
     expect(result.stdout.trim().split('\n').at(-1)).toContain('not planned until dev-network is applied: dev-data, dev-app');
+    const md = readFileSync(join(project.root, 'reports', 'plan-dev.md'), 'utf8');
+    expect(md).toMatch(/^## Terraform plan: dev @ [0-9a-f]{12}/);
+    expect(md).toContain('_Not planned yet (plan again after applying their upstream stacks): `dev-data`, `dev-app`._');
+    expect(JSON.parse(readFileSync(join(project.root, 'reports', 'plan-dev.json'), 'utf8'))).toEqual(expect.objectContaining({ env: 'dev', deferred: ['dev-data', 'dev-app'] }));
   });
 
   it('init with -lockfile=readonly when a lock file is committed in locks/ for that stack', () => {
