@@ -8,8 +8,8 @@ import { formatPlanText, reviewPlans } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
 import { checkEnvironment, synthesizeEnvironment } from './environment';
 import { committedLockFile, prepareLockFile } from './lock-files';
-import { changedOutputs, withPlanSetLock, type CommandOptions } from './plan';
-import { gitState, shownPath, planFile, planJsonFile, planLockFile, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
+import { changedOutputs, type CommandOptions } from './plan';
+import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
 import { runTerraform, terraformEnv, terraformError } from './terraform';
 
@@ -30,7 +30,7 @@ export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as con
  * changed, so the downstream plans of the set are stale: plan again.
  */
 export async function apply(options: ApplyOptions): Promise<number> {
-  return withPlanSetLock('apply', options, () => applyUnlocked(options));
+  return withPlanSetLock('apply', options.plansDir, options.env, () => applyUnlocked(options));
 }
 
 async function applyUnlocked(options: ApplyOptions): Promise<number> {

@@ -97,3 +97,18 @@ export function shownPath(root: string, path: string): string {
   const rel = relative(root, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
+
+/** Runs `body` holding the environment's plan-set lock; refuses (exit 1) while another run holds it. */
+export async function withPlanSetLock(command: string, plansDir: string, env: string | undefined, body: () => Promise<number>): Promise<number> {
+  if (!env || !/^[a-z0-9-]+$/.test(env)) return body(); // refused inside with the usual message
+  const lock = lockPlanSet(plansDir, env);
+  if ('heldBy' in lock) {
+    process.stderr.write(`${command}: another plan or apply of ${env} is running in this checkout (pid ${lock.heldBy}); wait for it to finish\n`);
+    return 1;
+  }
+  try {
+    return await body();
+  } finally {
+    lock.release();
+  }
+}

@@ -11,7 +11,7 @@ import { countsLine, formatPlanJson, formatPlanMarkdown, formatPlanText, reviewP
 import { SynthError } from '../synth-output';
 import { checkEnvironment, synthesizeEnvironment } from './environment';
 import { committedLockFile, LOCK_FILE, prepareLockFile } from './lock-files';
-import { gitState, lockPlanSet, shownPath, planFile, planJsonFile, planLockFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
+import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
 import { runTerraform, terraformEnv, terraformError } from './terraform';
 
@@ -38,7 +38,7 @@ export function changedOutputs(plan: TerraformPlan): string[] {
 
 /** Exit code: 0 plans made (changes or not), 1 terraform or synth failed, 2 bad input. */
 export async function plan(options: CommandOptions): Promise<number> {
-  return withPlanSetLock('plan', options, () => planUnlocked(options));
+  return withPlanSetLock('plan', options.plansDir, options.env, () => planUnlocked(options));
 }
 
 async function planUnlocked(options: CommandOptions): Promise<number> {
@@ -147,18 +147,3 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
   return 0;
 }
 
-/** Runs `body` holding the environment's plan-set lock; refuses (exit 1) while another run holds it. */
-export async function withPlanSetLock(command: string, options: CommandOptions, body: () => Promise<number>): Promise<number> {
-  const env = options.env;
-  if (!env || !/^[a-z0-9-]+$/.test(env)) return body(); // refused inside with the usual message
-  const lock = lockPlanSet(options.plansDir, env);
-  if ('heldBy' in lock) {
-    process.stderr.write(`${command}: another plan or apply of ${env} is running in this checkout (pid ${lock.heldBy}); wait for it to finish\n`);
-    return 1;
-  }
-  try {
-    return await body();
-  } finally {
-    lock.release();
-  }
-}
