@@ -16,7 +16,7 @@ export interface PrivateBucketProps {
   readonly bucketName?: string;
   /** A prefix Terraform completes to a globally unique name. */
   readonly bucketPrefix?: string;
-  /** `aws:kms` (AWS-managed key, bucket key on) or `AES256` (SSE-S3, e.g. for ALB log delivery). @default "aws:kms" */
+  /** `aws:kms` (bucket key on) or `AES256` (SSE-S3, e.g. for ALB log delivery). @default "aws:kms" */
   readonly encryption?: 'aws:kms' | 'AES256';
   /** Customer-managed KMS key (ARN) for `aws:kms` encryption. @default the AWS-managed `aws/s3` key */
   readonly kmsKeyArn?: string;
