@@ -4,6 +4,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ImageNotFoundException } from '@aws-sdk/client-ecr';
 import {
   ClientException,
+  DeregisterTaskDefinitionCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
@@ -130,6 +131,9 @@ function taskDefinition(family: string, container: string): TaskDefinition {
     ],
   };
 }
+
+/** Task definitions the release deregistered (revisions it registered that serve nothing). */
+const deregistered = () => ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition);
 
 function givenTaskDefinitions() {
   ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
@@ -268,6 +272,8 @@ describe('rolling release (dev)', () => {
     expect(error.moved).toBe(true);
     expect(lines[lines.length - 1]).not.toContain('nothing has moved');
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    // The failed revision is deregistered, so "latest" (schedules, the next release) is the last good one.
+    expect(deregistered()).toEqual([tdArn('drf-api-dev-api', 8)]);
   });
 
   it('a rollout that does not finish in time is a failed release (--timeout-minutes)', async () => {
@@ -283,6 +289,7 @@ describe('rolling release (dev)', () => {
     expect(error.message).toMatch(/^rollout not finished after 5 min \(rollout IN_PROGRESS: 0\/2 running/);
     expect(timing.slept).toBe(5 * 60_000);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(deregistered()).toEqual([]); // ECS may still finish the rollout
   });
 
   it('waits 60 minutes by default on a rolling service', async () => {
@@ -479,6 +486,7 @@ describe('migrations', () => {
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input.family)).toEqual(['drf-api-dev-api-migrate']);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(deregistered()).toEqual([tdArn('drf-api-dev-api-migrate', 8)]);
   });
 
   it('a migrate family Terraform has not created yet: apply the app stack first', async () => {
@@ -602,6 +610,15 @@ describe('blue/green release (prod, ECS-native)', () => {
     );
     expect(error.moved).toBe(true);
     expect(lines[lines.length - 1]).toMatch(/^ERR release prod\/api v1.2.3: FAILED: blue\/green deployment ROLLBACK_IN_PROGRESS/);
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(deregistered()).toEqual([]); // the rollback has not finished: green may still run it
+  });
+
+  it('a finished rollback deregisters the revision the release registered', async () => {
+    givenBlueGreen({ status: 'ROLLBACK_SUCCESSFUL', statusReason: 'alarm fired during bake time' });
+    const error = await failure(run(request(['prod', 'api', 'v1.2.3'])).promise);
+    expect(error.message).toBe('blue/green deployment ROLLBACK_SUCCESSFUL (traffic stays on or returns to blue): alarm fired during bake time');
+    expect(deregistered()).toEqual([tdArn('drf-api-prod-api', 8)]);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
   });
 

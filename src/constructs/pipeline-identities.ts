@@ -300,7 +300,8 @@ function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
     { Sid: 'ResolveImageTags', Effect: 'Allow', Action: ['ecr:DescribeImages', 'ecr:DescribeRepositories'], Resource: svcs.map((s) => arn('ecr', `repository/${s.repository}`)) },
     // DescribeTaskDefinition has no resource-level permissions (task definitions hold no secrets here).
     { Sid: 'ReadTaskDefinitions', Effect: 'Allow', Action: 'ecs:DescribeTaskDefinition', Resource: '*' },
-    { Sid: 'RegisterRevisions', Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: families },
+    // Deregister: a failed release retires the revision it registered (best effort in the tool).
+    { Sid: 'RegisterRevisions', Effect: 'Allow', Action: ['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition'], Resource: families },
     {
       Sid: 'TagWhatReleasesCreate',
       Effect: 'Allow',

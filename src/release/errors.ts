@@ -20,6 +20,17 @@ export class ReleaseFailed extends Error {
   }
 }
 
+/**
+ * The rollout ended and ECS put the service back on its previous revision (circuit breaker, blue/green
+ * rollback or stop): the revision this release registered serves nothing and must not stay "latest".
+ */
+export class RolledBack extends ReleaseFailed {
+  constructor(message: string) {
+    super(message, true);
+    this.name = 'RolledBack';
+  }
+}
+
 /** One line for an error from the AWS SDK (credentials, region, API errors); never a stack trace. */
 export function describeAwsError(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;

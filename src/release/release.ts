@@ -4,6 +4,7 @@
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeImagesCommand, DescribeRepositoriesCommand, type ImageIdentifier } from '@aws-sdk/client-ecr';
 import {
+  DeregisterTaskDefinitionCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
@@ -18,7 +19,7 @@ import {
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { BLUE_GREEN_TEST_HEADER_VALUE } from '../naming';
 import type { ReleaseClients } from './clients';
-import { describeAwsError, ReleaseFailed } from './errors';
+import { describeAwsError, ReleaseFailed, RolledBack } from './errors';
 import type { ReleaseRequest } from './input';
 import { advance, formatRecord, parseRecord, type ReleaseEntry, type ReleaseRecord } from './record';
 import { revisionWithImage, shortTaskDefinition } from './task-definition';
@@ -147,11 +148,23 @@ export class Release {
     const timeoutMinutes = request.timeoutMinutes ?? (blueGreen ? bakeMinutes + BLUE_GREEN_MARGIN_MINUTES : DEFAULT_ROLLING_TIMEOUT_MINUTES);
     this.step(`Updating service ${names.service} to ${shortTaskDefinition(taskDefinitionArn)} (waiting up to ${timeoutMinutes} min)`);
     const startedAt = this.timing.now();
-    const updated = await ecs.send(new UpdateServiceCommand({ cluster: names.cluster, service: names.service, taskDefinition: taskDefinitionArn }));
+    let updated: Service | undefined;
+    try {
+      updated = (await ecs.send(new UpdateServiceCommand({ cluster: names.cluster, service: names.service, taskDefinition: taskDefinitionArn }))).service;
+    } catch (error) {
+      await this.deregisterUnused(taskDefinitionArn);
+      throw error;
+    }
     markMoved();
     const deadline = startedAt + timeoutMinutes * 60_000;
-    if (blueGreen) await this.waitBlueGreen(request, kind, taskDefinitionArn, startedAt, deadline, timeoutMinutes);
-    else await this.waitRolling(request, updated.service, taskDefinitionArn, deadline, timeoutMinutes);
+    try {
+      if (blueGreen) await this.waitBlueGreen(request, kind, taskDefinitionArn, startedAt, deadline, timeoutMinutes);
+      else await this.waitRolling(request, updated, taskDefinitionArn, deadline, timeoutMinutes);
+    } catch (error) {
+      // Only a finished rollback is certain; after a timeout ECS may still complete the rollout.
+      if (error instanceof RolledBack) await this.deregisterUnused(taskDefinitionArn);
+      throw error;
+    }
 
     const entry: ReleaseEntry = { tag, digest, image, taskDefinitionArn, releasedAt: new Date(this.timing.now()).toISOString() };
     this.step(`Recording the release in ${names.releaseParameter}`);
@@ -263,10 +276,34 @@ export class Release {
 
   private async migrate(request: ReleaseRequest, service: Service, command: string[], image: string): Promise<void> {
     const { names } = request;
-    const { ecs } = this.deps.clients;
     this.step(`Registering a new revision of ${names.migrateFamily} with the image`);
     const taskDefinition = await this.registerFrom(names.migrateFamily, names.migrateContainer, image);
     this.detail(`registered ${shortTaskDefinition(taskDefinition)}`);
+    try {
+      await this.runMigration(request, service, command, taskDefinition);
+    } catch (error) {
+      if (error instanceof ReleaseFailed && !error.moved) await this.deregisterUnused(taskDefinition);
+      throw error;
+    }
+  }
+
+  /**
+   * Deregisters a revision this release registered and nothing runs: the family's latest ACTIVE
+   * revision stays the last good one (schedules run "latest", and the next release copies it).
+   * A failure here is reported, never allowed to hide why the release failed.
+   */
+  private async deregisterUnused(taskDefinitionArn: string): Promise<void> {
+    try {
+      await this.deps.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }));
+      this.detail(`deregistered ${shortTaskDefinition(taskDefinitionArn)} (unused)`);
+    } catch (error) {
+      this.detail(`could not deregister ${shortTaskDefinition(taskDefinitionArn)}: ${describeAwsError(error) ?? (error as Error).message}`);
+    }
+  }
+
+  private async runMigration(request: ReleaseRequest, service: Service, command: string[], taskDefinition: string): Promise<void> {
+    const { names } = request;
+    const { ecs } = this.deps.clients;
 
     this.step(`Running migration: ${command.join(' ')}`);
     const placement = service.capacityProviderStrategy?.length
@@ -374,9 +411,8 @@ export class Release {
         if (line !== progress) this.detail((progress = line));
         if (ours.rolloutState === 'COMPLETED') return;
         if (ours.rolloutState === 'FAILED') {
-          throw new ReleaseFailed(
+          throw new RolledBack(
             `rollout failed and the deployment circuit breaker rolled back to the previous revision: ${ours.rolloutStateReason ?? 'no reason given'}`,
-            true,
           );
         }
         // Without a circuit breaker there is no rolloutState: done when ours is the only deployment, at full strength.
@@ -420,7 +456,9 @@ export class Release {
       if (status === 'SUCCESSFUL') return;
       if (BLUE_GREEN_FAILED.has(status)) {
         const rolledBack = status.startsWith('ROLLBACK') ? ' (traffic stays on or returns to blue)' : '';
-        throw new ReleaseFailed(`${kind} deployment ${status}${rolledBack}: ${deployment?.statusReason ?? 'no reason given'}`, true);
+        const message = `${kind} deployment ${status}${rolledBack}: ${deployment?.statusReason ?? 'no reason given'}`;
+        // Only a finished rollback leaves the new revision unused for certain.
+        throw status === 'ROLLBACK_SUCCESSFUL' ? new RolledBack(message) : new ReleaseFailed(message, true);
       }
       if (this.timing.now() >= deadline) {
         throw new ReleaseFailed(
