@@ -15,12 +15,20 @@ export function policyDocument(...statements: Statement[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
-/** A trust policy letting one AWS service assume the role, limited to this account's resources. */
-export function serviceTrustPolicy(service: string, accountId?: string): string {
+/**
+ * A trust policy letting one AWS service assume the role, limited to this account's resources
+ * (`aws:SourceAccount`) and, given `sourceArn`, to matching resources (`aws:SourceArn`, ArnLike, e.g.
+ * `arn:aws:ecs:<region>:<account>:*`): the confused-deputy conditions, where the service sets them.
+ */
+export function serviceTrustPolicy(service: string, accountId?: string, sourceArn?: string): string {
+  const condition = {
+    ...(accountId ? { StringEquals: { 'aws:SourceAccount': accountId } } : {}),
+    ...(sourceArn ? { ArnLike: { 'aws:SourceArn': sourceArn } } : {}),
+  };
   return policyDocument({
     Effect: 'Allow',
     Principal: { Service: service },
     Action: 'sts:AssumeRole',
-    ...(accountId ? { Condition: { StringEquals: { 'aws:SourceAccount': accountId } } } : {}),
+    ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
   });
 }

@@ -1,0 +1,20 @@
+// `moved` blocks for resources whose construct path changed: Terraform then renames the existing
+// object in state instead of destroying and re-creating it.
+import type { TerraformResource } from 'cdktf';
+// cdktf's own logical-ID function (not re-exported at the package root): the old address must be
+// spelled exactly as cdktf spelled it, hash suffix included.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { makeUniqueId } = require('cdktf/lib/private/unique') as { makeUniqueId: (components: string[]) => string };
+
+/** The Terraform address cdktf gives a resource of `type` at `path` (construct IDs below the stack). */
+export function terraformAddress(type: string, path: string[]): string {
+  return `${type}.${makeUniqueId(path)}`;
+}
+
+/**
+ * Adds `moved { from = <old address>, to = <resource> }`. `oldPath` is the construct path below the
+ * stack where the resource used to be (e.g. `['service-api', 'alb-egress']`).
+ */
+export function movedFrom(resource: TerraformResource, oldPath: string[]): void {
+  resource.moveFromId(terraformAddress(resource.terraformResourceType, oldPath));
+}
