@@ -76,3 +76,23 @@ export function serviceNames(projectService: string, envName: string, serviceNam
  * listener's test rule sends requests carrying `<header>: green` to the green target group.
  */
 export const BLUE_GREEN_TEST_HEADER_VALUE = 'green';
+
+/**
+ * Listener-rule priority of a web service that sets no `loadBalancer.priority`: `100 × (position + 1)`
+ * by its position in the environment's `services` list, leaving room to insert rules between them.
+ * The config rules (duplicate-priority check) and the WebService construct both use this.
+ */
+export function defaultListenerPriority(position: number): number {
+  return 100 * (position + 1);
+}
+
+/**
+ * `<prefix>-<service>-<suffix>`: a target group of a web service (`tg` when rolling, `blue` and `green`
+ * under blue/green). AWS caps it at 32 characters; the config refuses names that would exceed it.
+ */
+export function targetGroupName(prefix: string, service: string, suffix: string): string {
+  return `${prefix}-${service}-${suffix}`;
+}
+
+/** The target group suffixes a web service may use; the longest decides whether its names fit. */
+export const TARGET_GROUP_SUFFIXES = ['tg', 'blue', 'green'] as const;

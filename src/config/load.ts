@@ -1,6 +1,7 @@
 // The one place configuration is validated. Everything downstream receives an `EnvironmentConfig`
 // that already passed every rule, so constructs never re-check input.
 import type { z } from 'zod';
+import { environmentPrefix, TARGET_GROUP_SUFFIXES, targetGroupName } from '../naming';
 import { parseCidr } from './cidr';
 import {
   crossFieldIssues,
@@ -113,10 +114,11 @@ function productionNameIssues(envName: string, input: EnvironmentInput): Array<{
   return [{ path: 'production', message: `is not set, but ${show(envName)} names a production environment: set production: true (or production: false if it is not one)` }];
 }
 
-/** AWS caps load balancer and target group names at 32 characters. */
+/** AWS caps load balancer and target group names at 32 characters: check the longest a service may get. */
 function nameLengthIssues(service: string, envName: string, env: ParsedEnvironment): Array<{ path: string; message: string }> {
+  const prefix = environmentPrefix(service, envName);
   return env.services.flatMap((svc, i) => {
-    const longest = `${service}-${envName}-${svc.name}-green`;
+    const longest = TARGET_GROUP_SUFFIXES.map((suffix) => targetGroupName(prefix, svc.name, suffix)).reduce((a, b) => (b.length > a.length ? b : a));
     return longest.length > 32
       ? [{ path: `services.${i}.name`, message: `${show(svc.name)} makes the target group name "${longest}" longer than AWS's 32 characters` }]
       : [];

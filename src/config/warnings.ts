@@ -5,7 +5,7 @@
 import { exampleReason } from './examples';
 import { looksLikeProduction, type EnvironmentConfig } from './load';
 import { isKnownRegion } from './regions';
-import { show } from './schema';
+import { show } from './validators';
 
 export interface WarningOptions {
   /** Also list example values still in the configuration (for plan and deploy). */

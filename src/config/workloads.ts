@@ -7,11 +7,8 @@ import { CACHE_DEFAULTS, CACHE_ENGINE_VERSION } from '../constructs/cache';
 import { isTimeZone, SCHEDULE_EXPRESSION } from '../constructs/scheduled-task';
 import { dailyOverlapsWeekly, parseDailyWindow, parseWeeklyWindow } from '../lib/windows';
 import type { ParsedEnvironment } from './schema';
+import { checked, int, show } from './validators';
 
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
-const checked = (test: (value: string) => boolean, what: string) =>
-  z.string().refine(test, { error: (issue) => `${show(issue.input)} is not ${what}`, abort: true });
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /**
  * Current-generation ElastiCache node types for Valkey and Redis OSS. Previous generations (t2, m3,
