@@ -27,6 +27,10 @@ const base: NetworkProps = {
     app: ['10.0.0.0/19', '10.0.32.0/19', '10.0.64.0/19'],
     data: ['10.0.144.0/22', '10.0.148.0/22', '10.0.152.0/22'],
   },
+  natGateways: 'single',
+  interfaceEndpoints: true,
+  ipv6: true,
+  flowLogRetentionDays: 30,
 };
 const synthNetwork = (props: Partial<NetworkProps> = {}) =>
   Testing.synthScope((scope) => {

@@ -1,4 +1,4 @@
-// RDS PostgreSQL (seed: "RDS": PostgreSQL engine, a named database, a standby beyond small scale).
+// RDS PostgreSQL: a named database, a standby and read replicas where the environment asks for them.
 // The master password is created and rotated by RDS in Secrets Manager: it never appears in code,
 // config or Terraform state. The application logs in with IAM database authentication instead.
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -19,7 +19,9 @@ export const POSTGRES_PORT = 5432;
 const LOG_EXPORTS = ['postgresql', 'upgrade'];
 
 export interface DatabaseProps {
+  /** Prefix of every name (e.g. `drf-api-prod`); the instance is `<prefix>-postgres`. */
   readonly namePrefix: string;
+  /** VPC of the database's security groups. */
   readonly vpcId: string;
   /** Subnet group over the data subnets (from the network). */
   readonly dbSubnetGroupName: string;
@@ -28,36 +30,42 @@ export interface DatabaseProps {
    * provider treats "17" as matching any 17.x, so a plan never tries to downgrade.
    */
   readonly engineVersion: string;
+  /** Instance class of the primary and the replicas, e.g. `db.t4g.micro`. */
   readonly instanceClass: string;
+  /** The database the application connects to (created with the instance). */
   readonly databaseName: string;
+  /** Master user name; its password is created and rotated by RDS in Secrets Manager. */
   readonly masterUsername: string;
+  /** gp3 storage allocated at creation, GiB (at least 20). */
   readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling, GiB. */
   readonly maxAllocatedStorageGiB: number;
-  /** @default false */
+  /** A synchronous standby in another AZ. @default false */
   readonly multiAz?: boolean;
+  /** Days of automated backups (0 turns them off). */
   readonly backupRetentionDays: number;
-  /** UTC "hh:mm-hh:mm". */
+  /** Daily backup window, UTC "hh:mm-hh:mm". */
   readonly backupWindow: string;
-  /** UTC "ddd:hh:mm-ddd:hh:mm". */
+  /** Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm". */
   readonly maintenanceWindow: string;
-  /** @default true */
+  /** RDS deletion protection. @default true */
   readonly deletionProtection?: boolean;
-  /** Skip the final snapshot when the instance is deleted. @default false */
+  /** Skip the final snapshot when the instance is deleted (throwaway environments only). @default false */
   readonly skipFinalSnapshot?: boolean;
+  /** Statements slower than this many milliseconds are logged (-1 turns it off). @default 500 */
+  readonly slowQueryMs?: number;
+  /** Database Insights mode: `standard` (7 days of Performance Insights data) or `advanced` (465 days). @default "standard" */
+  readonly databaseInsights?: 'standard' | 'advanced';
+  /** Read replicas in the same region. @default 0 */
+  readonly readReplicas?: number;
+  /** Retention of the database's log groups, days. @default 30 */
+  readonly logRetentionDays?: number;
   /**
    * Terraform `prevent_destroy`: a plan that would destroy or replace the instance fails.
    * Also keeps automated backups after deletion.
    * @default true
    */
   readonly preventDestroy?: boolean;
-  /** Statements slower than this many milliseconds are logged (-1 turns it off). @default 500 */
-  readonly slowQueryMs?: number;
-  /** Database Insights mode: `standard` (7 days of Performance Insights data) or `advanced` (465 days). @default "standard" */
-  readonly databaseInsights?: 'standard' | 'advanced';
-  /** @default 0 */
-  readonly readReplicas?: number;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
   /** Enhanced Monitoring interval in seconds (1, 5, 10, 15, 30 or 60); 0 turns it off. @default 0 */
   readonly monitoringIntervalSeconds?: number;
 }

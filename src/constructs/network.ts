@@ -1,5 +1,4 @@
-// The VPC of the seed, production-grade: public / app / data subnets per AZ, IGW, NAT,
-// endpoints, flow logs. Hosts never get public addresses; egress gets fixed NAT addresses instead.
+// The environment's VPC: public / app / data subnets per AZ, IGW, NAT, endpoints, flow logs. Hosts never get public addresses; egress gets fixed NAT addresses instead.
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
@@ -20,7 +19,6 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Tier } from '../config/schema';
 import { policyDocument } from '../lib/iam';
 
 /** Interface endpoints private tasks need to run without NAT: image pulls, logs, secrets, ECS Exec. */
@@ -31,11 +29,12 @@ export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'logs', 'secre
  * Amazon Linux 2023 package repositories of the EC2 hosts (`dnf`, kernel live patches). Bucket names
  * as AWS documents them (ECR user guide "minimum Amazon S3 bucket permissions"; AL2023 user guide).
  */
-export function awsOwnedS3ObjectArns(region: string): string[] {
+export function awsOwnedS3ObjectArns(region: string, partition = 'aws'): string[] {
+  const s3 = `arn:${partition}:s3:::`;
   return [
-    `arn:aws:s3:::prod-${region}-starport-layer-bucket/*`,
-    `arn:aws:s3:::al2023-repos-${region}-de612dc2/*`,
-    `arn:aws:s3:::al2023-${region}/*`,
+    `${s3}prod-${region}-starport-layer-bucket/*`,
+    `${s3}al2023-repos-${region}-de612dc2/*`,
+    `${s3}al2023-${region}/*`,
   ];
 }
 
@@ -50,23 +49,37 @@ export const FLOW_LOG_FIELDS = [
   'tcp-flags', 'type', 'flow-direction', 'traffic-path', 'pkt-src-aws-service', 'pkt-dst-aws-service',
 ] as const;
 
+/** Tiers of subnets: public (ALB, NAT), app (ECS tasks and hosts), data (RDS, cache; no route out). */
+export type SubnetTier = 'public' | 'app' | 'data';
+
+/** How private subnets reach the internet. */
+export type NatGateways = 'none' | 'single' | 'perAz';
+
 export interface NetworkProps {
   /** Prefix of every name, e.g. `drf-api-prod`. */
   readonly namePrefix: string;
+  /** The region the VPC is in: names the endpoint services. */
   readonly region: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
+  readonly partition?: string;
+  /** IPv4 CIDR of the VPC, e.g. `10.0.0.0/16`. */
   readonly vpcCidr: string;
-  /** At least two. */
+  /** Availability zones of the subnets, at least two. */
   readonly availabilityZones: string[];
-  /** One CIDR per AZ and tier, in AZ order (validated and computed by the config loader). */
-  readonly subnetCidrs: Record<Tier, string[]>;
-  /** @default "single" */
-  readonly natGateways?: 'none' | 'single' | 'perAz';
-  /** @default true */
-  readonly interfaceEndpoints?: boolean;
-  /** Dual-stack VPC and public subnets (for a dual-stack ALB). @default true */
-  readonly ipv6?: boolean;
-  /** @default 30 */
-  readonly flowLogRetentionDays?: number;
+  /** One CIDR per AZ and tier, in AZ order (e.g. planned by the config loader). */
+  readonly subnetCidrs: Record<SubnetTier, string[]>;
+  /**
+   * NAT for private egress: none, one gateway in the first AZ, or one per AZ (survives an AZ outage).
+   * Which an environment needs is an environment decision, so there is no default here.
+   */
+  readonly natGateways: NatGateways;
+  // The three below are environment decisions with their defaults in the config schema (one owner).
+  /** Interface endpoints (ECR, Logs, Secrets Manager, SSM, ECS Exec) in the app subnets, so private tasks work without NAT. */
+  readonly interfaceEndpoints: boolean;
+  /** Dual-stack VPC and public subnets (for a dual-stack ALB). */
+  readonly ipv6: boolean;
+  /** Retention of the flow-log log group, days. */
+  readonly flowLogRetentionDays: number;
 }
 
 export class Network extends Construct {
@@ -82,9 +95,10 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const { namePrefix, availabilityZones: azs, subnetCidrs } = props;
-    const ipv6 = props.ipv6 ?? true;
+    const ipv6 = props.ipv6;
     const accountId = new DataAwsCallerIdentity(this, 'caller', {}).accountId;
-    const natMode = props.natGateways ?? 'single';
+    const natMode = props.natGateways;
+    const partition = props.partition ?? 'aws';
     const tagged = (name: string) => ({ Name: `${namePrefix}-${name}` });
 
     const vpc = new Vpc(this, 'vpc', {
@@ -98,7 +112,7 @@ export class Network extends Construct {
     // Take over the default security group and leave it without rules, so nothing can use it by accident.
     new DefaultSecurityGroup(this, 'default-sg', { vpcId: vpc.id, ingress: [], egress: [], tags: tagged('default-unused') });
 
-    const subnets = (tier: Tier) =>
+    const subnets = (tier: SubnetTier) =>
       azs.map(
         (az, i) =>
           new Subnet(this, `${tier}-${az}`, {
@@ -183,13 +197,13 @@ export class Network extends Construct {
           Effect: 'Allow',
           Principal: '*',
           Action: 's3:GetObject',
-          Resource: awsOwnedS3ObjectArns(props.region),
+          Resource: awsOwnedS3ObjectArns(props.region, partition),
         },
       ),
       tags: tagged('s3'),
     });
 
-    if (props.interfaceEndpoints ?? true) {
+    if (props.interfaceEndpoints) {
       const endpointSg = new SecurityGroup(this, 'endpoints-sg', {
         name: `${namePrefix}-vpc-endpoints`,
         description: 'Interface VPC endpoints: HTTPS from inside the VPC only',
@@ -226,7 +240,7 @@ export class Network extends Construct {
       }
     }
 
-    this.createFlowLogs(vpc, namePrefix, props.region, accountId, props.flowLogRetentionDays ?? 30);
+    this.createFlowLogs(vpc, namePrefix, props.region, partition, accountId, props.flowLogRetentionDays);
 
     const dbSubnetGroup = new DbSubnetGroup(this, 'db-subnets', {
       name: `${namePrefix}-data`,
@@ -244,7 +258,7 @@ export class Network extends Construct {
     this.natEgressIps = nats.map(({ eip }) => eip.publicIp);
   }
 
-  private createFlowLogs(vpc: Vpc, namePrefix: string, region: string, accountId: string, retentionDays: number): void {
+  private createFlowLogs(vpc: Vpc, namePrefix: string, region: string, partition: string, accountId: string, retentionDays: number): void {
     const logGroup = new CloudwatchLogGroup(this, 'flow-logs', {
       name: `/vpc/${namePrefix}/flow-logs`,
       retentionInDays: retentionDays,
@@ -258,7 +272,7 @@ export class Network extends Construct {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: { 'aws:SourceAccount': accountId },
-          ArnLike: { 'aws:SourceArn': `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` },
         },
       }),
     });
@@ -278,7 +292,7 @@ export class Network extends Construct {
           Sid: 'FindLogGroups',
           Effect: 'Allow',
           Action: 'logs:DescribeLogGroups',
-          Resource: `arn:aws:logs:${region}:${accountId}:log-group:*`,
+          Resource: `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
         },
       ),
     });

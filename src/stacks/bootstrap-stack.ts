@@ -89,7 +89,7 @@ export class BootstrapStack extends EnvironmentStack {
       services: config.services.map((svc) => ({ names: serviceNames(config.project.service, config.name, svc.name), migrates: svc.release.migrate !== undefined })),
     });
 
-    new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName });
+    new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName, description: 'The bucket every stack of this environment keeps its Terraform state in (S3 backend `bucket`)' });
     new TerraformOutput(this, 'state_kms_key_arn', { value: key.arn, description: `The state key; S3 backends name it by its alias ${key.alias}` });
     // Each description says where the ARN goes (README "Pipeline identities").
     const githubEnvironment = config.ci.githubEnvironment ?? config.name;

@@ -2,6 +2,7 @@
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { partitionOf } from '../config/regions';
 import { Network } from '../constructs/network';
 import { EnvironmentStack } from './environment-stack';
 
@@ -14,6 +15,7 @@ export class NetworkStack extends EnvironmentStack {
     this.network = new Network(this, 'network', {
       namePrefix: this.prefix,
       region: config.region,
+      partition: partitionOf(config.region),
       vpcCidr: net.vpcCidr,
       availabilityZones: config.availabilityZones,
       subnetCidrs: net.subnetCidrs,
