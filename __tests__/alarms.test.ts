@@ -2,6 +2,8 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Testing } from 'cdktf';
+import { Alarms } from '../src/constructs/alarms';
+import { terraformAddress } from '../src/lib/moved';
 import { configProblems, resourcesIn, stacksFor } from './helpers';
 
 const alarms = (s: string) => resourcesIn(s, 'aws_cloudwatch_metric_alarm');
@@ -106,5 +108,41 @@ describe('alarms (prod)', () => {
   it('reject a bad e-mail address and out-of-range thresholds', () => {
     expect(configProblems('dev', { alarms: { emails: ['oncall'] } } as never)).toEqual(['dev.alarms.emails.0: "oncall" is not a valid e-mail address']);
     expect(configProblems('dev', { alarms: { ecsCpuPercent: 150 } } as never)).toEqual(['dev.alarms.ecsCpuPercent: 150 is above the maximum 100']);
+  });
+});
+
+describe('Alarms (unit)', () => {
+  const thresholds = { alb5xxPer5Minutes: 10, target5xxPer5Minutes: 5, ecsCpuPercent: 85, ecsMemoryPercent: 80, rdsCpuPercent: 80, rdsFreeStorageGiB: 5, rdsConnections: 100 };
+  const synthAlarms = (emails: string[], build?: (a: Alarms) => void) =>
+    Testing.synthScope((scope) => {
+      const a = new Alarms(scope, 'alarms', { namePrefix: 'p', thresholds, emails, loadBalancerArnSuffix: 'app/lb/1', clusterName: 'c', databaseIdentifier: 'db' });
+      build?.(a);
+    });
+
+  it('a service without target groups (a worker) gets CPU, memory and tasks-below-desired, no target-group alarm', () => {
+    const s = synthAlarms([], (a) => a.addService({ name: 'worker', serviceName: 'worker' }));
+    expect(alarms(s).map((a) => a.alarm_name).filter((n) => n.startsWith('p-worker')).sort()).toEqual(['p-worker-cpu-high', 'p-worker-memory-high', 'p-worker-tasks-below-desired']);
+    expect(alarms(s).find((a) => a.alarm_name === 'p-worker-cpu-high')!.threshold).toBe(85);
+  });
+
+  it('keeps the alarms a worker used to create itself (moved blocks from its old path)', () => {
+    const s = synthAlarms([], (a) => a.addService({ name: 'worker', serviceName: 'worker', movedFromPath: ['workloads', 'worker-worker'] }));
+    const moved = JSON.parse(s).moved ?? [];
+    expect(moved).toEqual(
+      expect.arrayContaining([
+        { from: terraformAddress('aws_cloudwatch_metric_alarm', ['workloads', 'worker-worker', 'cpu-high']), to: expect.stringMatching(/^aws_cloudwatch_metric_alarm\.alarms_worker-cpu-high_/) },
+      ]),
+    );
+    expect(moved).toHaveLength(3);
+  });
+
+  it('keys e-mail subscriptions by address (reordering replaces nothing), with moved blocks from list positions', () => {
+    const ids = (s: string) => Object.keys(JSON.parse(s).resource.aws_sns_topic_subscription).sort();
+    const a = synthAlarms(['a@example.com', 'b@example.com']);
+    expect(ids(a)).toEqual(ids(synthAlarms(['b@example.com', 'a@example.com'])));
+    expect(ids(a)[0]).toMatch(/^alarms_email-a@example\.com_|^alarms_email-aexamplecom_/);
+    expect(JSON.parse(a).moved).toEqual(
+      expect.arrayContaining([{ from: terraformAddress('aws_sns_topic_subscription', ['alarms', 'email-0']), to: expect.stringContaining('aws_sns_topic_subscription.alarms_email-a') }]),
+    );
   });
 });

@@ -17,6 +17,14 @@ describe('stacks of every environment', () => {
   const app = Testing.app();
   const all = configs.map((config) => ({ config, stacks: buildEnvironment(app, config) }));
 
+  it('describe every output of the app stacks (what it is for)', () => {
+    for (const { stacks } of all) {
+      const outputs = Object.entries(synthJson(stacks.app).output as Record<string, { description?: string }>);
+      expect(outputs.length).toBeGreaterThan(0);
+      for (const [name, output] of outputs) expect([name, output.description ?? '']).toEqual([name, expect.stringMatching(/\w{3,}/)]);
+    }
+  });
+
   it('are named <env>-<component>', () => {
     const names = all.flatMap(({ stacks }) => Object.values(stacks).map((s) => s.node.id));
     expect(names).toEqual(expect.arrayContaining(['dev-bootstrap', 'dev-network', 'staging-network', 'prod-bootstrap', 'prod-network']));

@@ -21,7 +21,6 @@ const base: WorkerServiceProps = {
   capacityProvider: 'FARGATE_SPOT',
   desiredCount: 1,
   scaling: { minCount: 1, maxCount: 3, cpuTargetPercent: 60 },
-  alarms: { topicArn: 'arn:topic', namePrefix: 'drf-api-dev', cpuPercent: 85, memoryPercent: 85 },
 };
 const synth = (overrides: Partial<WorkerServiceProps> = {}) =>
   Testing.synthScope((scope) => {
@@ -81,10 +80,7 @@ describe('WorkerService', () => {
     expect(resourcesIn(synthesized, 'aws_appautoscaling_policy').map((p) => p.name)).toEqual(['drf-api-dev-worker-cpu']);
   });
 
-  it('alarms on CPU, memory and running below desired, on the given topic', () => {
-    const alarms = resourcesIn(synthesized, 'aws_cloudwatch_metric_alarm');
-    expect(alarms.map((a) => a.alarm_name).sort()).toEqual(['drf-api-dev-worker-cpu-high', 'drf-api-dev-worker-memory-high', 'drf-api-dev-worker-tasks-below-desired']);
-    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual(['arn:topic']);
-    expect(alarms.find((a) => a.alarm_name.endsWith('cpu-high'))!.threshold).toBe(85);
+  it('creates no alarm itself: Alarms.addService watches workers like web services', () => {
+    expect(resourcesIn(synthesized, 'aws_cloudwatch_metric_alarm')).toEqual([]);
   });
 });

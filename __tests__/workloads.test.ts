@@ -183,6 +183,15 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
     expect(ingress.some((id) => /worker/.test(id))).toBe(false);
   });
 
+  it('lists workers in the run_task output beside the web services', () => {
+    expect(JSON.parse(prod).output.run_task.value.services.worker).toEqual({
+      task_family: 'drf-api-prod-worker',
+      security_group: expect.stringMatching(/aws_security_group\.workloads_worker-worker/),
+      log_group: expect.stringMatching(/cloudwatch_log_group/),
+      release_record: expect.stringMatching(/ssm_parameter/),
+    });
+  });
+
   it('scales a worker on CPU (and on queue depth when configured), alarms on it and records its releases', () => {
     expect(prod).toHaveResourceWithProperties(AppautoscalingPolicy, {
       name: 'drf-api-prod-worker-cpu',
@@ -191,6 +200,12 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
     for (const key of ['cpu-high', 'memory-high', 'tasks-below-desired']) {
       expect(prod).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: `drf-api-prod-worker-${key}` });
     }
+    // Once, through Alarms (no duplicate), and no target-group alarm for a worker.
+    expect(resourcesIn(prod, 'aws_cloudwatch_metric_alarm').filter((a) => a.alarm_name.startsWith('drf-api-prod-worker-')).map((a) => a.alarm_name).sort()).toEqual([
+      'drf-api-prod-worker-cpu-high',
+      'drf-api-prod-worker-memory-high',
+      'drf-api-prod-worker-tasks-below-desired',
+    ]);
     expect(prod).toHaveResourceWithProperties(SsmParameter, { name: '/drf-api/prod/releases/worker' });
     const queued = Testing.synth(
       stacksFor('dev', { services: [web, { ...worker, cache: {}, queueScaling: { queueName: 'celery-jobs', messagesPerTask: 20 } }] } as Overrides).app,

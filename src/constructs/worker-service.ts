@@ -1,10 +1,9 @@
 // A service that takes no HTTP traffic (Celery, RQ): the same task definition construct and release path
 // as a web service, its own command, no target group, no listener rule, no ingress rule at all; rolling
 // deployments with the circuit breaker, autoscaling on CPU and memory and, when it consumes an SQS queue,
-// on the backlog per task; and the service alarms that apply without a load balancer.
+// on the backlog per task. Its alarms come from `Alarms.addService` (no target-group alarms).
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
-import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
@@ -76,17 +75,6 @@ export interface WorkerServiceProps {
   readonly taskRoleStatements?: Statement[];
   /** `release.migrate`: a `<service>-migrate` family run before a release moves on. @default none (workers rarely migrate) */
   readonly migrateCommand?: string[];
-  /** Alarms: CPU, memory, tasks below desired, notifying this topic. */
-  readonly alarms: {
-    /** The environment's alarm topic (alarm and OK notifications). */
-    readonly topicArn: string;
-    /** Prefix of the alarm names (`<prefix>-<service>-cpu-high`, like the web services' alarms). */
-    readonly namePrefix: string;
-    /** Average CPU over 5 minutes above which the alarm fires, percent. */
-    readonly cpuPercent: number;
-    /** Average memory over 5 minutes above which the alarm fires, percent. */
-    readonly memoryPercent: number;
-  };
 }
 
 export class WorkerService extends Construct {
@@ -102,7 +90,6 @@ export class WorkerService extends Construct {
   readonly securityGroupId: string;
   readonly migrate?: MigrateTaskDefinition;
   readonly releaseRecord: ReleaseRecord;
-  readonly alarms: CloudwatchMetricAlarm[];
 
   constructor(scope: Construct, id: string, props: WorkerServiceProps) {
     super(scope, id);
@@ -175,7 +162,6 @@ export class WorkerService extends Construct {
       this.migrate = new MigrateTaskDefinition(this, 'migrate', migrateProps);
     }
     this.releaseRecord = new ReleaseRecord(this, 'release-record', { parameterName: names.releaseParameter, serviceName: names.service });
-    this.alarms = this.createAlarms(props, names.service, service.name);
 
     this.name = names.service;
     this.serviceName = service.name;
@@ -257,50 +243,5 @@ export class WorkerService extends Construct {
         },
       });
     }
-  }
-
-  private createAlarms(props: WorkerServiceProps, name: string, serviceName: string): CloudwatchMetricAlarm[] {
-    const a = props.alarms;
-    const ecs = { ClusterName: props.clusterName, ServiceName: serviceName };
-    const alarm = (key: string, description: string, spec: Omit<CloudwatchMetricAlarmConfig, 'alarmName' | 'alarmActions' | 'okActions'>) =>
-      new CloudwatchMetricAlarm(this, key, {
-        alarmName: `${a.namePrefix}-${name}-${key}`,
-        alarmDescription: description,
-        alarmActions: [a.topicArn],
-        okActions: [a.topicArn],
-        treatMissingData: 'notBreaching',
-        ...spec,
-      });
-    const average = { statistic: 'Average', period: 60, evaluationPeriods: 5, comparisonOperator: 'GreaterThanThreshold' };
-    return [
-      alarm('cpu-high', `${name} CPU above ${a.cpuPercent}%`, { namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: ecs, threshold: a.cpuPercent, ...average }),
-      alarm('memory-high', `${name} memory above ${a.memoryPercent}%`, {
-        namespace: 'AWS/ECS',
-        metricName: 'MemoryUtilization',
-        dimensions: ecs,
-        threshold: a.memoryPercent,
-        ...average,
-      }),
-      // Fewer running than desired for 5 minutes: tasks crash, cannot be placed or cannot pull.
-      alarm('tasks-below-desired', `${name} runs fewer tasks than desired`, {
-        comparisonOperator: 'GreaterThanThreshold',
-        threshold: 0,
-        evaluationPeriods: 5,
-        treatMissingData: 'breaching',
-        metricQuery: [
-          { id: 'missing', expression: 'desired - running', label: 'Desired minus running tasks', returnData: true },
-          ...(['desired', 'running'] as const).map((key) => ({
-            id: key,
-            metric: {
-              namespace: 'ECS/ContainerInsights',
-              metricName: key === 'desired' ? 'DesiredTaskCount' : 'RunningTaskCount',
-              dimensions: ecs,
-              period: 60,
-              stat: 'Average',
-            },
-          })),
-        ],
-      }),
-    ];
   }
 }

@@ -1,6 +1,6 @@
 // `moved` blocks for resources whose construct path changed: Terraform then renames the existing
 // object in state instead of destroying and re-creating it.
-import type { TerraformResource } from 'cdktf';
+import { TerraformStack, type TerraformResource } from 'cdktf';
 // cdktf's own logical-ID function (not re-exported at the package root): the old address must be
 // spelled exactly as cdktf spelled it, hash suffix included.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -17,4 +17,14 @@ export function terraformAddress(type: string, path: string[]): string {
  */
 export function movedFrom(resource: TerraformResource, oldPath: string[]): void {
   resource.moveFromId(terraformAddress(resource.terraformResourceType, oldPath));
+}
+
+/**
+ * Adds `moved` from the address the resource had under the same parent with the construct ID
+ * `oldId` (e.g. a list-position ID such as `email-0` that is now keyed by content).
+ */
+export function movedFromSibling(resource: TerraformResource, oldId: string): void {
+  const stack = TerraformStack.of(resource);
+  const parents = resource.node.scopes.slice(stack.node.scopes.length, -1).map((scope) => scope.node.id);
+  movedFrom(resource, [...parents, oldId]);
 }

@@ -132,7 +132,7 @@ export class AppStack extends EnvironmentStack {
       services: this.services.map((svc) => ({ name: svc.name, serviceName: svc.serviceName, targetGroupArnSuffixes: svc.targetGroupArnSuffixes })),
       databaseIdentifier: database.identifier,
     });
-    new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'Subscribe on-call tooling here' });
+    new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'SNS topic every alarm of the environment notifies: subscribe on-call tooling here' });
 
     // Workers, schedules, cache alarms; web services that use the cache may connect to it.
     const workloads = new AppWorkloads(this, 'workloads', {
@@ -156,6 +156,11 @@ export class AppStack extends EnvironmentStack {
       alarmTopicArn: alarms.topicArn,
     });
     this.workers = workloads.workers;
+    for (const worker of this.workers) {
+      // Workers have no target group: CPU, memory and tasks below desired. Their alarms used to be
+      // created by the worker itself; `moved` keeps them.
+      alarms.addService({ name: worker.name, serviceName: worker.serviceName, movedFromPath: ['workloads', `worker-${worker.name}`] });
+    }
     const cache = props.cache;
     if (cache) {
       for (const svc of this.services.filter((web) => config.services.find((s) => s.name === web.name)?.cache)) {
@@ -167,19 +172,21 @@ export class AppStack extends EnvironmentStack {
 
     new TerraformOutput(this, 'url', {
       value: edge.domain ? `https://${edge.domain.name}` : `http://${this.loadBalancer.dnsName}`,
+      description: 'Public URL of the application (HTTPS on the configured domain; the ALB name over HTTP without one)',
     });
-    new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.dnsName });
+    new TerraformOutput(this, 'alb_dns_name', { value: this.loadBalancer.dnsName, description: 'DNS name of the ALB (alias target for records outside the managed zone)' });
     if (certificate?.nameServers) {
-      new TerraformOutput(this, 'zone_name_servers', { value: certificate.nameServers, description: 'Delegate the zone to these' });
+      new TerraformOutput(this, 'zone_name_servers', { value: certificate.nameServers, description: 'Name servers of the created hosted zone: delegate the zone to these at its parent' });
     }
     // Everything `aws ecs run-task` needs for an ad-hoc one-off task (seeders, shells): see README.
     // Releases do not read it: they take names from the config and networking from DescribeServices.
     new TerraformOutput(this, 'run_task', {
+      description: 'For aws ecs run-task (one-off tasks, shells): the cluster, app subnets and, per service and worker, its families, security group, log group and release record',
       value: {
         cluster: this.cluster.name,
         subnets: network.appSubnetIds,
         services: Object.fromEntries(
-          this.services.map((svc) => [
+          [...this.services, ...this.workers].map((svc) => [
             svc.name,
             {
               task_family: svc.taskFamily,

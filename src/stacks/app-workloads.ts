@@ -119,7 +119,6 @@ export class AppWorkloads extends Construct {
           },
           taskRoleStatements: cache && svc.cache ? [cache.connectStatement()] : [],
           migrateCommand: svc.release.migrate,
-          alarms: { topicArn: props.alarmTopicArn, namePrefix: props.prefix, cpuPercent: config.alarms.ecsCpuPercent, memoryPercent: config.alarms.ecsMemoryPercent },
         });
       });
 
