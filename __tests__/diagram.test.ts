@@ -30,8 +30,8 @@ describe('topology from synthesized JSON (prod)', () => {
     expect(topology.loadBalancer?.label).toBe('ALB drf-api-prod (dual-stack)');
     expect(topology.services).toEqual(
       expect.arrayContaining([
-        { id: 'svc_api', name: 'api', capacity: 'FARGATE, 1024 CPU / 2048 MiB', release: 'blue/green' },
-        expect.objectContaining({ id: 'svc_worker', release: 'rolling' }),
+        { id: 'svc_api', name: 'api', capacity: 'FARGATE, 1024 CPU / 2048 MiB', release: 'blue/green', kind: 'web' },
+        expect.objectContaining({ id: 'svc_worker', release: 'rolling', kind: 'worker' }),
       ]),
     );
     expect(topology.databases.map((d) => d.label.split('\n')[0])).toEqual(['drf-api-prod-postgres', 'drf-api-prod-postgres-replica-1']);
@@ -49,6 +49,35 @@ describe('topology from synthesized JSON (prod)', () => {
     expect(topology.flows.some((f) => f.from === 'internet' && f.to !== 'alb')).toBe(false);
   });
 
+  it('has the cache in the data tier, reached by the services that use it on its port', () => {
+    expect(topology.caches).toEqual([
+      { id: 'cache_drf_api_prod_cache', label: 'drf-api-prod-cache\nElastiCache valkey 8.0\ncache.r7g.large, primary + 2 replicas, Multi-AZ' },
+    ]);
+    expect(topology.flows).toEqual(
+      expect.arrayContaining([
+        { from: 'svc_api', to: 'cache_drf_api_prod_cache', ports: ':6379' },
+        { from: 'svc_worker', to: 'cache_drf_api_prod_cache', ports: ':6379' },
+      ]),
+    );
+    expect(topology.flows.filter((f) => f.to === 'cache_drf_api_prod_cache').map((f) => f.from).sort()).toEqual(['svc_api', 'svc_worker']);
+  });
+
+  it('draws no load balancer edge to a worker', () => {
+    expect(topology.flows.filter((f) => f.to === 'svc_worker')).toEqual([]);
+  });
+
+  it('has the nightly schedule, running its service with the command override', () => {
+    expect(topology.schedules).toEqual([
+      {
+        id: 'sched_drf_api_prod_clearsessions',
+        name: 'drf-api-prod-clearsessions',
+        label: 'cron(0 3 * * ? *)\nAsia/Tokyo',
+        command: 'python manage.py clearsessions',
+        service: 'svc_api',
+      },
+    ]);
+  });
+
   it('reads security group references local and remote alike', () => {
     expect(securityGroupKey('${aws_security_group.database_client-sg_AF40D5D2.id}')).toBe('database_client-sg_AF40D5D2');
     expect(securityGroupKey('${data.terraform_remote_state.x.outputs.cross-stack-output-aws_security_groupdatabase_client-sg_AF40D5D2id}')).toBe('database_client-sg_AF40D5D2');
@@ -63,6 +92,56 @@ describe('topology from synthesized JSON (prod)', () => {
     expect(mermaid).toContain('flowchart TB');
     expect(mermaid).toContain('internet -->|":80 :443"| alb');
     expect(mermaid).toContain('ap-northeast-1a 10.30.128.0/22');
+  });
+
+  it('renders the cache inside the data tier, the worker, and the schedule → service edge', () => {
+    const dot = toDot(topology, 'prod');
+    const dataTier = dot.slice(dot.indexOf('subgraph cluster_data'), dot.indexOf('\n    }', dot.indexOf('subgraph cluster_data')));
+    expect(dataTier).toContain('cache_drf_api_prod_cache [label="drf-api-prod-cache\\nElastiCache valkey 8.0');
+    expect(dot).toContain('svc_worker -> cache_drf_api_prod_cache [label=" :6379 "');
+    expect(dot).toContain('svc_worker [label="ECS service worker\\nworker (no load balancer)');
+    expect(dot).toContain('sched_drf_api_prod_clearsessions -> svc_api [label=" RunTask: python manage.py clearsessions ", style=dotted');
+    expect(dot).not.toMatch(/alb -> svc_worker/);
+    const mermaid = toMermaid(topology, 'prod');
+    const data = mermaid.slice(mermaid.indexOf('subgraph data'), mermaid.indexOf('    end', mermaid.indexOf('subgraph data')));
+    expect(data).toContain('cache_drf_api_prod_cache[("drf-api-prod-cache');
+    expect(mermaid).toContain('svc_api -->|":6379"| cache_drf_api_prod_cache');
+    expect(mermaid).toContain('sched_drf_api_prod_clearsessions -.->|"RunTask: python manage.py clearsessions"| svc_api');
+  });
+});
+
+describe('schedules read from JSON alone', () => {
+  // A hand-written app stack: the schedule references the task definition resource (not an ARN string) and is off.
+  const app = {
+    name: 'x-app',
+    dependencies: [],
+    json: {
+      resource: {
+        aws_ecs_task_definition: { td: { family: 'p-x-jobs' } },
+        aws_ecs_service: { s: { name: 'jobs', task_definition: '${aws_ecs_task_definition.td.arn}' } },
+        aws_scheduler_schedule: {
+          a: {
+            name: 'p-x-report',
+            schedule_expression: 'rate(1 hour)',
+            state: 'DISABLED',
+            target: { ecs_parameters: { task_definition_arn: '${aws_ecs_task_definition.td.arn_without_revision}' }, input: 'not json' },
+          },
+          b: { name: 'p-x-orphan', schedule_expression: 'rate(5 minutes)', schedule_expression_timezone: 'Asia/Tokyo', target: { ecs_parameters: { task_definition_arn: 'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/other:3' } } },
+        },
+      },
+    },
+  };
+  const topology = topologyOf('x', [app]);
+
+  it('finds the service through a task definition reference, defaults the time zone to UTC, marks a disabled schedule', () => {
+    expect(topology.services).toEqual([expect.objectContaining({ id: 'svc_jobs', kind: 'worker' })]);
+    expect(topology.schedules[0]).toEqual({ id: 'sched_p_x_report', name: 'p-x-report', label: 'rate(1 hour)\nUTC\ndisabled', command: '', service: 'svc_jobs' });
+  });
+
+  it('draws no edge for a schedule whose family no service of the stack has', () => {
+    expect(topology.schedules[1].service).toBeUndefined();
+    expect(toDot(topology, 'x')).not.toContain('sched_p_x_orphan ->');
+    expect(toMermaid(topology, 'x')).not.toContain('sched_p_x_orphan -.->');
   });
 });
 

@@ -1,6 +1,6 @@
 // An environment's topology read from its synthesized Terraform JSON (like Terraform would see it,
-// not from construct internals): network tiers per AZ, NAT, endpoints, ALB, services, database, and
-// the traffic its security-group rules allow.
+// not from construct internals): network tiers per AZ, NAT, endpoints, ALB, services (web and worker),
+// databases, caches, schedules, and the traffic its security-group rules allow.
 import type { SynthesizedStack } from '../synth-output';
 
 type Json = Record<string, any>;
@@ -16,6 +16,20 @@ export interface Service {
   readonly name: string;
   readonly capacity: string;
   readonly release: 'rolling' | 'blue/green';
+  /** `web` when the ECS service has a load balancer block; `worker` (no HTTP traffic) otherwise. */
+  readonly kind: 'web' | 'worker';
+}
+
+/** An EventBridge Scheduler schedule that runs a task of a service's family. */
+export interface Schedule {
+  readonly id: string;
+  readonly name: string;
+  /** Expression, time zone and (when off) `disabled`, one per line. */
+  readonly label: string;
+  /** The command override, as the container receives it. */
+  readonly command: string;
+  /** Id of the service whose task definition family it runs; undefined when no service of the stack has it. */
+  readonly service?: string;
 }
 
 export interface Flow {
@@ -35,7 +49,10 @@ export interface Topology {
   readonly loadBalancer?: { readonly id: string; readonly label: string };
   readonly services: Service[];
   readonly databases: Array<{ readonly id: string; readonly label: string }>;
-  /** Allowed traffic between nodes (`internet`, `alb`, service ids, database ids, or a CIDR). */
+  /** ElastiCache replication groups (data tier). */
+  readonly caches: Array<{ readonly id: string; readonly label: string }>;
+  readonly schedules: Schedule[];
+  /** Allowed traffic between nodes (`internet`, `alb`, service, database and cache ids, or a CIDR). */
   readonly flows: Flow[];
 }
 
@@ -84,7 +101,8 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
     const task = resources(app, 'aws_ecs_task_definition').find(([n]) => n === family)?.[1];
     const blueGreen = svc.deployment_configuration?.strategy === 'BLUE_GREEN' || svc.deployment_controller?.type === 'CODE_DEPLOY';
     const release: Service['release'] = blueGreen ? 'blue/green' : 'rolling';
-    return { id, name: String(svc.name), capacity: `${capacityOf(svc)}${task ? `, ${task.cpu} CPU / ${task.memory} MiB` : ''}`, release };
+    const kind: Service['kind'] = svc.load_balancer ? 'web' : 'worker';
+    return { id, name: String(svc.name), capacity: `${capacityOf(svc)}${task ? `, ${task.cpu} CPU / ${task.memory} MiB` : ''}`, release, kind, family: task?.family as string | undefined };
   });
 
   const databases = resources(data, 'aws_db_instance').map(([, db]) => {
@@ -94,8 +112,39 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
     return { id, label: `${db.identifier}\n${role}\n${db.instance_class}` };
   });
 
+  const caches = resources(data, 'aws_elasticache_replication_group').map(([, rg]) => {
+    const id = `cache_${String(rg.replication_group_id).replace(/[^A-Za-z0-9]/g, '_')}`;
+    for (const sg of rg.security_group_ids ?? []) own(sg, id);
+    const nodes = Number(rg.num_cache_clusters ?? 1);
+    const layout = nodes > 1 ? `primary + ${nodes - 1} replica${nodes > 2 ? 's' : ''}${rg.multi_az_enabled ? ', Multi-AZ' : ''}` : 'single node';
+    return { id, label: `${rg.replication_group_id}\nElastiCache ${rg.engine} ${rg.engine_version}\n${rg.node_type}, ${layout}` };
+  });
+
+  // Schedules run a family (task_definition_arn `…:task-definition/<family>[:<revision>]`, or a reference
+  // to a task definition resource): the service whose task definition has that family.
+  const schedules: Schedule[] = resources(app, 'aws_scheduler_schedule').map(([, sc]) => {
+    const target = (sc.target ?? {}) as Json;
+    const arn = String(target.ecs_parameters?.task_definition_arn ?? '');
+    const referenced = /\$\{aws_ecs_task_definition\.([^.]+)\./.exec(arn)?.[1];
+    const family = referenced
+      ? (resources(app, 'aws_ecs_task_definition').find(([n]) => n === referenced)?.[1].family as string | undefined)
+      : /task-definition\/([^:/]+)(:\d+)?$/.exec(arn)?.[1];
+    const service = services.find((svc) => family !== undefined && svc.family === family)?.id;
+    let command = '';
+    try {
+      const overrides = JSON.parse(String(target.input ?? '{}')).containerOverrides as Array<{ command?: string[] }> | undefined;
+      command = (overrides?.find((o) => o.command)?.command ?? []).join(' ');
+    } catch {
+      // An input that is not JSON overrides nothing we can show.
+    }
+    const timezone = sc.schedule_expression_timezone ?? 'UTC';
+    const label = [sc.schedule_expression, timezone, ...(sc.state === 'DISABLED' ? ['disabled'] : [])].join('\n');
+    return { id: `sched_${String(sc.name).replace(/[^A-Za-z0-9]/g, '_')}`, name: String(sc.name), label, command, service };
+  });
+
   // Traffic: every ingress rule, from its source (CIDR or group) to the owners of its group.
   const flows: Flow[] = [];
+  // (A cache's client group is joined by the services that use it: their edges to the cache come from here.)
   for (const [, rule] of [...resources(network, 'aws_vpc_security_group_ingress_rule'), ...resources(data, 'aws_vpc_security_group_ingress_rule'), ...resources(app, 'aws_vpc_security_group_ingress_rule')]) {
     const targets = owners.get(securityGroupKey(rule.security_group_id) ?? '') ?? [];
     const cidr = rule.cidr_ipv4 ?? rule.cidr_ipv6;
@@ -115,7 +164,19 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
       for (const from of sources) flows.push({ from, to: 'alb', ports: `:443 ${header.http_header_name}` });
     }
   }
-  return { environment, vpcCidr, subnets, natAzs, endpoints, loadBalancer, services, databases, flows: mergeFlows(flows) };
+  return {
+    environment,
+    vpcCidr,
+    subnets,
+    natAzs,
+    endpoints,
+    loadBalancer,
+    services: services.map(({ family: _family, ...service }) => service),
+    databases,
+    caches,
+    schedules,
+    flows: mergeFlows(flows),
+  };
 }
 
 /** One flow per (from, to), ports joined: IPv4 and IPv6 rules for the same port collapse. */
