@@ -57,7 +57,7 @@ export const environments: Record<string, EnvironmentInput> = {
         },
         desiredCount: 1,
         autoscaling: { minCount: 1, maxCount: 2 },
-        // The seed's DRF app answers "/" with 400; a health endpoint is better, and this is configurable.
+        // A DRF app often answers "/" with 400 (no route there); a health endpoint says more, and this is configurable.
         loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } },
         // Before traffic moves: creates the app's database role and migrates (README "Database credentials").
         release: { migrate: ['python', 'manage.py', 'migrate', '--noinput'] },
@@ -88,7 +88,7 @@ export const environments: Record<string, EnvironmentInput> = {
       logRetentionDays: 30,
     },
     capacity: {
-      // The seed ran ECS on EC2 instances; staging keeps that path exercised.
+      // ECS on EC2 instances (how the service first ran) stays exercised in staging.
       ec2: { instanceType: 't3.medium', minSize: 1, maxSize: 4 },
     },
     cache: { engineVersion: '8.0', nodeType: 'cache.t4g.small', snapshotRetentionDays: 1 },
@@ -101,13 +101,13 @@ export const environments: Record<string, EnvironmentInput> = {
         name: 'api',
         capacity: 'ec2',
         cache: {}, // REDIS_URL: Django's cache and sessions (the EC2 hosts join the cache clients' group)
-        networkMode: 'bridge', // as in the seed; hostPort 0 = dynamic, so a rolling deploy fits two tasks per host
+        networkMode: 'bridge', // the host's network; hostPort 0 = dynamic, so a rolling deploy fits two tasks per host
         cpu: 512,
         memory: 1024,
         container: {
           port: 8000,
           hostPort: 0,
-          memory: 1024, // hard limit (seed: OOM-killed above it)
+          memory: 1024, // hard limit: the container is OOM-killed above it
           memoryReservation: 512, // soft limit
           environment: { DJANGO_SETTINGS_MODULE: 'config.settings.staging' },
         },
@@ -158,7 +158,7 @@ export const environments: Record<string, EnvironmentInput> = {
       instanceClass: 'db.m7g.large',
       allocatedStorageGiB: 100,
       maxAllocatedStorageGiB: 500,
-      multiAz: true, // synchronous standby (seed: "standby instance")
+      multiAz: true, // synchronous standby instance in another AZ
       backupRetentionDays: 14,
       deletionProtection: true,
       databaseInsights: 'advanced', // 15 months of query history, execution plans
@@ -202,7 +202,7 @@ export const environments: Record<string, EnvironmentInput> = {
         deployment: {
           strategy: 'blueGreen',
           blueGreen: {
-            bakeTimeMinutes: 60, // blue keeps running 1 hour after traffic moved (seed): instant rollback
+            bakeTimeMinutes: 60, // blue keeps running 1 hour after traffic moved: instant rollback
             // Send `x-release-test: green` over HTTPS to reach green before traffic moves, from here only:
             testListenerCidrs: ['10.200.0.0/16'], // EXAMPLE: your VPN's client range, allowed to test green
           },

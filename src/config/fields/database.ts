@@ -19,7 +19,7 @@ export const databaseSchema = z.strictObject({
   instanceClass: checked((v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v), 'an RDS instance class such as "db.t4g.micro"').default(
     'db.t4g.micro',
   ),
-  /** The database the application connects to (seed: "Additional configuration → database name"). @default "app" */
+  /** The database the application connects to (the RDS console's "Additional configuration → Initial database name"). @default "app" */
   databaseName: checked((v) => /^[a-z][a-z0-9_]{0,62}$/.test(v), 'a valid PostgreSQL database name').default('app'),
   /** @default "app_admin" */
   masterUsername: checked((v) => /^[a-z][a-z0-9_]{0,15}$/.test(v) && v !== 'admin' && v !== 'postgres', 'a valid, non-reserved master username').default(

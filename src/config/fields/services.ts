@@ -39,7 +39,7 @@ export const serviceSchema = z.strictObject({
   queueScaling: queueScalingSchema.optional(),
   /** Where tasks run. Fargate Spot is for interruptible, non-production work. @default "fargate" */
   capacity: z.enum(['fargate', 'fargateSpot', 'ec2']).default('fargate'),
-  /** `awsvpc` gives each task its own ENI and security group; `bridge` (EC2 only) is how the seed ran. @default "awsvpc" */
+  /** `awsvpc` gives each task its own ENI and security group; `bridge` (EC2 only) shares the host's network, as the original EC2 setup did. @default "awsvpc" */
   networkMode: z.enum(['awsvpc', 'bridge']).default('awsvpc'),
   /** Task CPU units; on Fargate, cpu and memory must be a valid pair. @default 256 */
   cpu: int(128, 16384).default(256),
@@ -49,7 +49,7 @@ export const serviceSchema = z.strictObject({
     .strictObject({
       /** Django REST framework (gunicorn) listens on 8000. @default 8000 */
       port: port.default(8000),
-      /** Host port in `bridge` mode: the seed mapped host 80 → container 8000; 0 picks a dynamic port. @default 0 */
+      /** Host port in `bridge` mode: a fixed one (e.g. host 80 → container 8000) fits one task per host; 0 picks a dynamic port. @default 0 */
       hostPort: int(0, 65535).default(0),
       /** Hard limit, MiB: the container is killed above it. @default the task memory */
       memory: int(6, 122880).optional(),
@@ -110,15 +110,15 @@ export const serviceSchema = z.strictObject({
     .strictObject({
       /** `rolling` or `blueGreen` (ECS-native: green is tested through a test listener rule before traffic moves). @default "rolling" */
       strategy: z.enum(['rolling', 'blueGreen']).default('rolling'),
-      /** Rolling: share of desired tasks that stay healthy during a deploy (seed 002). @default 100 */
+      /** Rolling: share of desired tasks that stay healthy during a deploy (ECS's own default). @default 100 */
       minimumHealthyPercent: int(0, 100).default(100),
-      /** Rolling: upper bound of running tasks during a deploy (seed 002). @default 200 */
+      /** Rolling: upper bound of running tasks during a deploy (ECS's own default). @default 200 */
       maximumPercent: int(100, 200).default(200),
       blueGreen: z
         .strictObject({
           /**
            * Minutes blue keeps running after production traffic moved to green, for an instant
-           * rollback (seed: keep blue 1 hour). ECS `bake_time_in_minutes`. @default 60
+           * rollback (an hour, as the CodeDeploy releases this replaced kept it). ECS `bake_time_in_minutes`. @default 60
            */
           bakeTimeMinutes: int(0, 1440).default(60),
           /**
@@ -154,7 +154,7 @@ export const serviceSchema = z.strictObject({
         .strictObject({
           /** @default "/" */
           path: urlPath.default('/'),
-          /** The seed's DRF app answered "/" with 400: set what healthy looks like. @default "200-399" */
+          /** A DRF app often answers "/" with 400 (no route there): set what healthy looks like. @default "200-399" */
           matcher: matcher.default('200-399'),
           /** @default 30 */
           intervalSeconds: int(5, 300).default(30),
