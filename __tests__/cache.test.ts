@@ -6,9 +6,11 @@ import { ElasticacheUser } from '@cdktf/provider-aws/lib/elasticache-user';
 import { ElasticacheUserGroup } from '@cdktf/provider-aws/lib/elasticache-user-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Peers } from '../src/constructs/connections';
 import { Testing } from 'cdktf';
 import { Cache, type CacheProps } from '../src/constructs/cache';
 import { CacheAlarms } from '../src/constructs/cache-alarms';
+import type { Statement } from '../src/lib/iam';
 import { dailyOverlapsWeekly } from '../src/lib/windows';
 import { resourcesIn } from './helpers';
 
@@ -111,8 +113,8 @@ describe('Cache', () => {
     }
   });
 
-  it('allowFrom admits one more group on the cache port, with its description', () => {
-    const more = synth({ port: 6380 }, (cache) => cache.allowFrom('sg-bastion', 'valkey from the bastion', 'bastion'));
+  it('connections.allowFrom admits one more group on the cache port, with its description', () => {
+    const more = synth({ port: 6380 }, (cache) => cache.connections.allowFrom(Peers.securityGroup('sg-bastion', 'bastion'), 6380, 'valkey from the bastion'));
     expect(more).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
       referenced_security_group_id: 'sg-bastion',
       from_port: 6380,
@@ -231,5 +233,26 @@ describe('CacheAlarms', () => {
     for (const [metric, threshold] of [['CPUUtilization', 70], ['EngineCPUUtilization', 75], ['DatabaseMemoryUsagePercentage', 60], ['Evictions', 50], ['CurrConnections', 200]] as const) {
       expect(synthesized).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: metric, threshold });
     }
+  });
+});
+
+describe('Cache: Connections and grants', () => {
+  it('keys its client rules by content, moved from their earlier addresses', () => {
+    const json = JSON.parse(synth());
+    expect(Object.keys(json.resource.aws_vpc_security_group_ingress_rule)).toEqual([expect.stringMatching(/^cache_cache-ingress-from-cache-clients-6379_/)]);
+    expect(json.moved.map((m: { from: string }) => m.from)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\.cache_ingress-from-clients_/), expect.stringMatching(/\.cache_clients-egress-to-cache_/)]),
+    );
+  });
+
+  it('grantConnect gives elasticache:Connect on the group and the application user', () => {
+    const statements: Statement[] = [];
+    const collector = { addToPolicy: (...added: Statement[]) => void statements.push(...added) };
+    let granted: Cache | undefined;
+    synth({}, (cache) => {
+      granted = cache;
+      cache.grantConnect(collector);
+    });
+    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'elasticache:Connect', Resource: [granted!.arn, granted!.appUserArn] })]);
   });
 });

@@ -10,6 +10,7 @@ import { buildEnvironment } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
 import { Database, type DatabaseProps } from '../src/constructs/database';
+import type { Statement } from '../src/lib/iam';
 import { DataStack } from '../src/stacks/data-stack';
 import { NetworkStack } from '../src/stacks/network-stack';
 import { configFor, configProblems, resourcesIn, type Overrides } from './helpers';
@@ -283,5 +284,46 @@ describe('secrets', () => {
       expect(found).toEqual([]);
     }
     expect(stacks.length).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe('Database: security groups through Connections, grants', () => {
+  const props: DatabaseProps = {
+    namePrefix: 'svc-test',
+    vpcId: 'vpc-1',
+    dbSubnetGroupName: 'svc-test-data',
+    engineVersion: '17',
+    instanceClass: 'db.t4g.micro',
+    databaseName: 'app',
+    masterUsername: 'app_admin',
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 20,
+    backupRetentionDays: 1,
+    backupWindow: '17:00-18:00',
+    maintenanceWindow: 'sun:18:30-sun:19:30',
+  };
+
+  it('keys both rules of the client pair by content, moved from their earlier addresses', () => {
+    const json = JSON.parse(Testing.synthScope((scope) => void new Database(scope, 'database', props)));
+    expect(Object.keys(json.resource.aws_vpc_security_group_ingress_rule)).toEqual([expect.stringMatching(/^database_db-ingress-from-db-clients-5432_/)]);
+    expect(Object.keys(json.resource.aws_vpc_security_group_egress_rule)).toEqual([expect.stringMatching(/^database_db-clients-egress-to-db-5432_/)]);
+    expect(json.moved.map((m: { from: string }) => m.from)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\.database_ingress-from-clients_/), expect.stringMatching(/\.database_clients-egress-to-db_/)]),
+    );
+  });
+
+  it('grantConnect gives rds-db:connect on the primary\'s dbuser ARN; grantReadMasterSecret the secret only', () => {
+    const statements: Statement[] = [];
+    const collector = { addToPolicy: (...added: Statement[]) => void statements.push(...added) };
+    let database: Database | undefined;
+    Testing.synthScope((scope) => {
+      database = new Database(scope, 'database', props);
+      database.grantConnect(collector, 'app', { partition: 'aws', region: 'ap-northeast-1', accountId: '111111111111' });
+      database.grantReadMasterSecret(collector);
+    });
+    expect(statements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'rds-db:connect', Resource: `arn:aws:rds-db:ap-northeast-1:111111111111:dbuser:${database!.resourceId}/app` }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: database!.masterUserSecretArn }),
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
 import { EcsCapacityProvider } from '@cdktf/provider-aws/lib/ecs-capacity-provider';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Testing } from 'cdktf';
+import { Peers } from '../src/constructs/connections';
 import { Ec2Capacity, type Ec2CapacityProps } from '../src/constructs/ec2-capacity';
 import { resourcesIn } from './helpers';
 
@@ -76,5 +77,21 @@ describe('EC2 hosts: new AMIs reach running capacity (issue 14.7)', () => {
     expect(synthesized).toHaveResourceWithProperties(EcsCapacityProvider, {
       auto_scaling_group_provider: expect.objectContaining({ managed_termination_protection: 'ENABLED', managed_draining: 'ENABLED' }),
     });
+  });
+});
+
+describe('Ec2Capacity: the instances\' group through Connections', () => {
+  it('keys the HTTPS egress by content, moved from its earlier address, and lets others add rules', () => {
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        const capacity = new Ec2Capacity(scope, 'ec2', base);
+        capacity.connections.allowFrom(Peers.securityGroup('sg-alb', 'alb'), { from: 32768, to: 65535 }, 'Dynamic host ports from the ALB');
+      }),
+    );
+    expect(Object.keys(json.resource.aws_vpc_security_group_egress_rule)).toEqual([expect.stringMatching(/^ec2_ecs-instances-egress-to-0-0-0-0-0-443_/)]);
+    expect(Object.values(json.resource.aws_vpc_security_group_ingress_rule)).toEqual([
+      expect.objectContaining({ from_port: 32768, to_port: 65535, description: 'Dynamic host ports from the ALB', referenced_security_group_id: 'sg-alb' }),
+    ]);
+    expect(json.moved).toContainEqual({ from: expect.stringMatching(/\.ec2_egress-https_/), to: expect.stringMatching(/\.ec2_ecs-instances-egress-to-0-0-0-0-0-443_/) });
   });
 });

@@ -193,3 +193,20 @@ describe('edge config errors', () => {
     expect(configProblems(env, overrides)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });
 });
+
+describe('LoadBalancer: its group through Connections', () => {
+  it('keys the internet ingress rules by source and port, moved from their earlier addresses', () => {
+    const json = JSON.parse(Testing.synth(stacksFor('prod').app));
+    const albIngress = Object.keys(json.resource.aws_vpc_security_group_ingress_rule).filter((id) => id.startsWith('load-balancer_'));
+    expect(albIngress.sort()).toEqual([
+      expect.stringMatching(/^load-balancer_alb-ingress-from----0-443_/),
+      expect.stringMatching(/^load-balancer_alb-ingress-from----0-80_/),
+      expect.stringMatching(/^load-balancer_alb-ingress-from-0-0-0-0-0-443_/),
+      expect.stringMatching(/^load-balancer_alb-ingress-from-0-0-0-0-0-80_/),
+    ]);
+    expect(json.moved).toContainEqual({
+      from: expect.stringMatching(/\.load-balancer_ingress-443-ipv4_/),
+      to: expect.stringMatching(/\.load-balancer_alb-ingress-from-0-0-0-0-0-443_/),
+    });
+  });
+});

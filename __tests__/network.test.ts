@@ -212,7 +212,7 @@ describe('Network construct', () => {
       from_port: 443,
       to_port: 443,
       ip_protocol: 'tcp',
-      cidr_ipv4: expect.stringMatching(/aws_vpc\..*\.cidr_block/),
+      cidr_ipv4: '10.0.0.0/16',
     });
   });
 
@@ -302,5 +302,39 @@ describe('network stack of a 2-AZ and a 3-AZ environment', () => {
     for (const [name, output] of Object.entries(JSON.parse(synthNetworkStack('prod')).output as Record<string, { description?: string }>)) {
       expect([name, output.description]).toEqual([name, expect.any(String)]);
     }
+  });
+});
+
+describe('Network: security groups through Connections, ARNs in the region\'s partition', () => {
+  it('keys the endpoints\' HTTPS rule by the VPC CIDR, moved from its earlier address', () => {
+    const json = parsed(synthNetwork()) as Record<string, any>;
+    expect(Object.keys(json.resource.aws_vpc_security_group_ingress_rule)).toEqual([expect.stringMatching(/^network_vpc-endpoints-ingress-from-10-0-0-0-16-443_/)]);
+    expect(json.moved).toContainEqual({
+      from: expect.stringMatching(/^aws_vpc_security_group_ingress_rule\.network_endpoints-https-from-vpc_/),
+      to: expect.stringMatching(/^aws_vpc_security_group_ingress_rule\.network_vpc-endpoints-ingress-from-10-0-0-0-16-443_/),
+    });
+  });
+
+  it('exposes the endpoints\' Connections only when there are interface endpoints', () => {
+    let withEndpoints: Network | undefined;
+    let without: Network | undefined;
+    Testing.synthScope((scope) => {
+      withEndpoints = new Network(scope, 'a', base);
+      without = new Network(scope, 'b', { ...base, interfaceEndpoints: false });
+    });
+    expect(withEndpoints!.endpointConnections?.key).toBe('vpc-endpoints');
+    expect(without!.endpointConnections).toBeUndefined();
+  });
+
+  it('writes ARNs in the given partition (aws-cn)', () => {
+    const synthesized = synthNetwork({ region: 'cn-north-1', partition: 'aws-cn', availabilityZones: ['cn-north-1a', 'cn-north-1b', 'cn-north-1d'] });
+    expect(synthesized).not.toContain('arn:aws:');
+    expect(synthesized).toContain('arn:aws-cn:logs:cn-north-1:');
+    expect(awsOwnedS3ObjectArns('cn-north-1', 'aws-cn')[0]).toBe('arn:aws-cn:s3:::prod-cn-north-1-starport-layer-bucket/*');
+  });
+
+  it('the network stack passes the region\'s partition', () => {
+    const synthesized = synthNetworkStack('dev', { region: 'us-gov-west-1', availabilityZones: ['us-gov-west-1a', 'us-gov-west-1b'] } as Overrides);
+    expect(synthesized).toContain('arn:aws-us-gov:ec2:us-gov-west-1:');
   });
 });

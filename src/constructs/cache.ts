@@ -13,10 +13,12 @@ import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subn
 import { ElasticacheUser } from '@cdktf/provider-aws/lib/elasticache-user';
 import { ElasticacheUserGroup } from '@cdktf/provider-aws/lib/elasticache-user-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Construct } from 'constructs';
+import type { Grantable } from '../lib/grants';
 import type { Statement } from '../lib/iam';
+import { movedFromSibling } from '../lib/moved';
+import { Connections } from './connections';
 import { dailyOverlapsWeekly, parseDailyWindow, parseWeeklyWindow } from '../lib/windows';
 
 export type CacheEngine = 'valkey' | 'redis';
@@ -123,6 +125,14 @@ export class Cache extends Construct {
   readonly clientSecurityGroupId: string;
   /** The cache's own group. */
   readonly securityGroupId: string;
+  /**
+   * Rules of the cache's group. Consumers in the same stack may `allowFrom` their own `Connections`;
+   * consumers in stacks that depend on this one attach `clientSecurityGroupId` instead, so no rule
+   * points back across stacks.
+   */
+  readonly connections: Connections;
+  /** Rules of the clients' group (egress to the cache on its port). */
+  readonly clientConnections: Connections;
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
@@ -149,15 +159,13 @@ export class Cache extends Construct {
       tags: { Name: `${groupId}-clients` },
     });
     this.clientSecurityGroupId = clientSg.id;
-    this.allowFrom(clientSg.id, `${engine} from cache clients`, 'clients');
-    new VpcSecurityGroupEgressRule(this, 'clients-egress-to-cache', {
-      securityGroupId: clientSg.id,
-      description: `${engine} to the cache`,
-      ipProtocol: 'tcp',
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: this.securityGroupId,
-    });
+    // Both groups are owned here: the cache admits its port from its clients' group only.
+    this.connections = new Connections(this, { securityGroupId: this.securityGroupId, key: 'cache' });
+    this.clientConnections = new Connections(this, { securityGroupId: clientSg.id, key: 'cache-clients' });
+    const ingress = this.connections.allowFrom(this.clientConnections, port, { ingress: `${engine} from cache clients`, egress: `${engine} to the cache` });
+    // Earlier versions named the two rules by role; `moved` keeps existing rules in place.
+    movedFromSibling(ingress, 'ingress-from-clients');
+    movedFromSibling(this.node.findChild(`cache-clients-egress-to-cache-${port}`) as VpcSecurityGroupEgressRule, 'clients-egress-to-cache');
 
     const subnetGroup = new ElasticacheSubnetGroup(this, 'subnets', {
       name: groupId,
@@ -242,26 +250,19 @@ export class Cache extends Construct {
   }
 
   /**
-   * Admits the cache's port from another security group (in this stack; groups of stacks that depend
-   * on this one attach `clientSecurityGroupId` instead, so no rule points back across stacks).
-   */
-  allowFrom(securityGroupId: string, description: string, key: string): VpcSecurityGroupIngressRule {
-    return new VpcSecurityGroupIngressRule(this, `ingress-from-${key}`, {
-      securityGroupId: this.securityGroupId,
-      description,
-      ipProtocol: 'tcp',
-      fromPort: this.port,
-      toPort: this.port,
-      referencedSecurityGroupId: securityGroupId,
-    });
-  }
-
-  /**
    * The statement a task role needs to connect as the application user: `elasticache:Connect` on this
    * replication group and this user (both are required). Put it in the role's own policy.
    */
   connectStatement(): Statement {
     return { Sid: 'CacheConnect', Effect: 'Allow', Action: 'elasticache:Connect', Resource: [this.arn, this.appUserArn] };
+  }
+
+  /**
+   * Lets `grantee` connect as the application user with an IAM auth token (`connectStatement()`).
+   * @example cache.grantConnect(taskRole)
+   */
+  grantConnect(grantee: Grantable): void {
+    grantee.addToPolicy(this.connectStatement());
   }
 
   /**

@@ -1,4 +1,4 @@
-// An ACM certificate validated by DNS in Route53 (seed: "ACM: DNS validation"). The validation
+// An ACM certificate validated by DNS in Route53. The validation
 // resource makes dependents (the HTTPS listener) wait until the certificate is issued.
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';

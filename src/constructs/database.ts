@@ -9,10 +9,12 @@ import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Construct } from 'constructs';
+import type { Grantable } from '../lib/grants';
 import { policyDocument } from '../lib/iam';
+import { movedFromSibling } from '../lib/moved';
+import { Connections } from './connections';
 
 export const POSTGRES_PORT = 5432;
 /** Log types RDS exports to CloudWatch Logs. */
@@ -80,13 +82,24 @@ export class Database extends Construct {
   readonly masterUserSecretArn: string;
   /** Attach this group to whatever must reach the database: it is the only source the database admits. */
   readonly clientSecurityGroupId: string;
+  /** The database's own group (admits PostgreSQL from `clientSecurityGroupId` only). */
   readonly securityGroupId: string;
+  /**
+   * Rules of the database's group. Consumers in the same stack may `allowFrom` their own
+   * `Connections`; consumers in stacks that depend on this one attach `clientSecurityGroupId`
+   * instead, so no rule points back across stacks.
+   */
+  readonly connections: Connections;
+  /** Rules of the clients' group (egress to the database on its port). */
+  readonly clientConnections: Connections;
   readonly replicaAddresses: string[];
   /**
    * The primary's resource id (`db-…`), the part of `rds-db:connect` ARNs that names the instance:
    * `arn:aws:rds-db:<region>:<account>:dbuser:<resourceId>/<db user>`.
    */
   readonly resourceId: string;
+  /** The customer-managed key the master secret is encrypted with; absent with the AWS-managed key. */
+  readonly masterSecretKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -107,22 +120,17 @@ export class Database extends Construct {
       vpcId: props.vpcId,
       tags: { Name: `${namePrefix}-database-clients` },
     });
-    new VpcSecurityGroupIngressRule(this, 'ingress-from-clients', {
-      securityGroupId: dbSg.id,
-      description: 'PostgreSQL from database clients',
-      ipProtocol: 'tcp',
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      referencedSecurityGroupId: clientSg.id,
+    // Both groups are owned here: the database admits its port from its clients' group only, and the
+    // clients' group may reach the database and nothing else.
+    this.connections = new Connections(this, { securityGroupId: dbSg.id, key: 'db' });
+    this.clientConnections = new Connections(this, { securityGroupId: clientSg.id, key: 'db-clients' });
+    const ingress = this.connections.allowFrom(this.clientConnections, POSTGRES_PORT, {
+      ingress: 'PostgreSQL from database clients',
+      egress: 'PostgreSQL to the database',
     });
-    new VpcSecurityGroupEgressRule(this, 'clients-egress-to-db', {
-      securityGroupId: clientSg.id,
-      description: 'PostgreSQL to the database',
-      ipProtocol: 'tcp',
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      referencedSecurityGroupId: dbSg.id,
-    });
+    movedFromSibling(ingress, 'ingress-from-clients');
+    // Earlier versions named the two rules by role; `moved` keeps existing rules in place.
+    movedFromSibling(this.node.findChild(`db-clients-egress-to-db-${POSTGRES_PORT}`) as VpcSecurityGroupEgressRule, 'clients-egress-to-db');
 
     const parameters = new DbParameterGroup(this, 'parameters', {
       // A prefix, not a name: a replacement (e.g. a new major version's family) is created beside
@@ -227,6 +235,41 @@ export class Database extends Construct {
     this.securityGroupId = dbSg.id;
     this.replicaAddresses = replicas.map((r) => r.address);
     this.resourceId = primary.resourceId;
+  }
+
+  /**
+   * Lets `grantee` log in as the PostgreSQL role `user` with an IAM token (`rds-db:connect` on this
+   * primary's `dbuser` ARN). The role must exist in the database with `GRANT rds_iam` (README
+   * "Database credentials"). The ARN names the account and region of the grantee's stack, so a grantee
+   * in another stack passes its own (no reference back to this stack other than the resource id).
+   *
+   * @example database.grantConnect(taskRole, 'app', { partition: 'aws', region: 'ap-northeast-1', accountId })
+   */
+  grantConnect(grantee: Grantable, user: string, where: { readonly partition: string; readonly region: string; readonly accountId: string }): void {
+    grantee.addToPolicy({
+      Sid: 'DatabaseIamAuth',
+      Effect: 'Allow',
+      Action: 'rds-db:connect',
+      Resource: `arn:${where.partition}:rds-db:${where.region}:${where.accountId}:dbuser:${this.resourceId}/${user}`,
+    });
+  }
+
+  /**
+   * Lets `grantee` read the RDS-managed master secret (`secretsmanager:GetSecretValue` on it, and
+   * `kms:Decrypt` through Secrets Manager when the secret is encrypted with a customer-managed key).
+   * Only the migrate task's EXECUTION role should get this (it injects the secret at start).
+   */
+  grantReadMasterSecret(grantee: Grantable): void {
+    grantee.addToPolicy({ Sid: 'ReadDatabaseMasterSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.masterUserSecretArn });
+    if (this.masterSecretKeyArn) {
+      grantee.addToPolicy({
+        Sid: 'DecryptDatabaseMasterSecret',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: this.masterSecretKeyArn,
+        Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+      });
+    }
   }
 
   /** The role RDS Enhanced Monitoring publishes OS metrics with, usable only for this database's instances. */

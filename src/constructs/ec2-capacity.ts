@@ -1,4 +1,4 @@
-// EC2 container instances for ECS (seed: ECS-optimized AMI, ecsInstanceRole, cluster over the subnets).
+// EC2 container instances for ECS (ECS-optimized AMI, the ecsInstanceRole policy, spread over the subnets).
 // Private instances without SSH: shells go through SSM Session Manager. The AMI is the current
 // ECS-optimized Amazon Linux 2023, read from AWS's public SSM parameter at plan time; a new AMI makes
 // a new launch template version, and the Auto Scaling group rolls it out with an instance refresh.
@@ -10,10 +10,11 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { serviceTrustPolicy } from '../lib/iam';
+import { movedFromSibling } from '../lib/moved';
+import { Connections, Peers } from './connections';
 
 export interface Ec2CapacityProps {
   readonly namePrefix: string;
@@ -56,7 +57,13 @@ export function isArmInstanceType(instanceType: string): boolean {
 
 export class Ec2Capacity extends Construct {
   readonly capacityProviderName: string;
+  /** The instances' group: no ingress of its own; HTTPS out. */
   readonly securityGroupId: string;
+  /**
+   * Rules of the instances' group. Bridge-mode services admit their load balancer here:
+   * `loadBalancer.connections.allowTo(capacity.connections, { from: 32768, to: 65535 }, description)`.
+   */
+  readonly connections: Connections;
   readonly autoScalingGroupName: string;
 
   constructor(scope: Construct, id: string, props: Ec2CapacityProps) {
@@ -69,7 +76,7 @@ export class Ec2Capacity extends Construct {
       name: `/aws/service/ecs/optimized-ami/amazon-linux-2023/${arch}recommended/image_id`,
     });
 
-    // The seed's ecsInstanceRole, plus SSM core so Session Manager replaces SSH.
+    // AWS's ecsInstanceRole policy, plus SSM core so Session Manager replaces SSH.
     const role = new IamRole(this, 'instance-role', {
       name: `${namePrefix}-ecs-instance`,
       assumeRolePolicy: serviceTrustPolicy('ec2.amazonaws.com'),
@@ -82,21 +89,16 @@ export class Ec2Capacity extends Construct {
     }
     const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${namePrefix}-ecs-instance`, role: role.name });
 
-    // No ingress at all (no SSH): services in bridge mode add their load balancer's rule themselves.
+    // No ingress of its own (no SSH): bridge-mode services admit their load balancer through `connections`.
     const sg = new SecurityGroup(this, 'sg', {
       name: `${namePrefix}-ecs-instances`,
       description: `ECS container instances of ${namePrefix}: no inbound by default`,
       vpcId: props.vpcId,
       tags: { Name: `${namePrefix}-ecs-instances` },
     });
-    new VpcSecurityGroupEgressRule(this, 'egress-https', {
-      securityGroupId: sg.id,
-      description: 'HTTPS to AWS APIs (ECS, ECR, SSM, Logs) via endpoints or NAT',
-      ipProtocol: 'tcp',
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: '0.0.0.0/0',
-    });
+    this.connections = new Connections(this, { securityGroupId: sg.id, key: 'ecs-instances' });
+    const https = this.connections.allowTo(Peers.cidr('0.0.0.0/0'), 443, 'HTTPS to AWS APIs (ECS, ECR, SSM, Logs) via endpoints or NAT');
+    movedFromSibling(https, 'egress-https');
 
     const ecsConfig = [
       `ECS_CLUSTER=${props.clusterName}`,

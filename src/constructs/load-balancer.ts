@@ -1,13 +1,14 @@
-// The internet-facing ALB (seed: "Load Balancers": internet facing, HTTPS, subnets of all AZs),
+// The internet-facing ALB (HTTPS, in the public subnets of all AZs),
 // its access-log bucket, listeners and DNS names. Services attach their own target groups and rules.
 import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Construct } from 'constructs';
+import { movedFromSibling } from '../lib/moved';
+import { Connections, Peers } from './connections';
 import { PrivateBucket } from './private-bucket';
 
 /** TLS 1.3 with TLS 1.2 fallback, no weak ciphers. */
@@ -54,7 +55,10 @@ export class LoadBalancer extends Construct {
   /** For CloudWatch dimensions and request-count scaling. */
   readonly arnSuffix: string;
   readonly dnsName: string;
+  /** The ALB's security group (HTTP/HTTPS from the internet; egress only to what `connections` allows). */
   readonly securityGroupId: string;
+  /** Rules of the ALB's group: `connections.allowTo(target.connections, port, description)` for each target. */
+  readonly connections: Connections;
   /** Where services add their routing rules: HTTPS, or HTTP in an HTTP-only environment. */
   readonly productionListenerArn: string;
   readonly accessLogBucketName: string;
@@ -97,21 +101,18 @@ export class LoadBalancer extends Construct {
       vpcId: props.vpcId,
       tags: { Name: `${namePrefix}-alb` },
     });
+    // The ALB's group is owned here. Internet ingress is added below; egress only to targets, by
+    // whoever attaches them: `loadBalancer.connections.allowTo(service.connections, port, description)`
+    // adds the ALB's egress rule (under this construct) and the target's ingress rule (under its owner).
+    this.connections = new Connections(this, { securityGroupId: sg.id, key: 'alb' });
     const ports = https ? [80, 443] : [80];
     const sources: Array<['ipv4' | 'ipv6', string]> = dualStack ? [['ipv4', '0.0.0.0/0'], ['ipv6', '::/0']] : [['ipv4', '0.0.0.0/0']];
     for (const port of ports) {
       for (const [family, cidr] of sources) {
-        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${family}`, {
-          securityGroupId: sg.id,
-          description: `${port === 443 ? 'HTTPS' : 'HTTP'} from the internet (${family})`,
-          ipProtocol: 'tcp',
-          fromPort: port,
-          toPort: port,
-          ...(family === 'ipv4' ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
-        });
+        const rule = this.connections.allowFrom(Peers.cidr(cidr), port, `${port === 443 ? 'HTTPS' : 'HTTP'} from the internet (${family})`);
+        movedFromSibling(rule, `ingress-${port}-${family}`);
       }
     }
-    // Egress: none here. Each service allows the ALB to reach it, on its own port only.
 
     const alb = new Lb(this, 'alb', {
       name: namePrefix,

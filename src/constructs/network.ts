@@ -16,10 +16,11 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument } from '../lib/iam';
+import { movedFromSibling } from '../lib/moved';
+import { Connections, Peers } from './connections';
 
 /** Interface endpoints private tasks need to run without NAT: image pulls, logs, secrets, ECS Exec. */
 export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'ssmmessages'] as const;
@@ -91,6 +92,8 @@ export class Network extends Construct {
   readonly dbSubnetGroupName: string;
   /** The fixed public addresses private egress leaves from (one per NAT gateway). */
   readonly natEgressIps: string[];
+  /** Rules of the interface endpoints' group (HTTPS from the VPC); absent without interface endpoints. */
+  readonly endpointConnections?: Connections;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -210,14 +213,10 @@ export class Network extends Construct {
         vpcId: vpc.id,
         tags: tagged('vpc-endpoints'),
       });
-      new VpcSecurityGroupIngressRule(this, 'endpoints-https-from-vpc', {
-        securityGroupId: endpointSg.id,
-        description: 'HTTPS from the VPC',
-        ipProtocol: 'tcp',
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: vpc.cidrBlock,
-      });
+      this.endpointConnections = new Connections(this, { securityGroupId: endpointSg.id, key: 'vpc-endpoints' });
+      // The VPC's CIDR as configured (the rule ID is keyed by it; the value equals the VPC's cidr_block).
+      const https = this.endpointConnections.allowFrom(Peers.cidr(props.vpcCidr), 443, 'HTTPS from the VPC');
+      movedFromSibling(https, 'endpoints-https-from-vpc');
       for (const service of INTERFACE_ENDPOINT_SERVICES) {
         new VpcEndpoint(this, `endpoint-${service.replace('.', '-')}`, {
           vpcId: vpc.id,
