@@ -98,6 +98,15 @@ describe('review: the data-loss guard', () => {
     expect(formatText(reviewStacks([base], [base]))).toBe('No changes to the synthesized Terraform.\n');
   });
 
+  it('flags a change that replaces the cache (ElastiCache) or a release record', () => {
+    const stack = (resource: Record<string, unknown>): SynthesizedStack => ({ name: 'prod-data', dependencies: [], json: { resource } });
+    const cache = (kmsKeyId: string) => stack({ aws_elasticache_replication_group: { cache: { replication_group_id: 'drf-api-prod', kms_key_id: kmsKeyId, node_type: 'cache.r7g.large' } } });
+    const review = reviewStacks([cache('alias/old')], [cache('alias/new')]);
+    expect(review.dangers).toEqual([expect.objectContaining({ address: 'aws_elasticache_replication_group.cache', reason: expect.stringContaining('changing kms_key_id replaces the aws_elasticache_replication_group and its data') })]);
+    const record = (name: string) => stack({ aws_ssm_parameter: { record: { name, type: 'String' } } });
+    expect(reviewStacks([record('/drf-api/prod/releases/api')], [record('/drf-api/prod/releases/web')]).dangers).toHaveLength(1);
+  });
+
   it('flags a removed stack\'s stateful resources', () => {
     const review = reviewStacks([base], []);
     expect(review.stacks[0].status).toBe('removed');

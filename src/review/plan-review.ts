@@ -16,6 +16,8 @@ export const REPLACING_ATTRIBUTES: Record<string, string[]> = {
   aws_vpc: ['cidr_block'],
   aws_subnet: ['cidr_block', 'availability_zone', 'vpc_id'],
   aws_db_subnet_group: ['name'],
+  aws_elasticache_replication_group: ['replication_group_id', 'at_rest_encryption_enabled', 'kms_key_id', 'port', 'subnet_group_name', 'snapshot_arns', 'snapshot_name'],
+  aws_ssm_parameter: ['name'],
 };
 
 export interface AttributeChange {
