@@ -327,3 +327,51 @@ describe('Database: security groups through Connections, grants', () => {
     ]);
   });
 });
+
+describe('data key (issue 18.7)', () => {
+  const json = JSON.parse(synthData('prod'));
+  const key = Object.values(json.resource.aws_kms_key)[0] as Record<string, any>;
+  const policy = JSON.parse(key.policy);
+
+  it('is rotated and usable only by CloudWatch Logs for the database and cache groups, and by RDS, Secrets Manager and ElastiCache for this account', () => {
+    expect(key.enable_key_rotation).toBe(true);
+    const logs = policy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsForTheseLogGroups');
+    expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toEqual([
+      expect.stringMatching(/:log-group:\/aws\/rds\/instance\/.*-prod-postgres\*$/),
+      expect.stringMatching(/:log-group:\/aws\/elasticache\/.*-prod-cache\/\*$/),
+    ]);
+    const via = policy.Statement.find((s: any) => s.Sid === 'ServicesOnBehalfOfThisAccount');
+    expect(via.Condition.StringEquals['kms:ViaService']).toEqual([
+      'rds.ap-northeast-1.amazonaws.com',
+      'secretsmanager.ap-northeast-1.amazonaws.com',
+      'elasticache.ap-northeast-1.amazonaws.com',
+    ]);
+    expect(via.Condition.StringEquals['kms:CallerAccount']).toBeTruthy();
+  });
+
+  it('encrypts every database and cache log group and the master secret with it; storage keeps the AWS-managed key', () => {
+    for (const group of Object.values(json.resource.aws_cloudwatch_log_group) as Array<Record<string, any>>) {
+      expect(group.kms_key_id).toMatch(/aws_kms_key\.data-key_.*\.arn/);
+    }
+    for (const instance of instances(JSON.stringify(json))) {
+      expect(instance.master_user_secret_kms_key_id ?? instance.replicate_source_db).toBeTruthy();
+      expect(instance.kms_key_id).toBeUndefined();
+    }
+    expect(json.output.data_kms_key_arn.description).toBeTruthy();
+  });
+
+  it('grantReadMasterSecret adds kms:Decrypt through Secrets Manager when the secret has a customer-managed key', () => {
+    const statements: Statement[] = [];
+    Testing.synthScope((scope) => {
+      const database = new Database(scope, 'database', {
+        namePrefix: 'svc-test', vpcId: 'vpc-1', dbSubnetGroupName: 'g', engineVersion: '17', instanceClass: 'db.t4g.micro', databaseName: 'app',
+        masterUsername: 'app_admin', allocatedStorageGiB: 20, maxAllocatedStorageGiB: 20, backupRetentionDays: 1, backupWindow: '17:00-18:00',
+        maintenanceWindow: 'sun:18:30-sun:19:30', masterSecretKmsKeyArn: 'arn:aws:kms:ap-northeast-1:111111111111:key/k',
+      });
+      database.grantReadMasterSecret({ addToPolicy: (...added) => void statements.push(...added) });
+    });
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:ap-northeast-1:111111111111:key/k', Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } } }),
+    );
+  });
+});

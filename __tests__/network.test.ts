@@ -338,3 +338,21 @@ describe('Network: security groups through Connections, ARNs in the region\'s pa
     expect(synthesized).toContain('arn:aws-us-gov:ec2:us-gov-west-1:');
   });
 });
+
+describe('flow-log key (issue 18.7)', () => {
+  it('encrypts the flow-log group with a rotated customer-managed key only CloudWatch Logs may use, for that group', () => {
+    const json = parsed(synthNetworkStack('prod')) as Record<string, any>;
+    const [key] = Object.values(json.resource.aws_kms_key) as Array<Record<string, any>>;
+    expect(key.enable_key_rotation).toBe(true);
+    const policy = JSON.parse(key.policy);
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'logs.ap-northeast-1.amazonaws.com' },
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': [expect.stringMatching(/^arn:aws:logs:ap-northeast-1:\$\{.*\}:log-group:\/vpc\/.*-prod\/flow-logs$/)] } },
+      }),
+    );
+    const [logGroup] = Object.values(json.resource.aws_cloudwatch_log_group) as Array<Record<string, any>>;
+    expect(logGroup.kms_key_id).toMatch(/aws_kms_key\..*\.arn/);
+    expect(json.output.flow_log_kms_key_arn.description).toBeTruthy();
+  });
+});

@@ -82,8 +82,13 @@ export interface CacheProps {
   readonly maintenanceWindow?: string;
   /** TCP port of the cache. @default 6379 */
   readonly port?: number;
-  /** Customer-managed KMS key for encryption at rest. @default the AWS-managed ElastiCache key */
+  /**
+   * Customer-managed KMS key for encryption at rest. Changing it REPLACES an existing replication group.
+   * @default the AWS-managed ElastiCache key
+   */
   readonly kmsKeyArn?: string;
+  /** Customer-managed KMS key of the slow-log and engine-log log groups (an in-place change). @default CloudWatch Logs' own encryption */
+  readonly logKmsKeyArn?: string;
   /**
    * ACL rules of the application's user (Valkey/Redis ACL syntax, without passwords).
    * @default "on ~* +@all" (the application owns the whole cache)
@@ -101,6 +106,11 @@ export interface CacheProps {
 export interface CacheEnvironmentNames {
   /** `rediss://<user>@<primary endpoint>:<port>/0`. @default "REDIS_URL" */
   readonly url?: string;
+}
+
+/** The log groups of a cache named `namePrefix` (a pattern, for the key policy of their KMS key). */
+export function cacheLogGroupPattern(namePrefix: string): string {
+  return `/aws/elasticache/${namePrefix}-cache/*`;
 }
 
 export class Cache extends Construct {
@@ -205,6 +215,7 @@ export class Cache extends Construct {
         new CloudwatchLogGroup(this, `logs-${type}`, {
           name: `/aws/elasticache/${groupId}/${type}`,
           retentionInDays: props.logRetentionDays ?? 30,
+          kmsKeyId: props.logKmsKeyArn,
         }),
     );
 

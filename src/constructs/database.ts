@@ -70,6 +70,21 @@ export interface DatabaseProps {
   readonly preventDestroy?: boolean;
   /** Enhanced Monitoring interval in seconds (1, 5, 10, 15, 30 or 60); 0 turns it off. @default 0 */
   readonly monitoringIntervalSeconds?: number;
+  /**
+   * Customer-managed KMS key of the instance's storage (and its snapshots). Changing it REPLACES an
+   * existing instance (data is lost without the snapshot-copy-restore migration of the README).
+   * @default the AWS-managed `aws/rds` key
+   */
+  readonly storageKmsKeyArn?: string;
+  /** Customer-managed KMS key of the RDS-managed master secret (an in-place change). @default the AWS-managed `aws/secretsmanager` key */
+  readonly masterSecretKmsKeyArn?: string;
+  /** Customer-managed KMS key of the database's log groups (an in-place change). @default CloudWatch Logs' own encryption */
+  readonly logKmsKeyArn?: string;
+}
+
+/** The log groups of a database named `namePrefix` (a pattern, for the key policy of their KMS key). */
+export function databaseLogGroupPattern(namePrefix: string): string {
+  return `/aws/rds/instance/${namePrefix}-postgres*`;
 }
 
 export class Database extends Construct {
@@ -159,6 +174,7 @@ export class Database extends Construct {
           new CloudwatchLogGroup(this, `logs-${instanceId}-${type}`, {
             name: `/aws/rds/instance/${instanceId}/${type}`,
             retentionInDays: props.logRetentionDays ?? 30,
+            kmsKeyId: props.logKmsKeyArn,
           }),
       );
 
@@ -171,6 +187,7 @@ export class Database extends Construct {
       vpcSecurityGroupIds: [dbSg.id],
       publiclyAccessible: false,
       storageEncrypted: true,
+      kmsKeyId: props.storageKmsKeyArn,
       autoMinorVersionUpgrade: true,
       caCertIdentifier: 'rds-ca-rsa2048-g1',
       performanceInsightsEnabled: true,
@@ -195,6 +212,7 @@ export class Database extends Construct {
       dbName: props.databaseName,
       username: props.masterUsername,
       manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: props.masterSecretKmsKeyArn,
       dbSubnetGroupName: props.dbSubnetGroupName,
       multiAz: props.multiAz ?? false,
       storageType: 'gp3',
@@ -235,6 +253,7 @@ export class Database extends Construct {
     this.securityGroupId = dbSg.id;
     this.replicaAddresses = replicas.map((r) => r.address);
     this.resourceId = primary.resourceId;
+    this.masterSecretKeyArn = props.masterSecretKmsKeyArn;
   }
 
   /**

@@ -81,6 +81,16 @@ export interface NetworkProps {
   readonly ipv6: boolean;
   /** Retention of the flow-log log group, days. */
   readonly flowLogRetentionDays: number;
+  /**
+   * Customer-managed KMS key of the flow-log log group (its policy must let CloudWatch Logs use it for
+   * `flowLogGroupName(namePrefix)`). @default CloudWatch Logs' own encryption
+   */
+  readonly flowLogKmsKeyArn?: string;
+}
+
+/** The flow-log log group of a network named `namePrefix` (for the key policy of its KMS key). */
+export function flowLogGroupName(namePrefix: string): string {
+  return `/vpc/${namePrefix}/flow-logs`;
 }
 
 export class Network extends Construct {
@@ -239,7 +249,7 @@ export class Network extends Construct {
       }
     }
 
-    this.createFlowLogs(vpc, namePrefix, props.region, partition, accountId, props.flowLogRetentionDays);
+    this.createFlowLogs(vpc, namePrefix, props.region, partition, accountId, props.flowLogRetentionDays, props.flowLogKmsKeyArn);
 
     const dbSubnetGroup = new DbSubnetGroup(this, 'db-subnets', {
       name: `${namePrefix}-data`,
@@ -257,10 +267,11 @@ export class Network extends Construct {
     this.natEgressIps = nats.map(({ eip }) => eip.publicIp);
   }
 
-  private createFlowLogs(vpc: Vpc, namePrefix: string, region: string, partition: string, accountId: string, retentionDays: number): void {
+  private createFlowLogs(vpc: Vpc, namePrefix: string, region: string, partition: string, accountId: string, retentionDays: number, kmsKeyArn?: string): void {
     const logGroup = new CloudwatchLogGroup(this, 'flow-logs', {
-      name: `/vpc/${namePrefix}/flow-logs`,
+      name: flowLogGroupName(namePrefix),
       retentionInDays: retentionDays,
+      kmsKeyId: kmsKeyArn,
     });
     const role = new IamRole(this, 'flow-logs-role', {
       name: `${namePrefix}-vpc-flow-logs`,

@@ -3,9 +3,12 @@
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { Cache } from '../constructs/cache';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { partitionOf } from '../config/regions';
+import { Cache, cacheLogGroupPattern } from '../constructs/cache';
 import { ContainerRegistry } from '../constructs/container-registry';
-import { Database } from '../constructs/database';
+import { Database, databaseLogGroupPattern } from '../constructs/database';
+import { ServiceKey } from '../constructs/service-key';
 import type { Network } from '../constructs/network';
 import { EnvironmentStack } from './environment-stack';
 
@@ -16,6 +19,8 @@ export interface DataStackProps {
 
 export class DataStack extends EnvironmentStack {
   readonly database: Database;
+  /** Customer-managed key of the environment's data (log groups, master secret). */
+  readonly dataKey: ServiceKey;
   readonly registry: ContainerRegistry;
   /** ElastiCache of the environment, when its config has a `cache` block. */
   readonly cache?: Cache;
@@ -24,6 +29,19 @@ export class DataStack extends EnvironmentStack {
     const { config, network } = props;
     super(scope, 'data', { config });
     const db = config.database;
+    // The environment's data key: the database's log groups and master secret, the cache's log groups,
+    // used only by CloudWatch Logs (for these groups) and by RDS, Secrets Manager and ElastiCache on
+    // behalf of this account. Storage stays on the AWS-managed keys: moving an existing database's
+    // storage to this key replaces it (README "Security": the snapshot-copy-restore migration).
+    this.dataKey = new ServiceKey(this, 'data-key', {
+      alias: `${this.prefix}/data`,
+      description: `Database and cache data of ${this.prefix}: log groups, the master secret`,
+      accountId: new DataAwsCallerIdentity(this, 'caller').accountId,
+      region: config.region,
+      partition: partitionOf(config.region),
+      logGroupNames: [databaseLogGroupPattern(this.prefix), ...(config.cache ? [cacheLogGroupPattern(this.prefix)] : [])],
+      viaServices: ['rds', 'secretsmanager', 'elasticache'],
+    });
     this.database = new Database(this, 'database', {
       namePrefix: this.prefix,
       vpcId: network.vpcId,
@@ -46,6 +64,8 @@ export class DataStack extends EnvironmentStack {
       readReplicas: db.readReplicas,
       logRetentionDays: db.logRetentionDays,
       monitoringIntervalSeconds: db.monitoringIntervalSeconds ?? (config.production ? 60 : 0),
+      masterSecretKmsKeyArn: this.dataKey.arn,
+      logKmsKeyArn: this.dataKey.arn,
     });
     this.registry = new ContainerRegistry(this, 'registry', {
       namePrefix: this.prefix,
@@ -70,6 +90,10 @@ export class DataStack extends EnvironmentStack {
       value: this.database.clientSecurityGroupId,
       description: 'Security group to attach to whatever must reach the database (the only source it admits)',
     });
+    new TerraformOutput(this, 'data_kms_key_arn', {
+      value: this.dataKey.arn,
+      description: 'Customer-managed KMS key of the database and cache log groups and the master secret (readers of the secret need kms:Decrypt on it)',
+    });
   }
 
   /** The cache in the data subnets (stored sessions: prevent_destroy in production), and its outputs. */
@@ -88,6 +112,7 @@ export class DataStack extends EnvironmentStack {
       maintenanceWindow: settings.maintenanceWindow,
       logRetentionDays: settings.logRetentionDays,
       preventDestroy: production,
+      logKmsKeyArn: this.dataKey.arn,
     });
     new TerraformOutput(this, 'cache_primary_endpoint', { value: cache.primaryEndpoint, description: 'Host name of the cache primary (TLS, IAM auth as cache_app_user)' });
     new TerraformOutput(this, 'cache_replication_group_id', { value: cache.replicationGroupId, description: 'Cache name an IAM auth token is signed for (CACHE_NAME)' });

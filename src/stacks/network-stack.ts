@@ -3,19 +3,33 @@ import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { partitionOf } from '../config/regions';
-import { Network } from '../constructs/network';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { flowLogGroupName, Network } from '../constructs/network';
+import { ServiceKey } from '../constructs/service-key';
 import { EnvironmentStack } from './environment-stack';
 
 export class NetworkStack extends EnvironmentStack {
   readonly network: Network;
+  /** Customer-managed key of the flow-log log group. */
+  readonly flowLogKey: ServiceKey;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, 'network', { config });
     const { network: net } = config;
+    const partition = partitionOf(config.region);
+    // The environment's network key: only CloudWatch Logs, only for the flow-log group.
+    this.flowLogKey = new ServiceKey(this, 'flow-log-key', {
+      alias: `${this.prefix}/flow-logs`,
+      description: `VPC flow logs of ${this.prefix}`,
+      accountId: new DataAwsCallerIdentity(this, 'caller').accountId,
+      region: config.region,
+      partition,
+      logGroupNames: [flowLogGroupName(this.prefix)],
+    });
     this.network = new Network(this, 'network', {
       namePrefix: this.prefix,
       region: config.region,
-      partition: partitionOf(config.region),
+      partition,
       vpcCidr: net.vpcCidr,
       availabilityZones: config.availabilityZones,
       subnetCidrs: net.subnetCidrs,
@@ -23,6 +37,7 @@ export class NetworkStack extends EnvironmentStack {
       interfaceEndpoints: net.interfaceEndpoints,
       ipv6: net.ipv6,
       flowLogRetentionDays: net.flowLogRetentionDays,
+      flowLogKmsKeyArn: this.flowLogKey.arn,
     });
     new TerraformOutput(this, 'vpc_id', { value: this.network.vpcId, description: 'The environment\'s VPC' });
     new TerraformOutput(this, 'public_subnet_ids', { value: this.network.publicSubnetIds, description: 'Public subnets, one per AZ (ALB, NAT gateways)' });
@@ -32,5 +47,6 @@ export class NetworkStack extends EnvironmentStack {
       value: this.network.natEgressIps,
       description: 'Fixed public IPv4 addresses of outbound traffic (give these to partners that allow-list callers)',
     });
+    new TerraformOutput(this, 'flow_log_kms_key_arn', { value: this.flowLogKey.arn, description: 'Customer-managed KMS key of the VPC flow-log log group' });
   }
 }
