@@ -17,7 +17,7 @@ import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Testing } from 'cdktf';
 import { isArmInstanceType } from '../src/constructs/ec2-capacity';
-import { secretResourceArns } from '../src/constructs/task-definition';
+import { secretResourceArns } from '../src/lib/grants';
 import { configProblems, resourcesIn, stacksFor, type Json } from './helpers';
 
 const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, Json>>; data: Record<string, Record<string, Json>>; output: Json };

@@ -1,25 +1,39 @@
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Testing } from 'cdktf';
+import { Connections } from '../src/constructs/connections';
 import { WorkerService, type WorkerServiceProps } from '../src/constructs/worker-service';
 import { serviceNames } from '../src/naming';
-import { configFor, resourcesIn } from './helpers';
+import { resourcesIn } from './helpers';
 
-const settings = configFor('dev').services[0];
 const names = serviceNames('drf-api', 'dev', 'worker');
+// Props only: a construct needs no config to be built.
 const base: WorkerServiceProps = {
   taskDefinition: {
     names,
     region: 'ap-northeast-1',
     accountId: '111122223333',
-    settings: { ...settings, name: 'worker', kind: 'worker', container: { ...settings.container, command: ['celery', '-A', 'config', 'worker'] } },
     image: '111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/drf-api-dev/worker:v1',
     repositoryArn: 'arn:aws:ecr:ap-northeast-1:111122223333:repository/drf-api-dev/worker',
+    cpu: 256,
+    memory: 512,
+    container: { port: 8000, user: '1000:1000', command: ['celery', '-A', 'config', 'worker'] },
+    logRetentionDays: 30,
+    ecsExec: { auditLogGroupArn: 'arn:aws:logs:ap-northeast-1:111122223333:log-group:/ecs/drf-api-dev/exec-audit', kmsKeyArn: 'arn:key' },
   },
   clusterName: 'drf-api-dev',
-  network: { mode: 'awsvpc', vpcId: 'vpc-1', subnetIds: ['subnet-a'], extraSecurityGroupIds: ['sg-db-clients'] },
-  capacityProvider: 'FARGATE_SPOT',
+  network: {
+    kind: 'awsvpc',
+    capacity: { kind: 'fargate', spot: true },
+    vpcId: 'vpc-1',
+    subnetIds: ['subnet-a'],
+    extraSecurityGroupIds: ['sg-db-clients'],
+    egress: { kind: 'internet' },
+  },
   desiredCount: 1,
+  minimumHealthyPercent: 100,
+  maximumPercent: 200,
   scaling: { minCount: 1, maxCount: 3, cpuTargetPercent: 60 },
 };
 const synth = (overrides: Partial<WorkerServiceProps> = {}) =>
@@ -59,13 +73,16 @@ describe('WorkerService', () => {
     expect(policy.Statement).toEqual([{ Sid: 'CacheConnect', Effect: 'Allow', Action: 'elasticache:Connect', Resource: ['arn:rg', 'arn:user'] }]);
   });
 
-  it('uses the hosts\' group in bridge mode and spreads over AZs when asked', () => {
-    const bridge = synth({
-      network: { mode: 'bridge', instanceSecurityGroupId: 'sg-hosts' },
-      capacityProvider: 'drf-api-dev-ec2',
-      spreadOverAzs: true,
-      taskDefinition: { ...base.taskDefinition, settings: { ...base.taskDefinition.settings, capacity: 'ec2', networkMode: 'bridge' } },
+  it('uses the hosts\' group in bridge mode (EC2 launch type, host port) and spreads over AZs', () => {
+    const bridge = Testing.synthScope((scope) => {
+      new WorkerService(scope, 'worker', {
+        ...base,
+        network: { kind: 'bridge', vpcId: 'vpc-1', capacityProviderName: 'drf-api-dev-ec2', instanceConnections: new Connections(scope, { securityGroupId: 'sg-hosts', key: 'hosts' }), hostPort: 0 },
+      });
     });
+    expect(JSON.parse(resourcesIn(bridge, 'aws_ecs_task_definition')[0].container_definitions)[0].portMappings[0].hostPort).toBe(0);
+    expect(resourcesIn(bridge, 'aws_ecs_task_definition')[0]).toEqual(expect.objectContaining({ network_mode: 'bridge', requires_compatibilities: ['EC2'] }));
+    expect(resourcesIn(bridge, 'aws_ecs_service')[0].capacity_provider_strategy).toEqual([{ capacity_provider: 'drf-api-dev-ec2', weight: 1 }]);
     const service = resourcesIn(bridge, 'aws_ecs_service')[0];
     expect(service.network_configuration).toBeUndefined();
     expect(service.ordered_placement_strategy).toEqual([{ type: 'spread', field: 'attribute:ecs.availability-zone' }]);
@@ -82,5 +99,23 @@ describe('WorkerService', () => {
 
   it('creates no alarm itself: Alarms.addService watches workers like web services', () => {
     expect(resourcesIn(synthesized, 'aws_cloudwatch_metric_alarm')).toEqual([]);
+  });
+
+  it('egress vpcOnly: HTTPS to the VPC range and the S3 prefix list only, no 0.0.0.0/0', () => {
+    const vpcOnly = synth({ network: { ...(base.network as Extract<WorkerServiceProps['network'], { kind: 'awsvpc' }>), egress: { kind: 'vpcOnly', vpcCidr: '10.1.0.0/16', s3PrefixListId: 'pl-s3' } } });
+    const egress = resourcesIn(vpcOnly, 'aws_vpc_security_group_egress_rule');
+    expect(egress).toHaveLength(2);
+    expect(vpcOnly).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, { cidr_ipv4: '10.1.0.0/16', from_port: 443, to_port: 443, description: expect.stringMatching(/interface endpoints/) });
+    expect(vpcOnly).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, { prefix_list_id: 'pl-s3', from_port: 443, to_port: 443, description: expect.stringMatching(/S3/) });
+    expect(egress.some((r) => r.cidr_ipv4 === '0.0.0.0/0')).toBe(false);
+    expect(synthesized).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, { cidr_ipv4: '0.0.0.0/0', from_port: 443 });
+  });
+
+  it('ECS Exec off: the service refuses execute-command and the task role has no session or audit permission', () => {
+    const off = synth({ taskDefinition: { ...base.taskDefinition, ecsExec: undefined, database: { address: 'db', port: 5432, databaseName: 'app', resourceId: 'db-1', masterSecretArn: 'arn:secret', user: 'app' } } });
+    expect(resourcesIn(off, 'aws_ecs_service')[0].enable_execute_command).toBe(false);
+    const taskPolicy = JSON.parse(resourcesIn(off, 'aws_iam_role_policy').find((p) => p.name === 'ecs-exec')!.policy);
+    expect(taskPolicy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['DatabaseIamAuth']);
+    expect(resourcesIn(synthesized, 'aws_ecs_service')[0].enable_execute_command).toBe(true);
   });
 });

@@ -110,6 +110,10 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
     const soft = svc.container.memoryReservation;
     if (soft !== undefined && soft > hard) add(`${at}.container.memoryReservation`, `${soft} exceeds the hard limit container.memory (${hard})`);
     if (svc.container.hostPort !== 0 && svc.networkMode !== 'bridge') add(`${at}.container.hostPort`, 'only applies with networkMode "bridge"');
+    if (svc.egress === 'vpcOnly' && !env.network.interfaceEndpoints) {
+      add(`${at}.egress`, '"vpcOnly" needs network.interfaceEndpoints: without them the tasks cannot reach ECR, CloudWatch Logs or Secrets Manager');
+    }
+    if (svc.egress !== undefined && svc.networkMode === 'bridge') add(`${at}.egress`, 'only applies with networkMode "awsvpc" (bridge-mode tasks use the EC2 hosts\' group)');
     if (svc.databaseUser === env.database.masterUsername) add(`${at}.databaseUser`, `${show(svc.databaseUser)} is the master user: the application needs its own role`);
 
     const scale = svc.autoscaling;

@@ -74,6 +74,12 @@ export const environmentSchema = z.strictObject({
   /** Scheduled runs of a service's task with another command (EventBridge Scheduler). @default [] */
   schedules: z.array(scheduleSchema).default([]),
   alarms: alarmsSchema.prefault({}),
+  /**
+   * ECS Exec (`aws ecs execute-command`) into this environment's tasks: sessions encrypted with the
+   * app stack's KMS key and audited in `/ecs/<prefix>/exec-audit`. Turn it on in production only
+   * for an incident, and off again afterwards (README "ECS Exec"). @default true, false in production
+   */
+  ecsExec: z.boolean().optional(),
 });
 
 export const projectSchema = z.strictObject({

@@ -47,6 +47,12 @@ export interface AlarmsProps {
   readonly namePrefix: string;
   /** When each alarm fires. */
   readonly thresholds: AlarmThresholds;
+  /**
+   * Customer-managed key of the topic; its policy must let `cloudwatch.amazonaws.com` use it
+   * (`kms:GenerateDataKey*`, `kms:Decrypt`), or alarms stop publishing.
+   * @default no server-side encryption
+   */
+  readonly kmsKeyArn?: string;
   /** E-mail subscriptions to the topic (each must be confirmed by its owner). @default [] */
   readonly emails?: string[];
   /** The ALB (`arn_suffix`, the `LoadBalancer` dimension). */
@@ -70,9 +76,8 @@ export class Alarms extends Construct {
     super(scope, id);
     this.props = props;
     const { namePrefix, thresholds: t } = props;
-    // No SSE: CloudWatch cannot publish to a topic under the AWS-managed SNS key (a customer key would
-    // need a key policy for CloudWatch), and alarm notifications carry no secrets.
-    this.topic = new SnsTopic(this, 'topic', { name: `${namePrefix}-alarms` });
+    // A customer-managed key only: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+    this.topic = new SnsTopic(this, 'topic', { name: `${namePrefix}-alarms`, kmsMasterKeyId: props.kmsKeyArn });
     const topic = this.topic;
     // Keyed by address, so removing one subscription never replaces the others.
     (props.emails ?? []).forEach((email, i) => {

@@ -1,4 +1,4 @@
-// What an ECS-native blue/green service needs besides its two target groups (seed 003/004, without
+// What an ECS-native blue/green service needs besides its two target groups (without
 // CodeDeploy): a TEST listener rule on the HTTPS listener that sends requests carrying a header (and,
 // when configured, only from allowed sources) to green before production traffic moves, and the
 // infrastructure role ECS assumes to register targets and reweight the production and test rules.
@@ -14,9 +14,12 @@ export const TEST_HEADER_VALUE = 'green';
 export interface BlueGreenDeploymentProps {
   /** `<prefix>-<service>`: names the role and tags the rule. */
   readonly name: string;
+  /** Region of the service (the trust policy's `aws:SourceArn`). */
   readonly region: string;
   /** Only ECS acting for this account and region may assume the infrastructure role. */
   readonly accountId: string;
+  /** Partition of ARNs. @default "aws" */
+  readonly partition?: string;
   /** The HTTPS listener both rules live on. */
   readonly listenerArn: string;
   /** The production rule (ECS moves its weights from blue to green). */
@@ -25,12 +28,14 @@ export interface BlueGreenDeploymentProps {
   readonly testPriority: number;
   /** The production rule's routing conditions (hosts, paths), repeated on the test rule. */
   readonly routingConditions: LbListenerRuleCondition[];
+  /** Target group of the first deploy (production traffic between releases). */
   readonly blueTargetGroupArn: string;
+  /** The alternate target group green tasks register in. */
   readonly greenTargetGroupArn: string;
-  /** @default "x-release-test" */
-  readonly testHeaderName?: string;
-  /** Sources whose requests with the header reach green. @default [] (any source) */
-  readonly testSourceCidrs?: string[];
+  /** Header a request must carry (value `green`) to reach green during a release. */
+  readonly testHeaderName: string;
+  /** Sources whose requests with the header reach green; empty = any source. */
+  readonly testSourceCidrs: string[];
 }
 
 export class BlueGreenDeployment extends Construct {
@@ -42,8 +47,8 @@ export class BlueGreenDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: BlueGreenDeploymentProps) {
     super(scope, id);
-    const header = props.testHeaderName ?? 'x-release-test';
-    const cidrs = props.testSourceCidrs ?? [];
+    const header = props.testHeaderName;
+    const cidrs = props.testSourceCidrs;
 
     const testRule = new LbListenerRule(this, 'test-rule', {
       listenerArn: props.listenerArn,
@@ -80,7 +85,7 @@ export class BlueGreenDeployment extends Construct {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: { 'aws:SourceAccount': props.accountId },
-          ArnLike: { 'aws:SourceArn': `arn:aws:ecs:${props.region}:${props.accountId}:*` },
+          ArnLike: { 'aws:SourceArn': `arn:${props.partition ?? 'aws'}:ecs:${props.region}:${props.accountId}:*` },
         },
       }),
     });

@@ -3,9 +3,11 @@
 // ingress rule to the receiving group and, when the other side is a group with its own owner, the
 // matching egress rule to that group — each rule under the scope of the group's owner, so a reader
 // finds every rule of a group next to the group. Rule IDs are keyed by content (peer and ports),
-// never by list position, so reordering a list never replaces a rule.
+// never by list position, so reordering a list never replaces a rule; allowing the same traffic twice
+// yields one rule (AWS refuses duplicates).
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Token } from 'cdktf';
 import type { Construct } from 'constructs';
 
 /** TCP ports of a rule: one port, or an inclusive range (e.g. Docker's dynamic host ports). */
@@ -13,7 +15,7 @@ export type Port = number | { readonly from: number; readonly to: number };
 
 /** A party without an owner in this app: an address range, a managed prefix list, or a group owned elsewhere. */
 export type ExternalPeer =
-  | { readonly kind: 'cidr'; readonly cidr: string }
+  | { readonly kind: 'cidr'; readonly cidr: string; readonly key?: string }
   | { readonly kind: 'prefixList'; readonly prefixListId: string; readonly key: string }
   | { readonly kind: 'securityGroup'; readonly securityGroupId: string; readonly key: string };
 
@@ -22,8 +24,8 @@ export type Peer = Connections | ExternalPeer;
 
 /** Builders for external peers. `key` names the peer in rule IDs: short, stable, unique per owner. */
 export const Peers = {
-  /** An IPv4 or IPv6 range (`10.0.0.0/16`, `::/0`). */
-  cidr: (cidr: string): ExternalPeer => ({ kind: 'cidr', cidr }),
+  /** An IPv4 or IPv6 range (`10.0.0.0/16`, `::/0`); `key` is required when the range is a Terraform reference (e.g. `vpc`). */
+  cidr: (cidr: string, key?: string): ExternalPeer => ({ kind: 'cidr', cidr, key }),
   /** A managed prefix list, e.g. the region's S3 list (`com.amazonaws.<region>.s3`). */
   prefixList: (prefixListId: string, key: string): ExternalPeer => ({ kind: 'prefixList', prefixListId, key }),
   /** A group whose rules this app does not own (e.g. from another stack's outputs). */
@@ -86,8 +88,22 @@ export class Connections {
     return this.egressRule(peer, port, text.egress);
   }
 
+  /** The ingress rule from `peer` on `port`, if one was allowed (e.g. to add a `moved` block to it). */
+  ruleFrom(peer: Peer, port: Port): VpcSecurityGroupIngressRule | undefined {
+    return this.owner.node.tryFindChild(`${this.key}-ingress-from-${peerKey(peer)}-${portKey(port)}`) as VpcSecurityGroupIngressRule | undefined;
+  }
+
+  /** The egress rule to `peer` on `port`, if one was allowed. */
+  ruleTo(peer: Peer, port: Port): VpcSecurityGroupEgressRule | undefined {
+    return this.owner.node.tryFindChild(`${this.key}-egress-to-${peerKey(peer)}-${portKey(port)}`) as VpcSecurityGroupEgressRule | undefined;
+  }
+
   private ingressRule(peer: Peer, port: Port, description: string): VpcSecurityGroupIngressRule {
-    return new VpcSecurityGroupIngressRule(this.owner, `${this.key}-ingress-from-${peerKey(peer)}-${portKey(port)}`, {
+    const id = `${this.key}-ingress-from-${peerKey(peer)}-${portKey(port)}`;
+    // The same traffic allowed twice (e.g. two bridge-mode services on dynamic ports): one rule, the first description.
+    const existing = this.owner.node.tryFindChild(id);
+    if (existing) return existing as VpcSecurityGroupIngressRule;
+    return new VpcSecurityGroupIngressRule(this.owner, id, {
       securityGroupId: this.securityGroupId,
       description,
       ipProtocol: 'tcp',
@@ -97,7 +113,10 @@ export class Connections {
   }
 
   private egressRule(peer: Peer, port: Port, description: string): VpcSecurityGroupEgressRule {
-    return new VpcSecurityGroupEgressRule(this.owner, `${this.key}-egress-to-${peerKey(peer)}-${portKey(port)}`, {
+    const id = `${this.key}-egress-to-${peerKey(peer)}-${portKey(port)}`;
+    const existing = this.owner.node.tryFindChild(id);
+    if (existing) return existing as VpcSecurityGroupEgressRule;
+    return new VpcSecurityGroupEgressRule(this.owner, id, {
       securityGroupId: this.securityGroupId,
       description,
       ipProtocol: 'tcp',
@@ -126,15 +145,20 @@ export function portKey(port: Port): string {
 
 function peerKey(peer: Peer): string {
   if (peer instanceof Connections) return peer.key;
-  // `10.0.0.0/16` → `10-0-0-0-16`; `::/0` → `--0`
-  return peer.kind === 'cidr' ? peer.cidr.replace(/[./:]/g, '-') : peer.key;
+  if (peer.kind !== 'cidr') return peer.key;
+  if (peer.key) return peer.key;
+  // A reference has no value at synth time: the rule ID needs a name for it.
+  if (Token.isUnresolved(peer.cidr)) throw new Error('Connections: a CIDR peer given as a Terraform reference needs a key (Peers.cidr(ref, "vpc"))');
+  // `10.0.0.0/16` → `10-0-0-0-16`; `::/0` → `---0`
+  return peer.cidr.replace(/[./:]/g, '-');
 }
 
 function peerTarget(peer: Peer): { referencedSecurityGroupId: string } | { cidrIpv4: string } | { cidrIpv6: string } | { prefixListId: string } {
   if (peer instanceof Connections) return { referencedSecurityGroupId: peer.securityGroupId };
   switch (peer.kind) {
     case 'cidr':
-      return peer.cidr.includes(':') ? { cidrIpv6: peer.cidr } : { cidrIpv4: peer.cidr };
+      // A reference is taken as IPv4 (VPC ranges); IPv6 ranges are given literally.
+      return !Token.isUnresolved(peer.cidr) && peer.cidr.includes(':') ? { cidrIpv6: peer.cidr } : { cidrIpv4: peer.cidr };
     case 'prefixList':
       return { prefixListId: peer.prefixListId };
     case 'securityGroup':

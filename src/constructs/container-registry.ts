@@ -1,25 +1,46 @@
-// ECR repositories, one per service (seed: "ECR: push the container"). Images are immutable and
+// ECR repositories, one per service. Images are immutable and
 // scanned; old ones expire so the registry does not grow forever.
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { Construct } from 'constructs';
+import type { Grantable } from '../lib/grants';
 
 export interface ContainerRegistryProps {
   /** Repository names are `<namePrefix>/<service>`. */
   readonly namePrefix: string;
+  /** One repository per service name. */
   readonly services: string[];
-  /** @default 30 */
+  /** Images kept per repository (older ones expire). @default 30 */
   readonly keepImages?: number;
-  /** @default 7 */
+  /** Days after which untagged images expire. @default 7 */
   readonly untaggedExpiryDays?: number;
   /** Terraform `prevent_destroy` on the repositories (production images). @default false */
   readonly preventDestroy?: boolean;
 }
 
 export interface Repository {
+  /** `<prefix>/<service>`. */
   readonly name: string;
+  /** The repository's ARN (what `grantPull` grants on). */
   readonly arn: string;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`: images are `<url>:<tag>` or `<url>@<digest>`. */
   readonly url: string;
+}
+
+/**
+ * Pull images from one repository: the registry token (an account-wide call, no resource scoping)
+ * and the layer and manifest reads on this repository only.
+ */
+export function grantPull(grantee: Grantable, repositoryArn: string): void {
+  grantee.addToPolicy(
+    { Sid: 'EcrAuth', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    {
+      Sid: 'PullImage',
+      Effect: 'Allow',
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      Resource: repositoryArn,
+    },
+  );
 }
 
 export class ContainerRegistry extends Construct {
@@ -56,5 +77,10 @@ export class ContainerRegistry extends Construct {
       new EcrLifecyclePolicy(this, `${service}-lifecycle`, { repository: repository.name, policy: lifecycle });
       this.repositories[service] = { name: repository.name, arn: repository.arn, url: repository.repositoryUrl };
     }
+  }
+
+  /** Pull the images of one service's repository. */
+  grantPull(grantee: Grantable, service: string): void {
+    grantPull(grantee, this.repositories[service].arn);
   }
 }

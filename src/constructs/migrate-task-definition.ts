@@ -6,33 +6,25 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from 'constructs';
-import type { ServiceConfig } from '../config/schema';
-import { policyDocument, serviceTrustPolicy } from '../lib/iam';
-import type { ServiceNames } from '../naming';
-import { configuredVariables, executionStatements, hardenedContainer, SCRATCH_VOLUMES, type DatabaseAccess } from './task-definition';
+import { grantLogWrite, grantSecretsRead, InlinePolicy } from '../lib/grants';
+import { grantPull } from './container-registry';
+import {
+  containerVariables,
+  ecsTasksTrustPolicy,
+  hardenedContainer,
+  launchSettings,
+  SCRATCH_VOLUMES,
+  type ServiceTaskDefinitionProps,
+} from './task-definition';
 
-export interface MigrateTaskDefinitionProps {
-  /** The deterministic names of the service (migrate family, container, log group, roles). */
-  readonly names: ServiceNames;
-  readonly region: string;
-  readonly accountId: string;
-  /** The service's settings: size, network mode, environment and secrets are the service's. */
-  readonly settings: ServiceConfig;
+/**
+ * The service's task definition settings (size, networking, image, container user, environment and
+ * secrets, database, logs) plus the command; the container's port, health check and ECS Exec do not apply.
+ */
+export interface MigrateTaskDefinitionProps extends Omit<ServiceTaskDefinitionProps, 'ecsExec'> {
   /** The command to run (overrides the image's CMD). */
   readonly command: string[];
-  /** `<repository url>:<tag>`, like the service's template; releases pin the image by digest. */
-  readonly image: string;
-  readonly repositoryArn: string;
-  /**
-   * The database: plain settings, DB_APP_USER (the role to create for the application), and the
-   * master credential from the RDS-managed secret (DB_MASTER_USER, DB_MASTER_PASSWORD).
-   * @default no database settings
-   */
-  readonly database?: DatabaseAccess;
-  /** Keep the log group when the stack is destroyed (production). @default false */
-  readonly retainLogs?: boolean;
 }
 
 export class MigrateTaskDefinition extends Construct {
@@ -44,20 +36,21 @@ export class MigrateTaskDefinition extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrateTaskDefinitionProps) {
     super(scope, id);
-    const { settings: svc, names, database } = props;
+    const { names, database, container } = props;
 
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: names.migrateLogGroup,
-      retentionInDays: svc.logRetentionDays,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logsKmsKeyArn,
       skipDestroy: props.retainLogs ?? false,
     });
 
     // The application's settings module loads the same variables; the database part differs.
-    const { environment, secrets } = configuredVariables(svc);
+    const { environment, secrets } = containerVariables(container.environment ?? {}, container.secrets ?? {});
     if (database) {
       environment.push(
         { name: 'AWS_REGION', value: props.region },
-        { name: 'DB_APP_USER', value: svc.databaseUser },
+        { name: 'DB_APP_USER', value: database.user },
         { name: 'DB_HOST', value: database.address },
         { name: 'DB_NAME', value: database.databaseName },
         { name: 'DB_PORT', value: String(database.port) },
@@ -70,29 +63,13 @@ export class MigrateTaskDefinition extends Construct {
     }
 
     // The only role in the project that may read the master secret.
-    const executionRole = new IamRole(this, 'execution-role', {
-      name: names.migrateExecutionRole,
-      assumeRolePolicy: serviceTrustPolicy('ecs-tasks.amazonaws.com', props.accountId),
-    });
-    new IamRolePolicy(this, 'execution-policy', {
-      role: executionRole.id,
-      name: 'pull-log-read-secrets',
-      policy: policyDocument(
-        ...executionStatements({
-          repositoryArn: props.repositoryArn,
-          logGroupArn: logGroup.arn,
-          secretReferences: Object.values(svc.container.secrets),
-          extraSecretArns: database ? [database.masterSecretArn] : [],
-          region: props.region,
-          accountId: props.accountId,
-        }),
-      ),
-    });
+    const executionRole = new IamRole(this, 'execution-role', { name: names.migrateExecutionRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
+    const executionPolicy = new InlinePolicy(this, 'execution-policy', { role: executionRole.id, name: 'pull-log-read-secrets' });
+    grantPull(executionPolicy, props.repositoryArn);
+    grantLogWrite(executionPolicy, logGroup.arn);
+    grantSecretsRead(executionPolicy, Object.values(container.secrets ?? {}), { ...props, secretArns: database ? [database.masterSecretArn] : [] });
     // No permissions: migrations talk to the database only.
-    const taskRole = new IamRole(this, 'task-role', {
-      name: names.migrateTaskRole,
-      assumeRolePolicy: serviceTrustPolicy('ecs-tasks.amazonaws.com', props.accountId),
-    });
+    const taskRole = new IamRole(this, 'task-role', { name: names.migrateTaskRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
 
     const definition = {
       name: names.migrateContainer,
@@ -102,7 +79,7 @@ export class MigrateTaskDefinition extends Construct {
       environment,
       secrets,
       ...hardenedContainer({
-        user: svc.container.user,
+        user: container.user,
         logGroupName: logGroup.name,
         region: props.region,
         streamPrefix: names.migrateLogStreamPrefix,
@@ -110,13 +87,11 @@ export class MigrateTaskDefinition extends Construct {
     };
     const taskDefinition = new EcsTaskDefinition(this, 'task', {
       family: names.migrateFamily,
-      requiresCompatibilities: [svc.capacity === 'ec2' ? 'EC2' : 'FARGATE'],
-      networkMode: svc.networkMode,
-      cpu: String(svc.cpu),
-      memory: String(svc.memory),
+      ...launchSettings(props.networking),
+      cpu: String(props.cpu),
+      memory: String(props.memory),
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
-      runtimePlatform: svc.capacity === 'ec2' ? undefined : { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
       containerDefinitions: JSON.stringify([definition], null, 2),
       volume: SCRATCH_VOLUMES.map(({ name }) => ({ name })),
       // Releases copy the latest revision; a rollback re-runs an older image's migrate revision.

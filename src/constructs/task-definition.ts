@@ -1,4 +1,4 @@
-// One service's task definition with its two roles (seed 002: the execution role pulls the image,
+// One service's task definition with its two roles (the execution role pulls the image,
 // writes logs and reads secrets; the task role is what the application itself may call).
 //
 // The task definition Terraform registers is a TEMPLATE: its image (`<repository>:<config imageTag>`)
@@ -8,16 +8,19 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from 'constructs';
-import type { ServiceConfig } from '../config/schema';
-import { policyDocument, serviceTrustPolicy, type Statement } from '../lib/iam';
+import { grantLogWrite, grantSecretsRead, InlinePolicy, type Grantable } from '../lib/grants';
+import { serviceTrustPolicy, type Statement } from '../lib/iam';
 import type { ServiceNames } from '../naming';
+import { grantPull } from './container-registry';
 
 /** How the application reaches the database: plain settings, and IAM authentication as its own role. */
 export interface DatabaseAccess {
+  /** Host name of the primary (DB_HOST). */
   readonly address: string;
+  /** Port (DB_PORT). */
   readonly port: number;
+  /** Database name (DB_NAME). */
   readonly databaseName: string;
   /** The DB instance's `resource_id` (`db-...`): IAM database authentication ARNs are built from it. */
   readonly resourceId: string;
@@ -25,23 +28,103 @@ export interface DatabaseAccess {
   readonly masterSecretArn: string;
 }
 
+/** The database as one service uses it: the shared access plus the PostgreSQL role it connects as. */
+export interface ServiceDatabase extends DatabaseAccess {
+  /** Non-master role the application connects as with an IAM token (DB_USER; the migrate task creates it). */
+  readonly user: string;
+}
+
+/**
+ * How tasks are networked, which decides what they may run on: their own ENI (`awsvpc`, Fargate or
+ * EC2) or the EC2 host's network (`bridge`, EC2 only, with a host port).
+ */
+export type TaskNetworking =
+  | {
+      readonly kind: 'awsvpc';
+      /** `FARGATE` (also Fargate Spot) or `EC2`. */
+      readonly compatibility: 'FARGATE' | 'EC2';
+    }
+  | {
+      readonly kind: 'bridge';
+      /** Host port of the container port; 0 picks a dynamic port (Docker's ephemeral range). */
+      readonly hostPort: number;
+    };
+
+/** Docker HEALTHCHECK semantics. */
+export interface ContainerHealthCheck {
+  /** `["CMD", ...]` or `["CMD-SHELL", "..."]`; exit 0 = healthy. */
+  readonly command: string[];
+  /** Seconds between checks. */
+  readonly intervalSeconds: number;
+  /** Seconds a check may take. */
+  readonly timeoutSeconds: number;
+  /** Failures before the container is unhealthy. */
+  readonly retries: number;
+  /** Seconds after start during which failures do not count. */
+  readonly startPeriodSeconds: number;
+}
+
+/** The application container. */
+export interface ContainerProps {
+  /** Port the application listens on (the `http` port mapping). */
+  readonly port: number;
+  /** Linux user, numeric `uid` or `uid:gid`, never root. */
+  readonly user: string;
+  /** Hard memory limit, MiB. @default the task's memory */
+  readonly memory?: number;
+  /** Soft memory limit, MiB. @default none */
+  readonly memoryReservation?: number;
+  /** Overrides the image's CMD. @default the image's CMD */
+  readonly command?: string[];
+  /** Plain environment variables (never secrets). @default {} */
+  readonly environment?: Record<string, string>;
+  /** Secrets injected at start: env var → Secrets Manager ARN, SSM parameter ARN or `/name`. @default {} */
+  readonly secrets?: Record<string, string>;
+  /** Container health check. @default none (the load balancer's still applies) */
+  readonly healthCheck?: ContainerHealthCheck;
+}
+
+/** ECS Exec into the tasks: what the task role needs for sessions and their audit. */
+export interface EcsExecAccess {
+  /** The cluster's exec audit log group (encrypted with `kmsKeyArn`). */
+  readonly auditLogGroupArn: string;
+  /** Customer-managed key encrypting sessions and the audit log: the task role may decrypt with it. */
+  readonly kmsKeyArn: string;
+}
+
 export interface ServiceTaskDefinitionProps {
   /** The deterministic names of the service (family, container, log group, roles). */
   readonly names: ServiceNames;
+  /** Region of the environment (log driver, ARNs). */
   readonly region: string;
+  /** Account of the environment (ARNs, trust conditions). */
   readonly accountId: string;
-  readonly settings: ServiceConfig;
+  /** Partition of ARNs. @default "aws" */
+  readonly partition?: string;
   /** `<repository url>:<tag>`: the image of the first deploy only (releases pin later ones by digest). */
   readonly image: string;
+  /** The repository the execution role may pull from (`grantPull`). */
   readonly repositoryArn: string;
+  /** Task CPU units. */
+  readonly cpu: number;
+  /** Task memory, MiB. */
+  readonly memory: number;
+  /** Network mode and launch type. */
+  readonly networking: TaskNetworking;
+  /** The application container. */
+  readonly container: ContainerProps;
+  /** Days the container log group keeps events. */
+  readonly logRetentionDays: number;
+  /** Customer-managed KMS key of the log group. @default CloudWatch Logs' own encryption */
+  readonly logsKmsKeyArn?: string;
   /**
-   * The application connects as `settings.databaseUser` with an IAM token (env DB_HOST, DB_PORT,
-   * DB_NAME, DB_USER, DB_IAM_AUTH, AWS_REGION; the task role may `rds-db:connect` as that user).
+   * The application connects as `database.user` with an IAM token (env DB_HOST, DB_PORT, DB_NAME,
+   * DB_USER, DB_IAM_AUTH, AWS_REGION; the task role may `rds-db:connect` as that user).
    * @default no database settings
    */
-  readonly database?: DatabaseAccess;
-  /** ECS Exec writes its session audit here; the task role may write to it. @default no audit permissions */
-  readonly execAuditLogGroupArn?: string;
+  readonly database?: ServiceDatabase;
+  /** ECS Exec: session channels, the encrypted audit log. @default ECS Exec off (no permissions) */
+  readonly ecsExec?: EcsExecAccess;
   /** Keep the log group when the stack is destroyed (production). @default false */
   readonly retainLogs?: boolean;
 }
@@ -75,54 +158,34 @@ export function hardenedContainer(options: { user: string; logGroupName: string;
   };
 }
 
-/** The environment variables and secrets from config, sorted for a stable diff. */
-export function configuredVariables(svc: ServiceConfig): { environment: Array<{ name: string; value: string }>; secrets: Array<{ name: string; valueFrom: string }> } {
+/** Environment variables and secrets in ECS's list form, sorted by name for a stable diff. */
+export function containerVariables(
+  environment: Record<string, string>,
+  secrets: Record<string, string>,
+): { environment: Array<{ name: string; value: string }>; secrets: Array<{ name: string; valueFrom: string }> } {
   return {
-    environment: Object.entries(svc.container.environment)
+    environment: Object.entries(environment)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => ({ name, value })),
-    secrets: Object.entries(svc.container.secrets)
+    secrets: Object.entries(secrets)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, valueFrom]) => ({ name, valueFrom })),
   };
 }
 
-/**
- * Execution-role statements: pull this service's image, write one log group, read exactly the
- * listed Secrets Manager secrets and the SSM parameters the config references.
- */
-export function executionStatements(options: {
-  repositoryArn: string;
-  logGroupArn: string;
-  secretReferences: string[];
-  extraSecretArns?: string[];
-  region: string;
-  accountId: string;
-}): Statement[] {
-  const statements: Statement[] = [
-    { Sid: 'EcrAuth', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-    {
-      Sid: 'PullImage',
-      Effect: 'Allow',
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-      Resource: options.repositoryArn,
-    },
-    { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${options.logGroupArn}:*` },
-  ];
-  const secretArns = [
-    ...(options.extraSecretArns ?? []),
-    ...options.secretReferences.filter((ref) => ref.includes(':secretsmanager:')).flatMap(secretResourceArns),
-  ];
-  if (secretArns.length > 0) {
-    statements.push({ Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: unique(secretArns) });
-  }
-  const parameterArns = options.secretReferences
-    .filter((ref) => !ref.startsWith('arn:') || ref.includes(':ssm:'))
-    .map((ref) => (ref.startsWith('arn:') ? ref : `arn:aws:ssm:${options.region}:${options.accountId}:parameter${ref}`));
-  if (parameterArns.length > 0) {
-    statements.push({ Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: unique(parameterArns) });
-  }
-  return statements;
+/** The `ecs-tasks.amazonaws.com` trust policy, limited to ECS acting for this account and region. */
+export function ecsTasksTrustPolicy(options: { region: string; accountId: string; partition?: string }): string {
+  return serviceTrustPolicy('ecs-tasks.amazonaws.com', options.accountId, `arn:${options.partition ?? 'aws'}:ecs:${options.region}:${options.accountId}:*`);
+}
+
+/** Launch type and runtime platform of a task definition for its networking. */
+export function launchSettings(networking: TaskNetworking): { requiresCompatibilities: string[]; networkMode: string; runtimePlatform?: { operatingSystemFamily: string; cpuArchitecture: string } } {
+  const fargate = networking.kind === 'awsvpc' && networking.compatibility === 'FARGATE';
+  return {
+    requiresCompatibilities: [fargate ? 'FARGATE' : 'EC2'],
+    networkMode: networking.kind,
+    runtimePlatform: fargate ? { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' } : undefined,
+  };
 }
 
 export class ServiceTaskDefinition extends Construct {
@@ -132,20 +195,21 @@ export class ServiceTaskDefinition extends Construct {
   readonly taskRoleArn: string;
   readonly executionRoleArn: string;
   readonly logGroupName: string;
+  /** The task role's inline policy: grant the application more with `grant*(taskPolicy, ...)` or `addToPolicy`. */
+  readonly taskPolicy: Grantable;
 
   constructor(scope: Construct, id: string, props: ServiceTaskDefinitionProps) {
     super(scope, id);
-    const { settings: svc, database, names } = props;
-    const container = svc.container;
-    const awsvpc = svc.networkMode === 'awsvpc';
+    const { container, database, names } = props;
 
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: names.logGroup,
-      retentionInDays: svc.logRetentionDays,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logsKmsKeyArn,
       skipDestroy: props.retainLogs ?? false,
     });
 
-    const { environment, secrets } = configuredVariables(svc);
+    const { environment, secrets } = containerVariables(container.environment ?? {}, container.secrets ?? {});
     if (database) {
       // IAM database authentication: the app asks RDS for a 15-minute token per connection, so no
       // password exists to leak or to go stale when a secret rotates.
@@ -155,72 +219,41 @@ export class ServiceTaskDefinition extends Construct {
         { name: 'DB_IAM_AUTH', value: 'true' },
         { name: 'DB_NAME', value: database.databaseName },
         { name: 'DB_PORT', value: String(database.port) },
-        { name: 'DB_USER', value: svc.databaseUser },
+        { name: 'DB_USER', value: database.user },
       );
     }
 
     // Execution role: pull this service's image, write its log group, read exactly its configured
     // secrets. Never the database master secret (only the migrate task's execution role reads it).
-    const executionRole = new IamRole(this, 'execution-role', {
-      name: names.executionRole,
-      assumeRolePolicy: serviceTrustPolicy('ecs-tasks.amazonaws.com', props.accountId),
-    });
-    new IamRolePolicy(this, 'execution-policy', {
-      role: executionRole.id,
-      name: 'pull-log-read-secrets',
-      policy: policyDocument(
-        ...executionStatements({
-          repositoryArn: props.repositoryArn,
-          logGroupArn: logGroup.arn,
-          secretReferences: Object.values(container.secrets),
-          region: props.region,
-          accountId: props.accountId,
-        }),
-      ),
-    });
+    const executionRole = new IamRole(this, 'execution-role', { name: names.executionRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
+    const executionPolicy = new InlinePolicy(this, 'execution-policy', { role: executionRole.id, name: 'pull-log-read-secrets' });
+    grantPull(executionPolicy, props.repositoryArn);
+    grantLogWrite(executionPolicy, logGroup.arn);
+    grantSecretsRead(executionPolicy, Object.values(container.secrets ?? {}), props);
 
-    // Task role: the application's own permissions: ECS Exec and connecting to the database as its role.
-    const taskRole = new IamRole(this, 'task-role', {
-      name: names.taskRole,
-      assumeRolePolicy: serviceTrustPolicy('ecs-tasks.amazonaws.com', props.accountId),
-    });
-    const taskStatements: Statement[] = [
-      {
-        Sid: 'EcsExec',
-        Effect: 'Allow',
-        Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
-        Resource: '*',
-      },
-    ];
-    if (props.execAuditLogGroupArn) {
-      taskStatements.push(
-        { Sid: 'EcsExecAuditDescribe', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
-        {
-          Sid: 'EcsExecAudit',
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-          Resource: `${props.execAuditLogGroupArn}:*`,
-        },
-      );
-    }
+    // Task role: the application's own permissions: ECS Exec (when on) and connecting to the database as its role.
+    const taskRole = new IamRole(this, 'task-role', { name: names.taskRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
+    const taskStatements: Statement[] = [];
+    if (props.ecsExec) taskStatements.push(...ecsExecStatements(props.ecsExec, props));
     if (database) {
       taskStatements.push({
         Sid: 'DatabaseIamAuth',
         Effect: 'Allow',
         Action: 'rds-db:connect',
-        Resource: `arn:aws:rds-db:${props.region}:${props.accountId}:dbuser:${database.resourceId}/${svc.databaseUser}`,
+        Resource: `arn:${props.partition ?? 'aws'}:rds-db:${props.region}:${props.accountId}:dbuser:${database.resourceId}/${database.user}`,
       });
     }
-    new IamRolePolicy(this, 'task-policy', { role: taskRole.id, name: 'ecs-exec', policy: policyDocument(...taskStatements) });
+    this.taskPolicy = new InlinePolicy(this, 'task-policy', { role: taskRole.id, name: 'ecs-exec', statements: taskStatements });
 
+    const networking = props.networking;
     const definition = {
       name: names.container,
       image: props.image,
       essential: true,
-      memory: container.memory ?? svc.memory,
+      memory: container.memory ?? props.memory,
       ...(container.memoryReservation !== undefined ? { memoryReservation: container.memoryReservation } : {}),
       portMappings: [
-        { name: 'http', containerPort: container.port, hostPort: awsvpc ? container.port : container.hostPort, protocol: 'tcp' },
+        { name: 'http', containerPort: container.port, hostPort: networking.kind === 'awsvpc' ? container.port : networking.hostPort, protocol: 'tcp' },
       ],
       ...(container.command ? { command: container.command } : {}),
       environment,
@@ -241,13 +274,11 @@ export class ServiceTaskDefinition extends Construct {
 
     const taskDefinition = new EcsTaskDefinition(this, 'task', {
       family: names.taskFamily,
-      requiresCompatibilities: [svc.capacity === 'ec2' ? 'EC2' : 'FARGATE'],
-      networkMode: svc.networkMode,
-      cpu: String(svc.cpu),
-      memory: String(svc.memory),
+      ...launchSettings(networking),
+      cpu: String(props.cpu),
+      memory: String(props.memory),
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
-      runtimePlatform: svc.capacity === 'ec2' ? undefined : { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
       // Literal JSON so a reviewer reads the container exactly as ECS will.
       containerDefinitions: JSON.stringify([definition], null, 2),
       volume: SCRATCH_VOLUMES.map(({ name }) => ({ name })),
@@ -266,15 +297,26 @@ export class ServiceTaskDefinition extends Construct {
 }
 
 /**
- * IAM resources of a secret reference, without its `:json-key:stage:version` part. A complete ARN
- * ends in AWS's random 6-character suffix; a partial one (name only) does not, and `-??????` matches
- * it. Both forms are listed since the two cannot be told apart by looking.
+ * ECS Exec for the task role: the SSM agent's session channels (no resource scoping exists for
+ * them), decrypting with the session key, and writing the audit log: create streams and put events
+ * in that one group, nothing else (no delete). The agent checks the group's encryption with
+ * DescribeLogGroups, which takes no group-level scoping: limited to this account's and region's groups.
  */
-export function secretResourceArns(reference: string): string[] {
-  const arn = reference.split(':').slice(0, 7).join(':');
-  return [arn, `${arn}-??????`];
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
+export function ecsExecStatements(exec: EcsExecAccess, options: { region: string; accountId: string; partition?: string }): Statement[] {
+  return [
+    {
+      Sid: 'EcsExec',
+      Effect: 'Allow',
+      Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+      Resource: '*',
+    },
+    { Sid: 'EcsExecSessionKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: exec.kmsKeyArn },
+    {
+      Sid: 'EcsExecAuditDescribe',
+      Effect: 'Allow',
+      Action: 'logs:DescribeLogGroups',
+      Resource: `arn:${options.partition ?? 'aws'}:logs:${options.region}:${options.accountId}:log-group:*`,
+    },
+    { Sid: 'EcsExecAudit', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${exec.auditLogGroupArn}:*` },
+  ];
 }

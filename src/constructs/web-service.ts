@@ -1,4 +1,4 @@
-// One application service behind the ALB (seed: "create service" with its target group), as
+// One application service behind the ALB, with its target group, as
 // aws-ecs-patterns' ApplicationLoadBalancedService: task definition, security, routing, scaling,
 // its release strategy (rolling, or ECS-native blue/green), its migrate task and its release record.
 //
@@ -9,148 +9,173 @@ import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-tar
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
-import type { ServiceConfig } from '../config/schema';
+import type { Statement } from '../lib/iam';
+import { movedFrom, pathBelowStack } from '../lib/moved';
 import type { ServiceNames } from '../naming';
 import { BlueGreenDeployment } from './blue-green-deployment';
+import type { Connections, Port } from './connections';
 import { MigrateTaskDefinition } from './migrate-task-definition';
 import { ReleaseRecord } from './release-record';
-import { ServiceTaskDefinition, type DatabaseAccess } from './task-definition';
+import { capacityProviderName, EPHEMERAL_PORTS, runsOnEc2, taskNetworking, taskSecurityGroup, type ServiceNetwork } from './service-network';
+import { ServiceTaskDefinition, type ServiceTaskDefinitionProps } from './task-definition';
 
-/** Docker's dynamic host ports (bridge mode with hostPort 0) fall in this range. */
-const EPHEMERAL_PORTS = { from: 32768, to: 65535 };
-
+/** The load balancer a web service attaches to. */
 export interface ServiceLoadBalancer {
-  readonly arn: string;
+  /** `arn_suffix` of the ALB (request-count scaling). */
   readonly arnSuffix: string;
-  readonly securityGroupId: string;
+  /** Rules of the ALB's group (owned by the load balancer): the service allows it to reach the tasks. */
+  readonly connections: Connections;
+  /** The listener the service's rules go on (HTTPS; HTTP in an HTTP-only environment). */
   readonly productionListenerArn: string;
 }
 
+/** Which requests reach the service. */
+export interface ServiceRouting {
+  /** Host headers to match. @default any host */
+  readonly hosts?: string[];
+  /** Path patterns to match. @default `/*` when no host is given either */
+  readonly paths?: string[];
+  /** Listener rule priority, unique on the listener (`defaultListenerPriority` in src/naming.ts for position-based ones). */
+  readonly priority: number;
+}
+
+/** The target groups' settings. */
+export interface ServiceTargetGroup {
+  /** `<prefix>-<service>-<suffix>` (`targetGroupName` in src/naming.ts), by suffix `tg`, `blue`, `green`. */
+  readonly name: (suffix: 'tg' | 'blue' | 'green') => string;
+  /** Seconds a deregistering target keeps its connections. */
+  readonly deregistrationDelaySeconds: number;
+  /** The load balancer's health check (HTTP on the traffic port). */
+  readonly healthCheck: {
+    /** Request path. */
+    readonly path: string;
+    /** Healthy HTTP codes (`200-399`). */
+    readonly matcher: string;
+    /** Seconds between checks. */
+    readonly intervalSeconds: number;
+    /** Seconds a check may take. */
+    readonly timeoutSeconds: number;
+    /** Successes before healthy. */
+    readonly healthyThreshold: number;
+    /** Failures before unhealthy. */
+    readonly unhealthyThreshold: number;
+  };
+}
+
+/** How new task definition revisions roll out. */
+export type WebServiceDeployment =
+  | {
+      readonly kind: 'rolling';
+      /** Share of desired tasks that stay healthy during a deploy, percent. */
+      readonly minimumHealthyPercent: number;
+      /** Upper bound of running tasks during a deploy, percent. */
+      readonly maximumPercent: number;
+    }
+  | {
+      readonly kind: 'blueGreen';
+      /** Minutes blue keeps running after traffic moved (`bake_time_in_minutes`). */
+      readonly bakeTimeMinutes: number;
+      /** Header that sends a request to green during a release. */
+      readonly testHeaderName: string;
+      /** Sources whose requests with the header reach green; empty = any source. */
+      readonly testSourceCidrs: string[];
+    };
+
+/** Target tracking. */
+export interface WebServiceScaling {
+  /** Fewest tasks. */
+  readonly minCount: number;
+  /** Most tasks. */
+  readonly maxCount: number;
+  /** Average CPU to aim for, percent. */
+  readonly cpuTargetPercent: number;
+  /** Average memory to aim for, percent. */
+  readonly memoryTargetPercent: number;
+  /** ALB requests per task to aim for. @default no request-count policy */
+  readonly requestsPerTarget?: number;
+}
+
 export interface WebServiceProps {
-  /** The deterministic names of this service (src/naming.ts); AWS names derive from `taskFamily`. */
-  readonly names: ServiceNames;
-  readonly region: string;
-  readonly accountId: string;
-  /** The validated service settings from config. */
-  readonly settings: ServiceConfig;
-  /** Position among the environment's services: default listener-rule priority is 100 × (position + 1). */
-  readonly position: number;
-  /** Read after the cluster's capacity providers are attached (so the service waits for them). */
+  /** The task definition (image template, roles, logs, secrets, database, hardening); its networking comes from `network`. */
+  readonly taskDefinition: Omit<ServiceTaskDefinitionProps, 'networking'>;
+  /** Where the tasks run: awsvpc (own group) or bridge (the EC2 host's). */
+  readonly network: ServiceNetwork;
+  /** Cluster name, read after the cluster's capacity providers are attached (so the service waits for them). */
   readonly clusterName: string;
-  readonly vpcId: string;
-  /** Private app subnets. */
-  readonly subnetIds: string[];
-  /** `<repository url>:<config imageTag>`: the task definition template's image, used by the first deploy only. */
-  readonly image: string;
-  readonly repositoryArn: string;
+  /** The ALB and its production listener. */
   readonly loadBalancer: ServiceLoadBalancer;
-  /** Groups the tasks join besides their own (e.g. the database clients'). @default [] */
-  readonly extraSecurityGroupIds?: string[];
-  /** The EC2 capacity provider, for services with `capacity: "ec2"`. */
-  readonly ec2CapacityProviderName?: string;
-  /** The EC2 instances' group, for `bridge` mode (tasks use the host's network). */
-  readonly instanceSecurityGroupId?: string;
-  /** The database the application (IAM authentication) and its migrate task (master secret) use. @default none */
-  readonly database?: DatabaseAccess;
-  /** ECS Exec session audit log group. @default no audit permissions */
-  readonly execAuditLogGroupArn?: string;
-  /** Keep logs when destroyed (production). @default false */
-  readonly retainLogs?: boolean;
+  /** Which requests reach the service. */
+  readonly routing: ServiceRouting;
+  /** Target group settings and health check. */
+  readonly targetGroup: ServiceTargetGroup;
+  /** Tasks at the first deploy (the autoscaler owns the count afterwards). */
+  readonly desiredCount: number;
+  /** Rolling or ECS-native blue/green. */
+  readonly deployment: WebServiceDeployment;
+  /** Seconds ECS ignores failing load balancer health checks after a task starts. */
+  readonly healthCheckGracePeriodSeconds: number;
+  /** Autoscaling. */
+  readonly scaling: WebServiceScaling;
+  /** `release.migrate`: a `<service>-migrate` family the release runs first. @default none */
+  readonly migrateCommand?: string[];
 }
 
 export class WebService extends Construct {
-  /** The service's name from config (a literal, for output keys). */
+  /** The service's name (a literal, for output keys and alarm names). */
   readonly name: string;
   readonly serviceName: string;
   readonly taskFamily: string;
   readonly logGroupName: string;
   /** The group tasks run with (awsvpc); in bridge mode, the instances'. */
   readonly securityGroupId: string;
-  /** The role the application runs as (grant it what the app calls). */
+  /** Rules of the tasks' group (awsvpc: owned here; bridge: the instances'). */
+  readonly connections: Connections;
+  /** The role the application runs as (grant it what the app calls: `addToTaskRolePolicy`). */
   readonly taskRoleArn: string;
+  /** The role ECS starts the tasks with (pull, logs, secrets). */
+  readonly executionRoleArn: string;
   /** Every target group the service's tasks may be in: one when rolling; blue and green. */
   readonly targetGroupArnSuffixes: string[];
   readonly blueGreen?: BlueGreenDeployment;
-  /** The `<service>-migrate` task family, when `release.migrate` is configured. */
+  /** The `<service>-migrate` task family, when `migrateCommand` is given. */
   readonly migrate?: MigrateTaskDefinition;
   readonly releaseRecord: ReleaseRecord;
+  private readonly task: ServiceTaskDefinition;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
-    const { settings: svc, loadBalancer: lb, names } = props;
+    const { loadBalancer: lb, network, deployment } = props;
+    const names: ServiceNames = props.taskDefinition.names;
     const name = names.taskFamily;
-    const awsvpc = svc.networkMode === 'awsvpc';
-    const blueGreen = svc.deployment.strategy === 'blueGreen';
+    const port = props.taskDefinition.container.port;
 
-    const task = new ServiceTaskDefinition(this, 'task-definition', {
-      names,
-      region: props.region,
-      accountId: props.accountId,
-      settings: svc,
-      image: props.image,
-      repositoryArn: props.repositoryArn,
-      database: props.database,
-      execAuditLogGroupArn: props.execAuditLogGroupArn,
-      retainLogs: props.retainLogs,
-    });
+    const task = new ServiceTaskDefinition(this, 'task-definition', { ...props.taskDefinition, networking: taskNetworking(network) });
 
-    // Who may reach the tasks: the ALB, on the container's port only.
-    let taskSecurityGroupId: string;
-    let trafficPorts: { from: number; to: number };
-    if (awsvpc) {
-      const sg = new SecurityGroup(this, 'sg', {
-        name,
-        description: `Tasks of ${name}: the ALB on port ${svc.container.port} only`,
-        vpcId: props.vpcId,
-        tags: { Name: name },
-      });
-      new VpcSecurityGroupEgressRule(this, 'egress-https', {
-        securityGroupId: sg.id,
-        description: 'HTTPS to AWS APIs and the internet (via endpoints or NAT)',
-        ipProtocol: 'tcp',
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: '0.0.0.0/0',
-      });
-      taskSecurityGroupId = sg.id;
-      trafficPorts = { from: svc.container.port, to: svc.container.port };
-    } else {
-      taskSecurityGroupId = props.instanceSecurityGroupId!;
-      const hostPort = svc.container.hostPort;
-      trafficPorts = hostPort === 0 ? EPHEMERAL_PORTS : { from: hostPort, to: hostPort };
-    }
-    const portText = trafficPorts.from === trafficPorts.to ? `port ${trafficPorts.from}` : `ports ${trafficPorts.from}-${trafficPorts.to}`;
-    new VpcSecurityGroupIngressRule(this, 'ingress-from-alb', {
-      securityGroupId: taskSecurityGroupId,
-      description: `${svc.name}: from the ALB on ${portText}`,
-      ipProtocol: 'tcp',
-      fromPort: trafficPorts.from,
-      toPort: trafficPorts.to,
-      referencedSecurityGroupId: lb.securityGroupId,
-    });
-    new VpcSecurityGroupEgressRule(this, 'alb-egress', {
-      securityGroupId: lb.securityGroupId,
-      description: `To ${svc.name} on ${portText}`,
-      ipProtocol: 'tcp',
-      fromPort: trafficPorts.from,
-      toPort: trafficPorts.to,
-      referencedSecurityGroupId: taskSecurityGroupId,
-    });
+    // Who may reach the tasks: the ALB, on the container's port (awsvpc) or the host port(s) (bridge).
+    const connections =
+      network.kind === 'awsvpc'
+        ? taskSecurityGroup(this, { name, key: names.service, description: `Tasks of ${name}: the ALB on port ${port} only`, vpcId: network.vpcId, egress: network.egress })
+        : network.instanceConnections;
+    const trafficPorts: Port = network.kind === 'awsvpc' ? port : network.hostPort === 0 ? EPHEMERAL_PORTS : network.hostPort;
+    const portText = typeof trafficPorts === 'number' ? `port ${trafficPorts}` : `ports ${trafficPorts.from}-${trafficPorts.to}`;
+    // The ALB's group owner gets the egress rule, the tasks' group owner the ingress rule.
+    const ingress = connections.allowFrom(lb.connections, trafficPorts, { ingress: `${names.service}: from the ALB on ${portText}`, egress: `To ${names.service} on ${portText}` });
+    // Both rules used to be created here (`ingress-from-alb`, `alb-egress`).
+    movedFrom(ingress, [...pathBelowStack(this), 'ingress-from-alb']);
+    const albEgress = lb.connections.ruleTo(connections, trafficPorts);
+    if (albEgress) movedFrom(albEgress, [...pathBelowStack(this), 'alb-egress']);
 
     // Target groups: one for rolling; blue and green for blue/green.
-    const health = svc.loadBalancer.healthCheck;
-    const targetGroup = (suffix: string) =>
+    const health = props.targetGroup.healthCheck;
+    const targetGroup = (suffix: 'tg' | 'blue' | 'green') =>
       new LbTargetGroup(this, `tg-${suffix}`, {
-        name: `${name}-${suffix}`,
-        vpcId: props.vpcId,
-        port: svc.container.port,
+        name: props.targetGroup.name(suffix),
+        vpcId: network.vpcId,
+        port,
         protocol: 'HTTP',
-        targetType: awsvpc ? 'ip' : 'instance',
-        deregistrationDelay: String(svc.loadBalancer.deregistrationDelaySeconds),
+        targetType: network.kind === 'awsvpc' ? 'ip' : 'instance',
+        deregistrationDelay: String(props.targetGroup.deregistrationDelaySeconds),
         healthCheck: {
           enabled: true,
           path: health.path,
@@ -162,17 +187,15 @@ export class WebService extends Construct {
           healthyThreshold: health.healthyThreshold,
           unhealthyThreshold: health.unhealthyThreshold,
         },
-        tags: { Name: `${name}-${suffix}` },
+        tags: { Name: props.targetGroup.name(suffix) },
       });
+    const blueGreen = deployment.kind === 'blueGreen' ? deployment : undefined;
     const blue = targetGroup(blueGreen ? 'blue' : 'tg');
     const green = blueGreen ? targetGroup('green') : undefined;
 
-    const conditions = [
-      ...(svc.loadBalancer.hosts ? [{ hostHeader: { values: svc.loadBalancer.hosts } }] : []),
-      ...(svc.loadBalancer.paths ? [{ pathPattern: { values: svc.loadBalancer.paths } }] : []),
-    ];
+    const { hosts, paths, priority } = props.routing;
+    const conditions = [...(hosts ? [{ hostHeader: { values: hosts } }] : []), ...(paths ? [{ pathPattern: { values: paths } }] : [])];
     const routing = conditions.length > 0 ? conditions : [{ pathPattern: { values: ['/*'] } }];
-    const priority = svc.loadBalancer.priority ?? 100 * (props.position + 1);
     const rule = new LbListenerRule(this, 'rule', {
       listenerArn: lb.productionListenerArn,
       priority,
@@ -185,39 +208,41 @@ export class WebService extends Construct {
       tags: { Name: name },
     });
 
-    const bgSettings = svc.deployment.blueGreen;
-    const bg = green
-      ? new BlueGreenDeployment(this, 'blue-green', {
-          name,
-          region: props.region,
-          accountId: props.accountId,
-          listenerArn: lb.productionListenerArn,
-          productionRuleArn: rule.arn,
-          testPriority: priority - 1,
-          routingConditions: routing,
-          blueTargetGroupArn: blue.arn,
-          greenTargetGroupArn: green.arn,
-          testHeaderName: bgSettings.testHeaderName,
-          testSourceCidrs: bgSettings.testListenerCidrs,
-        })
-      : undefined;
+    const bg =
+      blueGreen && green
+        ? new BlueGreenDeployment(this, 'blue-green', {
+            name,
+            region: props.taskDefinition.region,
+            accountId: props.taskDefinition.accountId,
+            partition: props.taskDefinition.partition,
+            listenerArn: lb.productionListenerArn,
+            productionRuleArn: rule.arn,
+            testPriority: priority - 1,
+            routingConditions: routing,
+            blueTargetGroupArn: blue.arn,
+            greenTargetGroupArn: green.arn,
+            testHeaderName: blueGreen.testHeaderName,
+            testSourceCidrs: blueGreen.testSourceCidrs,
+          })
+        : undefined;
 
-    const capacityProvider = { fargate: 'FARGATE', fargateSpot: 'FARGATE_SPOT', ec2: props.ec2CapacityProviderName! }[svc.capacity];
+    const onEc2 = runsOnEc2(network);
     const service = new EcsService(this, 'service', {
       name: names.service,
       cluster: props.clusterName,
       // The template revision, for the first deploy; releases set the running revision from then on.
       taskDefinition: task.arn,
-      desiredCount: svc.desiredCount,
-      capacityProviderStrategy: [{ capacityProvider, weight: 1 }],
-      networkConfiguration: awsvpc
-        ? { subnets: props.subnetIds, securityGroups: [taskSecurityGroupId, ...(props.extraSecurityGroupIds ?? [])], assignPublicIp: false }
-        : undefined,
+      desiredCount: props.desiredCount,
+      capacityProviderStrategy: [{ capacityProvider: capacityProviderName(network), weight: 1 }],
+      networkConfiguration:
+        network.kind === 'awsvpc'
+          ? { subnets: network.subnetIds, securityGroups: [connections.securityGroupId, ...(network.extraSecurityGroupIds ?? [])], assignPublicIp: false }
+          : undefined,
       loadBalancer: [
         {
           targetGroupArn: blue.arn,
           containerName: task.containerName,
-          containerPort: svc.container.port,
+          containerPort: port,
           advancedConfiguration:
             green && bg
               ? { alternateTargetGroupArn: green.arn, productionListenerRule: rule.arn, testListenerRule: bg.testRuleArn, roleArn: bg.roleArn }
@@ -228,19 +253,17 @@ export class WebService extends Construct {
       deploymentController: { type: 'ECS' },
       // Explicit for rolling too: the attribute is computed, so leaving it out would keep BLUE_GREEN
       // after a service is switched back to rolling.
-      deploymentConfiguration: blueGreen ? { strategy: 'BLUE_GREEN', bakeTimeInMinutes: String(bgSettings.bakeTimeMinutes) } : { strategy: 'ROLLING' },
-      ...(blueGreen
-        ? {}
-        : {
-            deploymentMinimumHealthyPercent: svc.deployment.minimumHealthyPercent,
-            deploymentMaximumPercent: svc.deployment.maximumPercent,
-          }),
+      deploymentConfiguration: blueGreen ? { strategy: 'BLUE_GREEN', bakeTimeInMinutes: String(blueGreen.bakeTimeMinutes) } : { strategy: 'ROLLING' },
+      ...(deployment.kind === 'rolling'
+        ? { deploymentMinimumHealthyPercent: deployment.minimumHealthyPercent, deploymentMaximumPercent: deployment.maximumPercent }
+        : {}),
       // Green tasks that never become healthy stop the deployment and ECS rolls back.
       deploymentCircuitBreaker: { enable: true, rollback: true },
       // On EC2, spread tasks over AZs first (Fargate spreads by itself).
-      orderedPlacementStrategy: svc.capacity === 'ec2' ? [{ type: 'spread', field: 'attribute:ecs.availability-zone' }] : undefined,
-      healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds,
-      enableExecuteCommand: true,
+      orderedPlacementStrategy: onEc2 ? [{ type: 'spread', field: 'attribute:ecs.availability-zone' }] : undefined,
+      healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds,
+      // ECS Exec only where the environment decided so (the task role has its permissions then).
+      enableExecuteCommand: props.taskDefinition.ecsExec !== undefined,
       enableEcsManagedTags: true,
       propagateTags: 'SERVICE',
       // The autoscaler owns the desired count and releases own the task definition. Under blue/green
@@ -251,34 +274,35 @@ export class WebService extends Construct {
 
     this.createAutoscaling(props, service.name, blue.arnSuffix);
 
-    const migrateCommand = svc.release.migrate;
-    if (migrateCommand) {
+    if (props.migrateCommand) {
       this.migrate = new MigrateTaskDefinition(this, 'migrate', {
-        names,
-        region: props.region,
-        accountId: props.accountId,
-        settings: svc,
-        command: migrateCommand,
-        image: props.image,
-        repositoryArn: props.repositoryArn,
-        database: props.database,
-        retainLogs: props.retainLogs,
+        ...props.taskDefinition,
+        networking: taskNetworking(network),
+        command: props.migrateCommand,
       });
     }
-    this.releaseRecord = new ReleaseRecord(this, 'release-record', { parameterName: names.releaseParameter, serviceName: svc.name });
+    this.releaseRecord = new ReleaseRecord(this, 'release-record', { parameterName: names.releaseParameter, serviceName: names.service });
 
+    this.task = task;
     this.blueGreen = bg;
-    this.name = svc.name;
+    this.name = names.service;
     this.serviceName = service.name;
     this.taskFamily = task.family;
     this.logGroupName = task.logGroupName;
-    this.securityGroupId = taskSecurityGroupId;
+    this.connections = connections;
+    this.securityGroupId = connections.securityGroupId;
     this.taskRoleArn = task.taskRoleArn;
+    this.executionRoleArn = task.executionRoleArn;
     this.targetGroupArnSuffixes = green ? [blue.arnSuffix, green.arnSuffix] : [blue.arnSuffix];
   }
 
+  /** More permissions for the application (e.g. `Cache.connectStatement()`), in the task role's policy. */
+  addToTaskRolePolicy(...statements: Statement[]): void {
+    this.task.taskPolicy.addToPolicy(...statements);
+  }
+
   private createAutoscaling(props: WebServiceProps, serviceName: string, targetGroupArnSuffix: string): void {
-    const scale = props.settings.autoscaling;
+    const scale = props.scaling;
     const target = new AppautoscalingTarget(this, 'scaling-target', {
       serviceNamespace: 'ecs',
       scalableDimension: 'ecs:service:DesiredCount',
@@ -295,7 +319,7 @@ export class WebService extends Construct {
     }
     for (const [key, metric, value, label] of policies) {
       new AppautoscalingPolicy(this, `scale-on-${key}`, {
-        name: `${props.names.taskFamily}-${key}`,
+        name: `${props.taskDefinition.names.taskFamily}-${key}`,
         policyType: 'TargetTrackingScaling',
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,

@@ -6,30 +6,14 @@ import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-pol
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument, type Statement } from '../lib/iam';
 import { MigrateTaskDefinition, type MigrateTaskDefinitionProps } from './migrate-task-definition';
+import type { Connections } from './connections';
 import { ReleaseRecord } from './release-record';
+import { capacityProviderName, runsOnEc2, taskNetworking, taskSecurityGroup, type ServiceNetwork } from './service-network';
 import { ServiceTaskDefinition, type ServiceTaskDefinitionProps } from './task-definition';
-
-/** Where the tasks run: their own ENI and group (awsvpc), or the EC2 host's network (bridge). */
-export type WorkerNetwork =
-  | {
-      readonly mode: 'awsvpc';
-      readonly vpcId: string;
-      /** Private app subnets (no public IP is ever assigned). */
-      readonly subnetIds: string[];
-      /** Groups the tasks join besides their own (database clients, cache clients). @default [] */
-      readonly extraSecurityGroupIds?: string[];
-    }
-  | {
-      readonly mode: 'bridge';
-      /** The EC2 instances' group: bridge-mode tasks use the host's network. */
-      readonly instanceSecurityGroupId: string;
-    };
 
 export interface WorkerScaling {
   /** Fewest tasks. */
@@ -54,21 +38,17 @@ export interface WorkerServiceProps {
    * The task definition, exactly as a web service's (image template, roles, logs, secrets, database,
    * container hardening). Its names also name the ECS service, scaling policies, alarms and release record.
    */
-  readonly taskDefinition: ServiceTaskDefinitionProps;
+  readonly taskDefinition: Omit<ServiceTaskDefinitionProps, 'networking'>;
   /** Cluster name, read after the capacity providers are attached. */
   readonly clusterName: string;
-  /** Network of the tasks. */
-  readonly network: WorkerNetwork;
-  /** `FARGATE`, `FARGATE_SPOT` or the EC2 capacity provider's name. */
-  readonly capacityProvider: string;
-  /** Spread tasks over AZs first (EC2 capacity; Fargate spreads by itself). @default false */
-  readonly spreadOverAzs?: boolean;
+  /** Where the tasks run (awsvpc: own group with no ingress; bridge: the EC2 host's); tasks on EC2 spread over AZs. */
+  readonly network: ServiceNetwork;
   /** Tasks at the first deploy (the autoscaler owns the count afterwards). */
   readonly desiredCount: number;
-  /** Share of desired tasks kept running during a deploy. @default 100 */
-  readonly minimumHealthyPercent?: number;
-  /** Upper bound of running tasks during a deploy, percent. @default 200 */
-  readonly maximumPercent?: number;
+  /** Share of desired tasks kept running during a deploy, percent. */
+  readonly minimumHealthyPercent: number;
+  /** Upper bound of running tasks during a deploy, percent. */
+  readonly maximumPercent: number;
   /** Autoscaling. */
   readonly scaling: WorkerScaling;
   /** More statements for the task role, e.g. `Cache.connectStatement()`. @default [] */
@@ -88,6 +68,8 @@ export class WorkerService extends Construct {
   readonly logGroupName: string;
   /** The group the tasks run with (awsvpc), or the instances' (bridge). */
   readonly securityGroupId: string;
+  /** Rules of the tasks' group (awsvpc: owned here; bridge: the instances'). */
+  readonly connections: Connections;
   readonly migrate?: MigrateTaskDefinition;
   readonly releaseRecord: ReleaseRecord;
 
@@ -95,7 +77,7 @@ export class WorkerService extends Construct {
     super(scope, id);
     const names = props.taskDefinition.names;
     const family = names.taskFamily;
-    const task = new ServiceTaskDefinition(this, 'task-definition', props.taskDefinition);
+    const task = new ServiceTaskDefinition(this, 'task-definition', { ...props.taskDefinition, networking: taskNetworking(props.network) });
 
     const statements = props.taskRoleStatements ?? [];
     if (statements.length > 0) {
@@ -108,27 +90,12 @@ export class WorkerService extends Construct {
     }
 
     const network = props.network;
-    let securityGroupId: string;
-    if (network.mode === 'awsvpc') {
-      // Its own group: egress to AWS APIs only, and no ingress rule at all.
-      const sg = new SecurityGroup(this, 'sg', {
-        name: family,
-        description: `Tasks of ${family} (worker): no inbound traffic`,
-        vpcId: network.vpcId,
-        tags: { Name: family },
-      });
-      new VpcSecurityGroupEgressRule(this, 'egress-https', {
-        securityGroupId: sg.id,
-        description: 'HTTPS to AWS APIs and the internet (via endpoints or NAT)',
-        ipProtocol: 'tcp',
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: '0.0.0.0/0',
-      });
-      securityGroupId = sg.id;
-    } else {
-      securityGroupId = network.instanceSecurityGroupId;
-    }
+    // awsvpc: its own group, egress only (no ingress rule at all); bridge: the instances'.
+    const connections =
+      network.kind === 'awsvpc'
+        ? taskSecurityGroup(this, { name: family, key: names.service, description: `Tasks of ${family} (worker): no inbound traffic`, vpcId: network.vpcId, egress: network.egress })
+        : network.instanceConnections;
+    const securityGroupId = connections.securityGroupId;
 
     const service = new EcsService(this, 'service', {
       name: names.service,
@@ -136,19 +103,20 @@ export class WorkerService extends Construct {
       // The template revision, for the first deploy; releases set the running revision from then on.
       taskDefinition: task.arn,
       desiredCount: props.desiredCount,
-      capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1 }],
+      capacityProviderStrategy: [{ capacityProvider: capacityProviderName(network), weight: 1 }],
       networkConfiguration:
-        network.mode === 'awsvpc'
+        network.kind === 'awsvpc'
           ? { subnets: network.subnetIds, securityGroups: [securityGroupId, ...(network.extraSecurityGroupIds ?? [])], assignPublicIp: false }
           : undefined,
       deploymentController: { type: 'ECS' },
       deploymentConfiguration: { strategy: 'ROLLING' },
-      deploymentMinimumHealthyPercent: props.minimumHealthyPercent ?? 100,
-      deploymentMaximumPercent: props.maximumPercent ?? 200,
+      deploymentMinimumHealthyPercent: props.minimumHealthyPercent,
+      deploymentMaximumPercent: props.maximumPercent,
       // New tasks that keep failing to start stop the deployment and ECS rolls back.
       deploymentCircuitBreaker: { enable: true, rollback: true },
-      orderedPlacementStrategy: props.spreadOverAzs ? [{ type: 'spread', field: 'attribute:ecs.availability-zone' }] : undefined,
-      enableExecuteCommand: true,
+      orderedPlacementStrategy: runsOnEc2(network) ? [{ type: 'spread', field: 'attribute:ecs.availability-zone' }] : undefined,
+      // ECS Exec only where the environment decided so (the task role has its permissions then).
+      enableExecuteCommand: props.taskDefinition.ecsExec !== undefined,
       enableEcsManagedTags: true,
       propagateTags: 'SERVICE',
       // The autoscaler owns the desired count and releases own the task definition.
@@ -158,7 +126,7 @@ export class WorkerService extends Construct {
     this.createScaling(props, family, service.name);
 
     if (props.migrateCommand) {
-      const migrateProps: MigrateTaskDefinitionProps = { ...props.taskDefinition, command: props.migrateCommand };
+      const migrateProps: MigrateTaskDefinitionProps = { ...props.taskDefinition, networking: taskNetworking(network), command: props.migrateCommand };
       this.migrate = new MigrateTaskDefinition(this, 'migrate', migrateProps);
     }
     this.releaseRecord = new ReleaseRecord(this, 'release-record', { parameterName: names.releaseParameter, serviceName: names.service });
@@ -171,6 +139,7 @@ export class WorkerService extends Construct {
     this.executionRoleArn = task.executionRoleArn;
     this.logGroupName = task.logGroupName;
     this.securityGroupId = securityGroupId;
+    this.connections = connections;
   }
 
   private createScaling(props: WorkerServiceProps, family: string, serviceName: string): void {

@@ -1,6 +1,7 @@
 // `moved` blocks for resources whose construct path changed: Terraform then renames the existing
 // object in state instead of destroying and re-creating it.
 import { TerraformStack, type TerraformResource } from 'cdktf';
+import type { IConstruct } from 'constructs';
 // cdktf's own logical-ID function (not re-exported at the package root): the old address must be
 // spelled exactly as cdktf spelled it, hash suffix included.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,4 +28,10 @@ export function movedFromSibling(resource: TerraformResource, oldId: string): vo
   const stack = TerraformStack.of(resource);
   const parents = resource.node.scopes.slice(stack.node.scopes.length, -1).map((scope) => scope.node.id);
   movedFrom(resource, [...parents, oldId]);
+}
+
+/** Construct IDs from below the stack down to `construct` (what `movedFrom` takes as an old path prefix). */
+export function pathBelowStack(construct: IConstruct): string[] {
+  const stack = TerraformStack.of(construct);
+  return construct.node.scopes.slice(stack.node.scopes.length).map((scope) => scope.node.id);
 }

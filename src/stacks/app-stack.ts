@@ -2,26 +2,30 @@
 // certificate and DNS names). Releases change no Terraform: they register task definition revisions
 // and update the services through the ECS API (`npm run release`), which this stack leaves alone.
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { DnsValidatedCertificate } from '../constructs/certificate';
+import { partitionOf } from '../config/regions';
 import { Alarms } from '../constructs/alarms';
+import { AppKey } from '../constructs/app-key';
 import { Cluster } from '../constructs/cluster';
 import type { ContainerRegistry } from '../constructs/container-registry';
 import type { Database } from '../constructs/database';
 import { Ec2Capacity } from '../constructs/ec2-capacity';
-import { serviceNames } from '../naming';
+import { defaultListenerPriority, targetGroupName } from '../naming';
 import { LoadBalancer } from '../constructs/load-balancer';
 import type { Network } from '../constructs/network';
 import { WebService } from '../constructs/web-service';
 import type { WorkerService } from '../constructs/worker-service';
-import { AppWorkloads, clientSecurityGroups, grantCacheConnect, withCacheEnvironment, type CacheAccess } from './app-workloads';
+import { AppWorkloads, clientSecurityGroups, grantCacheConnect, type CacheAccess } from './app-workloads';
 import { EnvironmentStack } from './environment-stack';
+import { serviceNetwork, taskDefinitionProps, type ServiceContext } from './service-props';
 
 export interface AppStackProps {
   readonly config: EnvironmentConfig;
-  readonly network: Pick<Network, 'vpcId' | 'publicSubnetIds' | 'appSubnetIds'>;
+  readonly network: Pick<Network, 'vpcId' | 'vpcCidr' | 'publicSubnetIds' | 'appSubnetIds'>;
   readonly database: Pick<Database, 'identifier' | 'address' | 'port' | 'databaseName' | 'masterUserSecretArn' | 'clientSecurityGroupId' | 'resourceId'>;
   readonly registry: Pick<ContainerRegistry, 'repositories'>;
   /** The environment's cache (`<env>-data`), when configured. @default none */
@@ -30,6 +34,8 @@ export interface AppStackProps {
 
 export class AppStack extends EnvironmentStack {
   readonly cluster: Cluster;
+  /** The app stack's customer-managed key (log groups, ECS Exec, alarm topic). */
+  readonly key: AppKey;
   readonly loadBalancer: LoadBalancer;
   readonly services: WebService[];
   /** Services without a load balancer (`kind: "worker"`). */
@@ -62,9 +68,12 @@ export class AppStack extends EnvironmentStack {
             : [],
         })
       : undefined;
+    // The app stack's own key: log groups, ECS Exec sessions and audit, the alarm topic.
+    this.key = new AppKey(this, 'key', { namePrefix: prefix, region: config.region, accountId, partition: partitionOf(config.region), preventDestroy: config.production });
     this.cluster = new Cluster(this, 'cluster', {
       name: prefix,
       extraCapacityProviders: ec2 ? [ec2.capacityProviderName] : [],
+      kmsKeyArn: this.key.arn,
     });
 
     const certificate = edge.domain
@@ -91,37 +100,58 @@ export class AppStack extends EnvironmentStack {
       preventDestroy: config.production,
     });
 
-    // Workers are built with the workloads below; `position` stays the index in config (listener-rule priority).
-    this.services = config.services.flatMap((settings, position) =>
-      settings.kind === 'worker'
-        ? []
-        : new WebService(this, `service-${settings.name}`, {
-          names: serviceNames(config.project.service, config.name, settings.name),
-          region: config.region,
-          accountId,
-          settings: withCacheEnvironment(settings, props.cache),
-          position,
-          clusterName: this.cluster.name,
-          vpcId: network.vpcId,
-          subnetIds: network.appSubnetIds,
-          // The first deploy's image: push this tag before the first apply of the app stack.
-          image: `${registry.repositories[settings.name].url}:${config.imageTag}`,
-          repositoryArn: registry.repositories[settings.name].arn,
-          loadBalancer: this.loadBalancer,
-          extraSecurityGroupIds: clientSecurityGroups(settings, database.clientSecurityGroupId, props.cache),
-          ec2CapacityProviderName: ec2?.capacityProviderName,
-          instanceSecurityGroupId: ec2?.securityGroupId,
-          database: {
-            address: database.address,
-            port: database.port,
-            databaseName: database.databaseName,
-            resourceId: database.resourceId,
-            masterSecretArn: database.masterUserSecretArn,
-          },
-          execAuditLogGroupArn: this.cluster.execAuditLogGroupArn,
-          retainLogs: config.production,
-        }),
-    );
+    // vpcOnly egress reaches S3 (ECR image layers) through the gateway endpoint: its prefix list.
+    const s3PrefixList = new DataAwsEc2ManagedPrefixList(this, 's3-prefix-list', { name: `com.amazonaws.${config.region}.s3` });
+    const serviceContext: ServiceContext = {
+      config,
+      accountId,
+      repositories: registry.repositories,
+      database: {
+        address: database.address,
+        port: database.port,
+        databaseName: database.databaseName,
+        resourceId: database.resourceId,
+        masterSecretArn: database.masterUserSecretArn,
+      },
+      kmsKeyArn: this.key.arn,
+      execAuditLogGroupArn: this.cluster.execAuditLogGroupArn,
+      network,
+      s3PrefixListId: s3PrefixList.id,
+      ec2: ec2 ? { capacityProviderName: ec2.capacityProviderName, connections: ec2.connections } : undefined,
+      extraEnvironment: (svc) => (props.cache && svc.cache ? props.cache.environment({ url: svc.cache.urlEnvVar }) : {}),
+    };
+
+    // Workers are built with the workloads below; the default listener-rule priority follows the position in config.
+    this.services = config.services.flatMap((settings, position) => {
+      if (settings.kind === 'worker') return [];
+      const lbSettings = settings.loadBalancer;
+      const deployment = settings.deployment;
+      return new WebService(this, `service-${settings.name}`, {
+        taskDefinition: taskDefinitionProps(serviceContext, settings),
+        network: serviceNetwork(serviceContext, settings, clientSecurityGroups(settings, database.clientSecurityGroupId, props.cache)),
+        clusterName: this.cluster.name,
+        loadBalancer: this.loadBalancer,
+        routing: { hosts: lbSettings.hosts, paths: lbSettings.paths, priority: lbSettings.priority ?? defaultListenerPriority(position) },
+        targetGroup: {
+          name: (suffix) => targetGroupName(prefix, settings.name, suffix),
+          deregistrationDelaySeconds: lbSettings.deregistrationDelaySeconds,
+          healthCheck: lbSettings.healthCheck,
+        },
+        desiredCount: settings.desiredCount,
+        deployment:
+          deployment.strategy === 'blueGreen'
+            ? {
+                kind: 'blueGreen',
+                bakeTimeMinutes: deployment.blueGreen.bakeTimeMinutes,
+                testHeaderName: deployment.blueGreen.testHeaderName,
+                testSourceCidrs: deployment.blueGreen.testListenerCidrs,
+              }
+            : { kind: 'rolling', minimumHealthyPercent: deployment.minimumHealthyPercent, maximumPercent: deployment.maximumPercent },
+        healthCheckGracePeriodSeconds: settings.healthCheckGracePeriodSeconds,
+        scaling: settings.autoscaling,
+        migrateCommand: settings.release.migrate,
+      });
+    });
 
     const alarms = new Alarms(this, 'alarms', {
       namePrefix: prefix,
@@ -131,6 +161,7 @@ export class AppStack extends EnvironmentStack {
       clusterName: this.cluster.name,
       services: this.services.map((svc) => ({ name: svc.name, serviceName: svc.serviceName, targetGroupArnSuffixes: svc.targetGroupArnSuffixes })),
       databaseIdentifier: database.identifier,
+      kmsKeyArn: this.key.arn,
     });
     new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'SNS topic every alarm of the environment notifies: subscribe on-call tooling here' });
 
@@ -140,18 +171,9 @@ export class AppStack extends EnvironmentStack {
       prefix,
       accountId,
       cluster: this.cluster,
-      network,
-      registry,
-      database: {
-        address: database.address,
-        port: database.port,
-        databaseName: database.databaseName,
-        resourceId: database.resourceId,
-        masterSecretArn: database.masterUserSecretArn,
-        clientSecurityGroupId: database.clientSecurityGroupId,
-      },
+      serviceContext,
+      database: { clientSecurityGroupId: database.clientSecurityGroupId },
       cache: props.cache,
-      ec2: ec2 ? { capacityProviderName: ec2.capacityProviderName, securityGroupId: ec2.securityGroupId } : undefined,
       webServiceSecurityGroups: Object.fromEntries(this.services.map((svc) => [svc.name, svc.securityGroupId])),
       alarmTopicArn: alarms.topicArn,
     });
@@ -164,9 +186,7 @@ export class AppStack extends EnvironmentStack {
     const cache = props.cache;
     if (cache) {
       for (const svc of this.services.filter((web) => config.services.find((s) => s.name === web.name)?.cache)) {
-        // Until WebService exposes its task role, the role ARN comes from its task definition.
-        const task = svc.node.findChild('task-definition') as unknown as { taskRoleArn: string };
-        grantCacheConnect(svc, 'cache-connect', task.taskRoleArn, cache);
+        grantCacheConnect(svc, 'cache-connect', svc.taskRoleArn, cache);
       }
     }
 

@@ -8,27 +8,19 @@ import type { EnvironmentConfig } from '../config/load';
 import { partitionOf } from '../config/regions';
 import type { Cache } from '../constructs/cache';
 import { CacheAlarms } from '../constructs/cache-alarms';
-import type { ContainerRegistry } from '../constructs/container-registry';
 import { ScheduledTask } from '../constructs/scheduled-task';
-import type { DatabaseAccess } from '../constructs/task-definition';
+import { capacityProviderName } from '../constructs/service-network';
 import { WorkerService } from '../constructs/worker-service';
 import { policyDocument } from '../lib/iam';
 import { serviceNames } from '../naming';
+import { serviceNetwork, taskDefinitionProps, type ServiceContext, type ServiceSettings } from './service-props';
 
-type ServiceSettings = EnvironmentConfig['services'][number];
 
 /** The cache as the app stack sees it (outputs of `<env>-data`). */
 export type CacheAccess = Pick<
   Cache,
   'replicationGroupId' | 'arn' | 'appUserArn' | 'appUserId' | 'primaryEndpoint' | 'port' | 'clientSecurityGroupId' | 'nodeIds' | 'connectStatement' | 'environment'
 >;
-
-/** A service's settings with the cache's connection variables added to its container environment. */
-export function withCacheEnvironment(settings: ServiceSettings, cache: CacheAccess | undefined): ServiceSettings {
-  if (!cache || !settings.cache) return settings;
-  const environment = { ...settings.container.environment, ...cache.environment({ url: settings.cache.urlEnvVar }) };
-  return { ...settings, container: { ...settings.container, environment } };
-}
 
 /** Security groups a service's tasks join besides their own: the database clients', and the cache clients' when it uses the cache. */
 export function clientSecurityGroups(settings: ServiceSettings, databaseClientGroupId: string, cache: CacheAccess | undefined): string[] {
@@ -53,16 +45,12 @@ export interface AppWorkloadsProps {
   readonly accountId: string;
   /** The environment's ECS cluster. */
   readonly cluster: { readonly name: string; readonly arn: string; readonly execAuditLogGroupArn: string };
-  /** VPC and private app subnets of the tasks. */
-  readonly network: { readonly vpcId: string; readonly appSubnetIds: string[] };
-  /** ECR repositories, one per service (`<prefix>/<service>`). */
-  readonly registry: Pick<ContainerRegistry, 'repositories'>;
-  /** The database the tasks connect to (IAM auth), and the group that may reach it. */
-  readonly database: DatabaseAccess & { readonly clientSecurityGroupId: string };
+  /** What every service's task definition and network are built from (shared with the web services). */
+  readonly serviceContext: ServiceContext;
+  /** The group whose members may reach the database. */
+  readonly database: { readonly clientSecurityGroupId: string };
   /** The environment's cache. @default none */
   readonly cache?: CacheAccess;
-  /** The EC2 capacity, when the environment has one. @default none */
-  readonly ec2?: { readonly capacityProviderName: string; readonly securityGroupId: string };
   /** The security group of each web service's tasks (a schedule of that service runs with it). */
   readonly webServiceSecurityGroups: Record<string, string>;
   /** The environment's alarm topic. */
@@ -76,51 +64,29 @@ export class AppWorkloads extends Construct {
   constructor(scope: Construct, id: string, props: AppWorkloadsProps) {
     super(scope, id);
     const { config, cache } = props;
-    const capacityProviderOf = (svc: ServiceSettings) =>
-      ({ fargate: 'FARGATE', fargateSpot: 'FARGATE_SPOT', ec2: props.ec2?.capacityProviderName ?? 'FARGATE' })[svc.capacity];
 
     this.workers = config.services
       .filter((svc) => svc.kind === 'worker')
-      .map((svc) => {
-        const names = serviceNames(config.project.service, config.name, svc.name);
-        return new WorkerService(this, `worker-${svc.name}`, {
-          taskDefinition: {
-            names,
-            region: config.region,
-            accountId: props.accountId,
-            settings: withCacheEnvironment(svc, cache),
-            image: `${props.registry.repositories[svc.name].url}:${config.imageTag}`,
-            repositoryArn: props.registry.repositories[svc.name].arn,
-            database: props.database,
-            execAuditLogGroupArn: props.cluster.execAuditLogGroupArn,
-            retainLogs: config.production,
-          },
-          clusterName: props.cluster.name,
-          network:
-            svc.networkMode === 'bridge'
-              ? { mode: 'bridge', instanceSecurityGroupId: props.ec2!.securityGroupId }
-              : {
-                  mode: 'awsvpc',
-                  vpcId: props.network.vpcId,
-                  subnetIds: props.network.appSubnetIds,
-                  extraSecurityGroupIds: clientSecurityGroups(svc, props.database.clientSecurityGroupId, cache),
-                },
-          capacityProvider: capacityProviderOf(svc),
-          spreadOverAzs: svc.capacity === 'ec2',
-          desiredCount: svc.desiredCount,
-          minimumHealthyPercent: svc.deployment.minimumHealthyPercent,
-          maximumPercent: svc.deployment.maximumPercent,
-          scaling: {
-            minCount: svc.autoscaling.minCount,
-            maxCount: svc.autoscaling.maxCount,
-            cpuTargetPercent: svc.autoscaling.cpuTargetPercent,
-            memoryTargetPercent: svc.autoscaling.memoryTargetPercent,
-            queue: svc.queueScaling,
-          },
-          taskRoleStatements: cache && svc.cache ? [cache.connectStatement()] : [],
-          migrateCommand: svc.release.migrate,
-        });
-      });
+      .map(
+        (svc) =>
+          new WorkerService(this, `worker-${svc.name}`, {
+            taskDefinition: taskDefinitionProps(props.serviceContext, svc),
+            clusterName: props.cluster.name,
+            network: serviceNetwork(props.serviceContext, svc, clientSecurityGroups(svc, props.database.clientSecurityGroupId, cache)),
+            desiredCount: svc.desiredCount,
+            minimumHealthyPercent: svc.deployment.minimumHealthyPercent,
+            maximumPercent: svc.deployment.maximumPercent,
+            scaling: {
+              minCount: svc.autoscaling.minCount,
+              maxCount: svc.autoscaling.maxCount,
+              cpuTargetPercent: svc.autoscaling.cpuTargetPercent,
+              memoryTargetPercent: svc.autoscaling.memoryTargetPercent,
+              queue: svc.queueScaling,
+            },
+            taskRoleStatements: cache && svc.cache ? [cache.connectStatement()] : [],
+            migrateCommand: svc.release.migrate,
+          }),
+      );
 
     if (cache && config.cache) {
       new CacheAlarms(this, 'cache-alarms', { nodeIds: cache.nodeIds, topicArn: props.alarmTopicArn, thresholds: config.cache.alarms });
@@ -150,8 +116,8 @@ export class AppWorkloads extends Construct {
         network:
           svc.networkMode === 'bridge'
             ? { mode: 'bridge' }
-            : { mode: 'awsvpc', subnetIds: props.network.appSubnetIds, securityGroupIds: [ownGroup, ...clientSecurityGroups(svc, props.database.clientSecurityGroupId, cache)] },
-        capacityProviderStrategy: [{ capacityProvider: capacityProviderOf(svc), weight: 1 }],
+            : { mode: 'awsvpc', subnetIds: props.serviceContext.network.appSubnetIds, securityGroupIds: [ownGroup, ...clientSecurityGroups(svc, props.database.clientSecurityGroupId, cache)] },
+        capacityProviderStrategy: [{ capacityProvider: capacityProviderName(serviceNetwork(props.serviceContext, svc, [])), weight: 1 }],
         retries: schedule.retries,
         maxEventAgeSeconds: schedule.maxEventAgeSeconds,
         flexibleWindowMinutes: schedule.flexibleWindowMinutes,

@@ -170,6 +170,13 @@ export const serviceSchema = z.strictObject({
     .prefault({}),
   /** @default 30 */
   logRetentionDays: int(1, 3653).default(30),
+  /**
+   * Where the tasks may open connections besides the database and cache: `internet` (HTTPS anywhere,
+   * through the NAT gateways: partners see the environment's NAT addresses, output `nat_egress_ips`)
+   * or `vpcOnly` (HTTPS to the VPC's interface endpoints and to S3 through its gateway endpoint only).
+   * @default "vpcOnly" where the environment has interface endpoints, else "internet"
+   */
+  egress: z.enum(['internet', 'vpcOnly']).optional(),
   /** What `npm run release` does besides rolling out the image. */
   release: z
     .strictObject({
