@@ -123,3 +123,17 @@ describe('state.adminRoleArns', () => {
     ]);
   });
 });
+
+describe('bootstrap stack in another partition', () => {
+  it('writes every ARN it builds in the region\'s partition (GovCloud)', () => {
+    const synthesized = synthBootstrap('dev', { region: 'us-gov-west-1', availabilityZones: ['us-gov-west-1a', 'us-gov-west-1b'], state: { adminRoleArns: [] } } as Overrides);
+    expect(synthesized).not.toMatch(/arn:aws:/);
+    expect(synthesized).toContain('arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess');
+    expect(synthesized).toMatch(/arn:aws-us-gov:iam::\$\{[^}]+\}:role\/pipeline\//);
+  });
+
+  it('describes every output', () => {
+    const outputs = JSON.parse(synthBootstrap('prod')).output as Record<string, { description?: string }>;
+    for (const [name, output] of Object.entries(outputs)) expect([name, output.description]).toEqual([name, expect.stringMatching(/\w/)]);
+  });
+});

@@ -31,6 +31,9 @@ const lbProps: LoadBalancerProps = {
   vpcId: 'vpc-1',
   publicSubnetIds: ['subnet-a', 'subnet-b'],
   certificateArn: 'arn:aws:acm:ap-northeast-1:111111111111:certificate/x',
+  idleTimeoutSeconds: 60,
+  deletionProtection: true,
+  accessLogRetentionDays: 90,
 };
 const synthLb = (props: Partial<LoadBalancerProps> = {}) =>
   Testing.synthScope((scope) => {
@@ -78,5 +81,17 @@ describe('ALB log bucket', () => {
     const synthesized = Testing.synth(stacksFor(envName).app);
     expect(synthesized).toHaveResourceWithProperties(S3Bucket, { bucket_prefix: `drf-api-${envName}-alb-logs-`, ...bucket });
     expect(resourcesIn(synthesized, 'aws_s3_bucket_versioning').filter((v) => /access-logs/.test(String(v.bucket)))).toHaveLength(versionings);
+  });
+});
+
+describe('LoadBalancer props', () => {
+  it('refuses domain names without a hosted zone', () => {
+    expect(() => synthLb({ domainNames: ['api.example.com'] })).toThrow(/domainNames need a zoneId/);
+  });
+
+  it('applies the given idle timeout, deletion protection and log retention (no defaults of its own)', () => {
+    const synthesized = synthLb({ idleTimeoutSeconds: 120, deletionProtection: false, accessLogRetentionDays: 30 });
+    expect(resourcesIn(synthesized, 'aws_lb')[0]).toEqual(expect.objectContaining({ idle_timeout: 120, enable_deletion_protection: false }));
+    expect(JSON.stringify(resourcesIn(synthesized, 'aws_s3_bucket_lifecycle_configuration'))).toContain('"days":30');
   });
 });

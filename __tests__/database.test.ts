@@ -335,6 +335,8 @@ describe('data key (issue 18.7)', () => {
 
   it('is rotated and usable only by CloudWatch Logs for the database and cache groups, and by RDS, Secrets Manager and ElastiCache for this account', () => {
     expect(key.enable_key_rotation).toBe(true);
+    expect(key.lifecycle).toEqual({ prevent_destroy: true });
+    expect((Object.values(JSON.parse(synthData('dev')).resource.aws_kms_key)[0] as any).lifecycle).toEqual({ prevent_destroy: false });
     const logs = policy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsForTheseLogGroups');
     expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toEqual([
       expect.stringMatching(/:log-group:\/aws\/rds\/instance\/.*-prod-postgres\*$/),

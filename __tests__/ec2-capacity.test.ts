@@ -14,6 +14,8 @@ const base: Ec2CapacityProps = {
   instanceType: 't3.medium',
   minSize: 1,
   maxSize: 4,
+  targetCapacityPercent: 100,
+  rootVolumeGiB: 30,
 };
 const synthCapacity = (props: Partial<Ec2CapacityProps> = {}) =>
   Testing.synthScope((scope) => {
@@ -93,5 +95,15 @@ describe('Ec2Capacity: the instances\' group through Connections', () => {
       expect.objectContaining({ from_port: 32768, to_port: 65535, description: 'Dynamic host ports from the ALB', referenced_security_group_id: 'sg-alb' }),
     ]);
     expect(json.moved).toContainEqual({ from: expect.stringMatching(/\.ec2_egress-https_/), to: expect.stringMatching(/\.ec2_ecs-instances-egress-to-0-0-0-0-0-443_/) });
+  });
+});
+
+describe('Ec2Capacity: partition', () => {
+  it('attaches the AWS managed policies of the given partition', () => {
+    const synthesized = synthCapacity({ partition: 'aws-us-gov' });
+    expect(resourcesIn(synthesized, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn).sort()).toEqual([
+      'arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      'arn:aws-us-gov:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role',
+    ]);
   });
 });

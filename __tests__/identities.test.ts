@@ -7,6 +7,7 @@ import { Testing } from 'cdktf';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
 import type { ProjectInput } from '../src/config/schema';
+import { PipelineRole } from '../src/constructs/pipeline-role';
 import { serviceNames } from '../src/naming';
 import { BootstrapStack } from '../src/stacks/bootstrap-stack';
 import { configFor, configProblems, merge, resourcesIn, stacksFor, type Json, type Overrides } from './helpers';
@@ -414,5 +415,20 @@ describe('bad input', () => {
     expect(configProblems('dev', { ci: { oidcProviders: { github: 'import' } } } as unknown as Overrides)).toEqual([
       'dev.ci.oidcProviders.github: "import" is not one of "create", "existing"',
     ]);
+  });
+});
+
+describe('PipelineRole: managed policy attachments keyed by policy', () => {
+  const trust = [{ providerArn: 'arn:aws:iam::111111111111:oidc-provider/x', host: 'x', audience: 'a', subjects: ['repo:o/r:ref:refs/heads/main'], match: 'exact' as const }];
+  const synthRole = (managedPolicyArns: string[]) =>
+    JSON.parse(Testing.synthScope((scope) => void new PipelineRole(scope, 'role', { name: 'r', description: 'd', trust, managedPolicyArns, statements: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] })));
+
+  it('names each attachment by the policy, so reordering the list changes no address; moved from the position-keyed address', () => {
+    const a = synthRole(['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/AWSSupportAccess']);
+    const b = synthRole(['arn:aws:iam::aws:policy/AWSSupportAccess', 'arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    const ids = (json: Record<string, any>) => Object.keys(json.resource.aws_iam_role_policy_attachment).sort();
+    expect(ids(a)).toEqual(ids(b));
+    expect(ids(a)).toEqual([expect.stringMatching(/^role_managed-AWSSupportAccess_/), expect.stringMatching(/^role_managed-ReadOnlyAccess_/)]);
+    expect(a.moved).toContainEqual({ from: expect.stringMatching(/\.role_managed-0_/), to: expect.stringMatching(/\.role_managed-ReadOnlyAccess_/) });
   });
 });

@@ -344,6 +344,7 @@ describe('flow-log key (issue 18.7)', () => {
     const json = parsed(synthNetworkStack('prod')) as Record<string, any>;
     const [key] = Object.values(json.resource.aws_kms_key) as Array<Record<string, any>>;
     expect(key.enable_key_rotation).toBe(true);
+    expect(key.lifecycle).toEqual({ prevent_destroy: true });
     const policy = JSON.parse(key.policy);
     expect(policy.Statement).toContainEqual(
       expect.objectContaining({
@@ -354,5 +355,14 @@ describe('flow-log key (issue 18.7)', () => {
     const [logGroup] = Object.values(json.resource.aws_cloudwatch_log_group) as Array<Record<string, any>>;
     expect(logGroup.kms_key_id).toMatch(/aws_kms_key\..*\.arn/);
     expect(json.output.flow_log_kms_key_arn.description).toBeTruthy();
+  });
+});
+
+describe('constructs own their Props (issue 16.1)', () => {
+  it('no construct of the data, network, edge and identity library imports src/config', () => {
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const files = ['database', 'cache', 'cache-alarms', 'network', 'load-balancer', 'certificate', 'private-bucket', 'state-bucket', 'ec2-capacity', 'pipeline-identities', 'pipeline-role', 'oidc-provider', 'service-key'];
+    const offenders = files.filter((file) => /from\s+['"]\.\.\/config\//.test(readFileSync(`${__dirname}/../src/constructs/${file}.ts`, 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });

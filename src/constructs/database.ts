@@ -80,6 +80,8 @@ export interface DatabaseProps {
   readonly masterSecretKmsKeyArn?: string;
   /** Customer-managed KMS key of the database's log groups (an in-place change). @default CloudWatch Logs' own encryption */
   readonly logKmsKeyArn?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
+  readonly partition?: string;
 }
 
 /** The log groups of a database named `namePrefix` (a pattern, for the key policy of their KMS key). */
@@ -179,7 +181,7 @@ export class Database extends Construct {
       );
 
     const monitoringInterval = props.monitoringIntervalSeconds ?? 0;
-    const monitoring = monitoringInterval > 0 ? this.monitoringRole(identifier) : undefined;
+    const monitoring = monitoringInterval > 0 ? this.monitoringRole(identifier, props.partition ?? 'aws') : undefined;
 
     const common = {
       instanceClass: props.instanceClass,
@@ -292,7 +294,7 @@ export class Database extends Construct {
   }
 
   /** The role RDS Enhanced Monitoring publishes OS metrics with, usable only for this database's instances. */
-  private monitoringRole(identifier: string): { role: IamRole; attachment: IamRolePolicyAttachment } {
+  private monitoringRole(identifier: string, partition: string): { role: IamRole; attachment: IamRolePolicyAttachment } {
     const account = new DataAwsCallerIdentity(this, 'caller', {}).accountId;
     const region = new DataAwsRegion(this, 'region', {}).region;
     const role = new IamRole(this, 'monitoring-role', {
@@ -304,13 +306,13 @@ export class Database extends Construct {
         // Confused-deputy protection: only this account's instances of this database.
         Condition: {
           StringEquals: { 'aws:SourceAccount': account },
-          ArnLike: { 'aws:SourceArn': `arn:aws:rds:${region}:${account}:db:${identifier}*` },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:rds:${region}:${account}:db:${identifier}*` },
         },
       }),
     });
     const attachment = new IamRolePolicyAttachment(this, 'monitoring-policy', {
       role: role.name,
-      policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole',
+      policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
     });
     return { role, attachment };
   }

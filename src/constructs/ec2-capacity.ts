@@ -17,19 +17,27 @@ import { movedFromSibling } from '../lib/moved';
 import { Connections, Peers } from './connections';
 
 export interface Ec2CapacityProps {
+  /** Prefix of every name (e.g. `drf-api-staging`): role, instance profile, group, template, ASG, provider. */
   readonly namePrefix: string;
   /** Instances join this cluster (its name, known before the cluster exists). */
   readonly clusterName: string;
+  /** VPC of the instances' security group. */
   readonly vpcId: string;
   /** Private app subnets. */
   readonly subnetIds: string[];
+  /** EC2 instance type; a Graviton type (`t4g`, `m7g`, …) gets the arm64 AMI. */
   readonly instanceType: string;
+  /** Smallest number of instances. */
   readonly minSize: number;
+  /** Largest number of instances managed scaling may start. */
   readonly maxSize: number;
-  /** @default 100 */
-  readonly targetCapacityPercent?: number;
-  /** @default 30 */
-  readonly rootVolumeGiB?: number;
+  // Environment decisions with their defaults in the config schema (one owner): required here.
+  /** Share of the group's capacity ECS managed scaling aims to use, percent. */
+  readonly targetCapacityPercent: number;
+  /** Encrypted gp3 root volume, GiB (at least 30 for the ECS-optimized AMI). */
+  readonly rootVolumeGiB: number;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
+  readonly partition?: string;
   /**
    * Some tasks use `bridge` networking. Either way the IMDS hop limit is 1, so containers behind
    * Docker's bridge cannot reach instance metadata (and the instance role's credentials); tasks get
@@ -71,12 +79,14 @@ export class Ec2Capacity extends Construct {
     const { namePrefix } = props;
     const bridge = props.bridgeNetworking ?? false;
     const arch = isArmInstanceType(props.instanceType) ? 'arm64/' : '';
+    const partition = props.partition ?? 'aws';
 
     const ami = new DataAwsSsmParameter(this, 'ecs-ami', {
       name: `/aws/service/ecs/optimized-ami/amazon-linux-2023/${arch}recommended/image_id`,
     });
 
-    // AWS's ecsInstanceRole policy, plus SSM core so Session Manager replaces SSH.
+    // AWS's ecsInstanceRole policy, plus SSM core so Session Manager replaces SSH. EC2 sets no
+    // aws:SourceArn when it assumes an instance role: the plain service trust is all there is.
     const role = new IamRole(this, 'instance-role', {
       name: `${namePrefix}-ecs-instance`,
       assumeRolePolicy: serviceTrustPolicy('ec2.amazonaws.com'),
@@ -85,7 +95,7 @@ export class Ec2Capacity extends Construct {
       ['ecs', 'service-role/AmazonEC2ContainerServiceforEC2Role'],
       ['ssm', 'AmazonSSMManagedInstanceCore'],
     ]) {
-      new IamRolePolicyAttachment(this, `instance-${key}`, { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` });
+      new IamRolePolicyAttachment(this, `instance-${key}`, { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/${policy}` });
     }
     const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${namePrefix}-ecs-instance`, role: role.name });
 
@@ -122,7 +132,7 @@ export class Ec2Capacity extends Construct {
         httpPutResponseHopLimit: 1,
       },
       blockDeviceMappings: [
-        { deviceName: '/dev/xvda', ebs: { volumeSize: props.rootVolumeGiB ?? 30, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } },
+        { deviceName: '/dev/xvda', ebs: { volumeSize: props.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } },
       ],
       monitoring: { enabled: true },
       updateDefaultVersion: true,
@@ -168,7 +178,7 @@ export class Ec2Capacity extends Construct {
         managedDraining: 'ENABLED',
         managedScaling: {
           status: 'ENABLED',
-          targetCapacity: props.targetCapacityPercent ?? 100,
+          targetCapacity: props.targetCapacityPercent,
           minimumScalingStepSize: 1,
           maximumScalingStepSize: 2,
         },

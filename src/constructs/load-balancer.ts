@@ -15,10 +15,13 @@ import { PrivateBucket } from './private-bucket';
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 export interface LoadBalancerProps {
+  /** Prefix of every name (e.g. `drf-api-prod`): the ALB, its group and its log bucket. */
   readonly namePrefix: string;
   /** The account ELB writes access logs for. */
   readonly accountId: string;
+  /** VPC of the ALB's security group. */
   readonly vpcId: string;
+  /** Public subnets, one per AZ. */
   readonly publicSubnetIds: string[];
   /** Dual-stack (IPv4 + IPv6); the public subnets must have IPv6. @default true */
   readonly dualStack?: boolean;
@@ -29,15 +32,17 @@ export interface LoadBalancerProps {
   readonly certificateArn?: string;
   /** Alias records (A and AAAA) for these names in `zoneId`. @default [] */
   readonly domainNames?: string[];
+  /** Hosted zone of `domainNames`. @default none (required when `domainNames` is not empty) */
   readonly zoneId?: string;
-  /** @default 60 */
-  readonly idleTimeoutSeconds?: number;
-  /** @default true */
-  readonly deletionProtection?: boolean;
-  /** WAFv2 web ACL to associate. */
+  // Environment decisions with their defaults in the config schema (one owner): required here.
+  /** Seconds an idle connection stays open. */
+  readonly idleTimeoutSeconds: number;
+  /** ELB deletion protection. */
+  readonly deletionProtection: boolean;
+  /** Days access and connection logs are kept. */
+  readonly accessLogRetentionDays: number;
+  /** WAFv2 web ACL to associate. @default none (no web ACL) */
   readonly wafWebAclArn?: string;
-  /** @default 90 */
-  readonly accessLogRetentionDays?: number;
   /**
    * Production log bucket: `prevent_destroy` and versioned. Without it the bucket is `force_destroy`,
    * so destroying a throwaway environment also deletes its logs. @default false
@@ -74,7 +79,7 @@ export class LoadBalancer extends Construct {
     // evidence: versioned, so an overwrite or delete keeps the old version for the retention period.
     // Elsewhere the bucket goes with the environment, objects included (force_destroy).
     const protectLogs = props.preventDestroy ?? false;
-    const logRetentionDays = props.accessLogRetentionDays ?? 90;
+    const logRetentionDays = props.accessLogRetentionDays;
     const elbAccount = new DataAwsElbServiceAccount(this, 'elb-account', {});
     const logBucket = new PrivateBucket(this, 'access-logs', {
       bucketPrefix: `${namePrefix}-alb-logs-`,
@@ -122,8 +127,8 @@ export class LoadBalancer extends Construct {
       subnets: props.publicSubnetIds,
       ipAddressType: dualStack ? 'dualstack' : 'ipv4',
       dropInvalidHeaderFields: true,
-      enableDeletionProtection: props.deletionProtection ?? true,
-      idleTimeout: props.idleTimeoutSeconds ?? 60,
+      enableDeletionProtection: props.deletionProtection,
+      idleTimeout: props.idleTimeoutSeconds,
       accessLogs: { bucket: logBucket.bucketName, prefix: 'alb', enabled: true },
       // Connection logs: client address, port and TLS details of every connection, also refused ones.
       connectionLogs: { bucket: logBucket.bucketName, prefix: 'alb-connections', enabled: true },
@@ -156,10 +161,12 @@ export class LoadBalancer extends Construct {
       });
     }
 
-    for (const name of props.domainNames ?? []) {
+    const domainNames = props.domainNames ?? [];
+    if (domainNames.length > 0 && props.zoneId === undefined) throw new Error(`${this.node.path}: domainNames need a zoneId`);
+    for (const name of domainNames) {
       for (const type of dualStack ? ['A', 'AAAA'] : ['A']) {
         new Route53Record(this, `alias-${name}-${type}`, {
-          zoneId: props.zoneId!,
+          zoneId: props.zoneId as string,
           name,
           type,
           alias: { name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true },

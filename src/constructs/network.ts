@@ -259,7 +259,8 @@ export class Network extends Construct {
     });
 
     this.vpcId = vpc.id;
-    this.vpcCidr = vpc.cidrBlock;
+    // The configured CIDR (a literal): readers in other stacks need no cross-stack output for it.
+    this.vpcCidr = props.vpcCidr;
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
     this.appSubnetIds = appSubnets.map((s) => s.id);
     this.dataSubnetIds = dataSubnets.map((s) => s.id);

@@ -25,14 +25,17 @@ export function pipelineRoleNames(prefix: string): PipelineRoleNames {
 }
 
 /** The ARN a pipeline role will have (IAM role ARNs contain the path). */
-export function pipelineRoleArn(accountId: string, roleName: string): string {
-  return `arn:aws:iam::${accountId}:role${PIPELINE_ROLE_PATH}${roleName}`;
+export function pipelineRoleArn(accountId: string, roleName: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:role${PIPELINE_ROLE_PATH}${roleName}`;
 }
 
 /** GitHub Actions: tokens from `token.actions.githubusercontent.com`. */
 export interface GithubTrust {
+  /** ARN of the account's GitHub OIDC provider. */
   readonly providerArn: string;
+  /** Provider URL without `https://`. */
   readonly host: string;
+  /** The only `aud` accepted. */
   readonly audience: string;
   /** Deployment environment whose jobs may apply and release (subject `repo:<org>/<repo>:environment:<name>`). */
   readonly environment: string;
@@ -40,9 +43,13 @@ export interface GithubTrust {
 
 /** CircleCI: tokens from `oidc.circleci.com/org/<organization id>` (`$CIRCLE_OIDC_TOKEN_V2`). */
 export interface CircleciTrust {
+  /** ARN of the account's CircleCI OIDC provider (of this organization). */
   readonly providerArn: string;
+  /** Provider URL without `https://`. */
   readonly host: string;
+  /** CircleCI organization id: the audience of its tokens. */
   readonly organizationId: string;
+  /** CircleCI project id: pins the subjects to this project. */
   readonly projectId: string;
   /** Branch whose pipelines may apply and release. */
   readonly deployBranch: string;
@@ -53,15 +60,21 @@ export interface PipelineIdentitiesProps {
   readonly prefix: string;
   /** The environment's name: its state keys are `<env>/…`. */
   readonly environment: string;
+  /** The environment's region. */
   readonly region: string;
+  /** The environment's account. */
   readonly accountId: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
+  readonly partition?: string;
   /** This repository, `<org>/<repo>` (from `github.com/<org>/<repo>`). */
   readonly repository: string;
   /** Trust GitHub Actions; absent when GitHub is turned off. */
   readonly github?: GithubTrust;
   /** Trust CircleCI; absent when CircleCI is turned off. */
   readonly circleci?: CircleciTrust;
+  /** ARN of the state bucket (`StateBucket.bucketArn`). */
   readonly stateBucketArn: string;
+  /** ARN of the state key (`StateKey.arn`). */
   readonly stateKeyArn: string;
   /** The state key's alias (`alias/…`), protected like the key. */
   readonly stateKeyAlias: string;
@@ -115,14 +128,14 @@ export class PipelineIdentities extends Construct {
       name: names.plan,
       description: `Plans ${props.environment} from any branch or pull request of ${repo}: read-only`,
       trust: planTrust,
-      managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      managedPolicyArns: [`arn:${props.partition ?? 'aws'}:iam::aws:policy/ReadOnlyAccess`],
       statements: [...state.read, ...state.lockFiles, ...planDenies(props.region)],
     });
     this.apply = new PipelineRole(this, 'apply', {
       name: names.apply,
       description: `Applies ${props.environment}'s stacks from main of ${repo}`,
       trust: deployTrust,
-      managedPolicyArns: ['arn:aws:iam::aws:policy/PowerUserAccess'],
+      managedPolicyArns: [`arn:${props.partition ?? 'aws'}:iam::aws:policy/PowerUserAccess`],
       statements: [...state.read, ...state.write, ...iamForStacks(props), ...applyDenies(props)],
     });
     this.release = new PipelineRole(this, 'release', {
@@ -192,7 +205,7 @@ function planDenies(region: string): Statement[] {
  * only those roles may be passed to services.
  */
 function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
-  const iam = (type: string) => `arn:aws:iam::${props.accountId}:${type}/${props.prefix}-*`;
+  const iam = (type: string) => `arn:${props.partition ?? 'aws'}:iam::${props.accountId}:${type}/${props.prefix}-*`;
   return [
     {
       Sid: 'IamOfThisEnvironment',
@@ -232,13 +245,14 @@ function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
 /** What PowerUserAccess would allow but must stay out of the pipeline's reach. */
 function applyDenies(props: PipelineIdentitiesProps): Statement[] {
   const bucket = props.stateBucketArn;
+  const partition = props.partition ?? 'aws';
   return [
     {
       // The pipeline cannot widen its own trust or permissions, nor another environment's.
       Sid: 'DenyPipelineIdentityChanges',
       Effect: 'Deny',
       Action: ['iam:Create*', 'iam:Delete*', 'iam:Update*', 'iam:Put*', 'iam:Attach*', 'iam:Detach*', 'iam:Add*', 'iam:Remove*', 'iam:Tag*', 'iam:Untag*', 'iam:PassRole'],
-      Resource: [`arn:aws:iam::${props.accountId}:role${PIPELINE_ROLE_PATH}*`, `arn:aws:iam::${props.accountId}:oidc-provider/*`],
+      Resource: [`arn:${partition}:iam::${props.accountId}:role${PIPELINE_ROLE_PATH}*`, `arn:${partition}:iam::${props.accountId}:oidc-provider/*`],
     },
     {
       // Roles trusting the account (e.g. administrators') would otherwise be a way out.
@@ -278,14 +292,15 @@ function applyDenies(props: PipelineIdentitiesProps): Statement[] {
         'kms:UpdateAlias',
         'kms:DeleteAlias',
       ],
-      Resource: [props.stateKeyArn, `arn:aws:kms:${props.region}:${props.accountId}:${props.stateKeyAlias}`],
+      Resource: [props.stateKeyArn, `arn:${partition}:kms:${props.region}:${props.accountId}:${props.stateKeyAlias}`],
     },
   ];
 }
 
 /** `npm run release -- <env> <service> <tag>` for every service of the environment, and nothing else. */
 function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
-  const arn = (service: string, resource: string) => `arn:aws:${service}:${props.region}:${props.accountId}:${resource}`;
+  const partition = props.partition ?? 'aws';
+  const arn = (service: string, resource: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}:${resource}`;
   const svcs = props.services.map((s) => s.names);
   const migrating = props.services.filter((s) => s.migrates).map((s) => s.names);
   if (svcs.length === 0) throw new Error('a release role needs at least one service');
@@ -326,7 +341,7 @@ function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
       Sid: 'PassTaskRoles',
       Effect: 'Allow',
       Action: 'iam:PassRole',
-      Resource: roles.map((r) => `arn:aws:iam::${props.accountId}:role/${r}`),
+      Resource: roles.map((r) => `arn:${partition}:iam::${props.accountId}:role/${r}`),
       Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     },
   ];

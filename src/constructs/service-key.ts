@@ -33,6 +33,11 @@ export interface ServiceKeyProps {
   readonly viaServices?: string[];
   /** Days before a deleted key is gone. @default 30 */
   readonly deletionWindowDays?: number;
+  /**
+   * Terraform `prevent_destroy`: without the key, everything encrypted with it is unreadable.
+   * @default false (a throwaway environment's destroy schedules the key's deletion)
+   */
+  readonly preventDestroy?: boolean;
 }
 
 export class ServiceKey extends Construct {
@@ -84,6 +89,7 @@ export class ServiceKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowDays ?? 30,
       policy: policyDocument(...statements),
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
     });
     this.aliasName = `alias/${props.alias}`;
     new KmsAlias(this, 'alias', { name: this.aliasName, targetKeyId: key.keyId });

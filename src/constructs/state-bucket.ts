@@ -21,6 +21,8 @@ export interface StateKeyProps {
   readonly accountId: string;
   /** Principals (ARNs or `ArnLike` patterns) that may use the key; everyone else is denied. */
   readonly allowedPrincipalArns: string[];
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
+  readonly partition?: string;
 }
 
 /** The state's customer-managed key: rotated yearly, usable only by the principals that may read the state. */
@@ -39,7 +41,7 @@ export class StateKey extends Construct {
           // Without it the key could become unmanageable; who may administer it is then up to IAM.
           Sid: 'AccountAdministersThroughIam',
           Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
+          Principal: { AWS: `arn:${props.partition ?? 'aws'}:iam::${props.accountId}:root` },
           Action: 'kms:*',
           Resource: '*',
         },
@@ -62,6 +64,7 @@ export class StateKey extends Construct {
 }
 
 export interface StateBucketProps {
+  /** The bucket's exact name (the S3 backends' `bucket`). */
   readonly bucketName: string;
   /** The state key (`StateKey`): the bucket's default encryption. */
   readonly kmsKeyArn: string;

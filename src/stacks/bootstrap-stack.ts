@@ -9,6 +9,7 @@ import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-s
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { partitionOf } from '../config/regions';
 import type { ProjectConfig } from '../config/schema';
 import { circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
 import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
@@ -32,26 +33,28 @@ export class BootstrapStack extends EnvironmentStack {
     // bucket's and key's allowed principals, so a first apply cannot lock its deployer out.
     const deployer = new DataAwsIamSessionContext(this, 'deployer', { arn: caller.arn }).issuerArn;
 
+    const partition = partitionOf(config.region);
     const roles = pipelineRoleNames(this.prefix);
     const ci = project.ci;
     const stateUsers = [
       ...config.state.adminRoleArns,
       deployer,
       // Release needs no state: it finds everything by name (src/naming.ts).
-      pipelineRoleArn(accountId, roles.plan),
-      pipelineRoleArn(accountId, roles.apply),
+      pipelineRoleArn(accountId, roles.plan, partition),
+      pipelineRoleArn(accountId, roles.apply, partition),
     ];
     const key = new StateKey(this, 'state-key', {
       alias: stateKeyAlias(config.project.service, config.name),
       description: `Terraform state of ${config.name} (s3://${config.state.bucket})`,
       accountId,
+      partition,
       allowedPrincipalArns: stateUsers,
     });
     // Construct id "state" keeps the bucket's resource addresses of earlier versions.
     const bucket = new StateBucket(this, 'state', { bucketName: config.state.bucket, kmsKeyArn: key.arn, allowedPrincipalArns: stateUsers });
 
     const github = ci.github.enabled
-      ? new OidcProvider(this, 'github-oidc', { url: GITHUB_OIDC_URL, audience: GITHUB_OIDC_AUDIENCE, mode: config.ci.oidcProviders.github, accountId })
+      ? new OidcProvider(this, 'github-oidc', { url: GITHUB_OIDC_URL, audience: GITHUB_OIDC_AUDIENCE, mode: config.ci.oidcProviders.github, accountId, partition })
       : undefined;
     const circle = ci.circleci?.enabled ? ci.circleci : undefined;
     const circleci = circle
@@ -60,6 +63,7 @@ export class BootstrapStack extends EnvironmentStack {
           audience: circle.organizationId,
           mode: config.ci.oidcProviders.circleci,
           accountId,
+          partition,
         })
       : undefined;
 
@@ -68,6 +72,7 @@ export class BootstrapStack extends EnvironmentStack {
       environment: config.name,
       region: config.region,
       accountId,
+      partition,
       repository: config.project.repository.replace(/^github\.com\//, ''),
       github: github && {
         providerArn: github.arn,

@@ -41,6 +41,7 @@ export class DataStack extends EnvironmentStack {
       partition: partitionOf(config.region),
       logGroupNames: [databaseLogGroupPattern(this.prefix), ...(config.cache ? [cacheLogGroupPattern(this.prefix)] : [])],
       viaServices: ['rds', 'secretsmanager', 'elasticache'],
+      preventDestroy: config.production,
     });
     this.database = new Database(this, 'database', {
       namePrefix: this.prefix,
@@ -64,6 +65,7 @@ export class DataStack extends EnvironmentStack {
       readReplicas: db.readReplicas,
       logRetentionDays: db.logRetentionDays,
       monitoringIntervalSeconds: db.monitoringIntervalSeconds ?? (config.production ? 60 : 0),
+      partition: partitionOf(config.region),
       masterSecretKmsKeyArn: this.dataKey.arn,
       logKmsKeyArn: this.dataKey.arn,
     });

@@ -25,6 +25,7 @@ export class NetworkStack extends EnvironmentStack {
       region: config.region,
       partition,
       logGroupNames: [flowLogGroupName(this.prefix)],
+      preventDestroy: config.production,
     });
     this.network = new Network(this, 'network', {
       namePrefix: this.prefix,
