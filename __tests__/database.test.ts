@@ -351,14 +351,15 @@ describe('data key (issue 18.7)', () => {
     expect(via.Condition.StringEquals['kms:CallerAccount']).toBeTruthy();
   });
 
-  it('encrypts every database and cache log group and the master secret with it; storage keeps the AWS-managed key', () => {
+  it('encrypts every database and cache log group, the master secret and the primary\'s storage with it', () => {
     for (const group of Object.values(json.resource.aws_cloudwatch_log_group) as Array<Record<string, any>>) {
       expect(group.kms_key_id).toMatch(/aws_kms_key\.data-key_.*\.arn/);
     }
-    for (const instance of instances(JSON.stringify(json))) {
-      expect(instance.master_user_secret_kms_key_id ?? instance.replicate_source_db).toBeTruthy();
-      expect(instance.kms_key_id).toBeUndefined();
-    }
+    const [primary, ...replicas] = instances(JSON.stringify(json));
+    expect(primary.master_user_secret_kms_key_id).toMatch(/aws_kms_key\.data-key_.*\.arn/);
+    expect(primary.kms_key_id).toMatch(/aws_kms_key\.data-key_.*\.arn/);
+    expect(replicas).toHaveLength(1);
+    expect(replicas[0].kms_key_id).toBeUndefined(); // inherits the primary's
     expect(json.output.data_kms_key_arn.description).toBeTruthy();
   });
 
@@ -375,5 +376,24 @@ describe('data key (issue 18.7)', () => {
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:ap-northeast-1:111111111111:key/k', Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } } }),
     );
+  });
+});
+
+describe('database.storageEncryption (issue 18.7)', () => {
+  it('awsManaged keeps the instance on the AWS-managed aws/rds key (no replacement of an existing database)', () => {
+    const [primary] = instances(synthData('prod', { database: { storageEncryption: 'awsManaged' } }));
+    expect(primary.storage_encrypted).toBe(true);
+    expect(primary.kms_key_id).toBeUndefined();
+    expect(primary.master_user_secret_kms_key_id).toMatch(/aws_kms_key\.data-key_.*\.arn/);
+  });
+
+  it('defaults to customerKey and refuses other values, naming the field', () => {
+    expect(configFor('dev').database.storageEncryption).toBe('customerKey');
+    expect(configProblems('dev', { database: { storageEncryption: 'kms' as never } }).join('\n')).toMatch(/dev\.database\.storageEncryption/);
+  });
+
+  it('a production database is protected from the replacement a key change plans (prevent_destroy)', () => {
+    const [primary] = instances(synthData('prod'));
+    expect(primary.lifecycle).toEqual(expect.objectContaining({ prevent_destroy: true }));
   });
 });

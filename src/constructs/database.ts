@@ -189,7 +189,6 @@ export class Database extends Construct {
       vpcSecurityGroupIds: [dbSg.id],
       publiclyAccessible: false,
       storageEncrypted: true,
-      kmsKeyId: props.storageKmsKeyArn,
       autoMinorVersionUpgrade: true,
       caCertIdentifier: 'rds-ca-rsa2048-g1',
       performanceInsightsEnabled: true,
@@ -214,6 +213,8 @@ export class Database extends Construct {
       dbName: props.databaseName,
       username: props.masterUsername,
       manageMasterUserPassword: true,
+      // Replicas in the region inherit the primary's storage key: only the primary names it.
+      kmsKeyId: props.storageKmsKeyArn,
       masterUserSecretKmsKeyId: props.masterSecretKmsKeyArn,
       dbSubnetGroupName: props.dbSubnetGroupName,
       multiAz: props.multiAz ?? false,

@@ -29,13 +29,13 @@ export class DataStack extends EnvironmentStack {
     const { config, network } = props;
     super(scope, 'data', { config });
     const db = config.database;
-    // The environment's data key: the database's log groups and master secret, the cache's log groups,
-    // used only by CloudWatch Logs (for these groups) and by RDS, Secrets Manager and ElastiCache on
-    // behalf of this account. Storage stays on the AWS-managed keys: moving an existing database's
+    // The environment's data key: the database's storage (database.storageEncryption), log groups and
+    // master secret, the cache's log groups; used only by CloudWatch Logs (for these groups) and by
+    // RDS, Secrets Manager and ElastiCache on behalf of this account. Moving an existing database's
     // storage to this key replaces it (README "Security": the snapshot-copy-restore migration).
     this.dataKey = new ServiceKey(this, 'data-key', {
       alias: `${this.prefix}/data`,
-      description: `Database and cache data of ${this.prefix}: log groups, the master secret`,
+      description: `Database and cache data of ${this.prefix}: storage, log groups, the master secret`,
       accountId: new DataAwsCallerIdentity(this, 'caller').accountId,
       region: config.region,
       partition: partitionOf(config.region),
@@ -67,6 +67,8 @@ export class DataStack extends EnvironmentStack {
       monitoringIntervalSeconds: db.monitoringIntervalSeconds ?? (config.production ? 60 : 0),
       partition: partitionOf(config.region),
       masterSecretKmsKeyArn: this.dataKey.arn,
+      // A storage key change replaces an existing instance: a config decision (database.storageEncryption).
+      storageKmsKeyArn: db.storageEncryption === 'customerKey' ? this.dataKey.arn : undefined,
       logKmsKeyArn: this.dataKey.arn,
     });
     this.registry = new ContainerRegistry(this, 'registry', {

@@ -65,4 +65,12 @@ export const databaseSchema = z.strictObject({
    * @default 60 in production, 0 elsewhere
    */
   monitoringIntervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]).optional(),
+  /**
+   * Key of the instance's storage: `customerKey` (the environment's data key, `<prefix>/data`) or
+   * `awsManaged` (`aws/rds`). Changing it on an EXISTING database replaces the instance: the review
+   * marks it DANGER and `prevent_destroy` stops the plan in production; move an existing database
+   * with the snapshot-copy-restore migration of the README ("Security: keys of the network and data
+   * stacks") instead, or keep `awsManaged` for it. @default "customerKey" (new environments)
+   */
+  storageEncryption: z.enum(['customerKey', 'awsManaged']).default('customerKey'),
 });
