@@ -4,12 +4,12 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Testing } from 'cdktf';
 import { Alarms } from '../src/constructs/alarms';
 import { terraformAddress } from '../src/lib/moved';
-import { configProblems, resourcesIn, stacksFor } from './helpers';
+import { configProblems, resourcesIn, stacksFor, synthOf } from './helpers';
 
 const alarms = (s: string) => resourcesIn(s, 'aws_cloudwatch_metric_alarm');
 
 describe('alarms (prod)', () => {
-  const prod = Testing.synth(stacksFor('prod').app);
+  const prod = synthOf('prod', 'app');
 
   it('notify an SNS topic with the configured e-mail subscriptions', () => {
     expect(prod).toHaveResourceWithProperties(SnsTopic, { name: 'drf-api-prod-alarms' });
@@ -62,7 +62,7 @@ describe('alarms (prod)', () => {
   });
 
   it('watch the one target group of a rolling service directly', () => {
-    const dev = Testing.synth(stacksFor('dev').app);
+    const dev = synthOf('dev', 'app');
     expect(dev).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       alarm_name: 'drf-api-dev-api-unhealthy-targets',
       metric_name: 'UnHealthyHostCount',

@@ -1,4 +1,6 @@
 // Shared test helpers: the real environments, changed only where a test says so.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Testing, type TerraformStack } from 'cdktf';
 import { buildEnvironment, type EnvironmentStacks } from '../src/app';
 import { environments, project } from '../src/config/environments';
@@ -35,6 +37,40 @@ export function configProblems(envName: string, overrides: Overrides): string[] 
 /** Builds one environment's stacks in a test app. */
 export function stacksFor(envName: string, overrides: Overrides = {}): EnvironmentStacks {
   return buildEnvironment(Testing.app(), configFor(envName, overrides));
+}
+
+export type StackName = keyof EnvironmentStacks;
+
+// Per test file (jest gives each file its own modules): synthesized stacks of the real environments.
+const synthesizedHere = new Map<string, string>();
+
+/**
+ * `Testing.synth(stacksFor(envName)[stack])` — one stack of a real environment WITHOUT overrides —
+ * synthesized once per test run and shared by every test file: the first file that asks writes it to
+ * the run's directory (made by __tests__/global-setup.js, removed at the end), the others read it.
+ * The same string a fresh build gives (stacks synthesize alike in any order). Anything with overrides
+ * goes through `stacksFor(envName, overrides)`; unit tests keep their own `Testing.synthScope`.
+ */
+export function synthOf(envName: string, stack: StackName): string {
+  const key = `${envName}-${stack}`;
+  const known = synthesizedHere.get(key);
+  if (known !== undefined) return known;
+  const dir = process.env.TEST_SYNTH_CACHE;
+  const file = dir ? join(dir, `${key}.json`) : undefined;
+  let synthesized: string;
+  if (file && existsSync(file)) synthesized = readFileSync(file, 'utf8');
+  else {
+    synthesized = Testing.synth(stacksFor(envName)[stack]);
+    if (file) {
+      // Another worker may be writing the same stack: write aside, then rename (atomic, same content).
+      mkdirSync(dir!, { recursive: true });
+      const partial = `${file}.${process.pid}`;
+      writeFileSync(partial, synthesized);
+      renameSync(partial, file);
+    }
+  }
+  synthesizedHere.set(key, synthesized);
+  return synthesized;
 }
 
 /** Synthesized JSON of a stack, parsed, for assertions the matchers cannot express (counts, absence). */

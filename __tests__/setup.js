@@ -1,3 +1,5 @@
 // Adds cdktf's matchers (toHaveResource, toHaveResourceWithProperties, ...) to jest's expect.
-const { Testing } = require('cdktf');
-Testing.setupJest();
+// `Testing.setupJest()` does only this; requiring its adapter (cdktf 0.21's lib/testing/adapters/jest)
+// rather than the `cdktf` index spares test files that never synthesize (CLIs, release, review) the
+// cost of loading all of cdktf once per file.
+require('cdktf/lib/testing/adapters/jest').setupJest();
