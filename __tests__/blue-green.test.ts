@@ -3,7 +3,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { Testing } from 'cdktf';
-import { configProblems, resourcesIn, stacksFor, type Json } from './helpers';
+import { configProblems, resourcesIn, stacksFor, synthOf, type Json } from './helpers';
 
 const all = resourcesIn;
 const rules = (s: string) => all(s, 'aws_lb_listener_rule');
@@ -13,7 +13,7 @@ const blueGreenService = (blueGreen: Record<string, unknown> = {}, extra: Record
   ({ services: [{ name: 'api', cpu: 1024, memory: 2048, desiredCount: 3, autoscaling: { minCount: 3 }, deployment: { strategy: 'blueGreen', blueGreen }, ...extra }] }) as never;
 
 describe('ECS-native blue/green (prod)', () => {
-  const prod = Testing.synth(stacksFor('prod').app);
+  const prod = synthOf('prod', 'app');
 
   it('has a blue and a green target group', () => {
     expect(all(prod, 'aws_lb_target_group').map((tg) => tg.name)).toEqual(['drf-api-prod-api-blue', 'drf-api-prod-api-green']);
@@ -156,7 +156,7 @@ describe('ECS-native blue/green (prod)', () => {
 });
 
 describe('rolling services (dev) have none of it', () => {
-  const dev = Testing.synth(stacksFor('dev').app);
+  const dev = synthOf('dev', 'app');
 
   it('state the ROLLING strategy explicitly (switching back from blue/green must take effect), one target group, one rule', () => {
     const [service] = all(dev, 'aws_ecs_service');

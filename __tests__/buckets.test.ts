@@ -4,7 +4,7 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Testing } from 'cdktf';
 import { LoadBalancer, type LoadBalancerProps } from '../src/constructs/load-balancer';
 import { PrivateBucket, type PrivateBucketProps } from '../src/constructs/private-bucket';
-import { resourcesIn, stacksFor } from './helpers';
+import { resourcesIn, synthOf } from './helpers';
 
 const synthBucket = (props: PrivateBucketProps) =>
   Testing.synthScope((scope) => {
@@ -78,7 +78,7 @@ describe('ALB log bucket', () => {
     ['staging', { force_destroy: true, lifecycle: { prevent_destroy: false } }, 0],
     ['prod', { force_destroy: false, lifecycle: { prevent_destroy: true } }, 1],
   ])('%s: the environment decides (production protects and versions its logs)', (envName, bucket, versionings) => {
-    const synthesized = Testing.synth(stacksFor(envName).app);
+    const synthesized = synthOf(envName, 'app');
     expect(synthesized).toHaveResourceWithProperties(S3Bucket, { bucket_prefix: `drf-api-${envName}-alb-logs-`, ...bucket });
     expect(resourcesIn(synthesized, 'aws_s3_bucket_versioning').filter((v) => /access-logs/.test(String(v.bucket)))).toHaveLength(versionings);
   });

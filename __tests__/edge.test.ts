@@ -15,14 +15,14 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Testing } from 'cdktf';
-import { configProblems, resourcesIn, stacksFor } from './helpers';
+import { configProblems, resourcesIn, stacksFor, synthOf } from './helpers';
 
 const all = resourcesIn;
 const albRules = (s: string) => all(s, 'aws_vpc_security_group_ingress_rule').filter((r) => String(r.security_group_id).includes('load-balancer_sg'));
 const WAF = 'arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/example-acl/0a1b2c3d-1111-2222-3333-444455556666';
 
 describe('ALB (prod)', () => {
-  const prod = Testing.synth(stacksFor('prod').app);
+  const prod = synthOf('prod', 'app');
 
   it('is internet-facing and dual-stack over the public subnets of all AZs, hardened', () => {
     expect(prod).toHaveResourceWithProperties(Lb, {
@@ -137,7 +137,7 @@ describe('ALB (prod)', () => {
   });
 
   it('associates a WAF web ACL when configured, and none otherwise', () => {
-    expect(all(Testing.synth(stacksFor('dev').app), 'aws_wafv2_web_acl_association')).toEqual([]);
+    expect(all(synthOf('dev', 'app'), 'aws_wafv2_web_acl_association')).toEqual([]);
     const waf = Testing.synth(stacksFor('prod', { edge: { wafWebAclArn: WAF } }).app);
     expect(waf).toHaveResourceWithProperties(Wafv2WebAclAssociation, { web_acl_arn: WAF });
   });
@@ -170,7 +170,7 @@ describe('per environment', () => {
   });
 
   it('a single service takes every path', () => {
-    expect(Testing.synth(stacksFor('dev').app)).toHaveResourceWithProperties(LbListenerRule, { condition: [{ path_pattern: { values: ['/*'] } }] });
+    expect(synthOf('dev', 'app')).toHaveResourceWithProperties(LbListenerRule, { condition: [{ path_pattern: { values: ['/*'] } }] });
   });
 });
 
@@ -196,7 +196,7 @@ describe('edge config errors', () => {
 
 describe('LoadBalancer: its group through Connections', () => {
   it('keys the internet ingress rules by source and port, moved from their earlier addresses', () => {
-    const json = JSON.parse(Testing.synth(stacksFor('prod').app));
+    const json = JSON.parse(synthOf('prod', 'app'));
     const albIngress = Object.keys(json.resource.aws_vpc_security_group_ingress_rule).filter((id) => id.startsWith('load-balancer_'));
     expect(albIngress.sort()).toEqual([
       expect.stringMatching(/^load-balancer_alb-ingress-from----0-443_/),

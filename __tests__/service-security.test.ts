@@ -9,10 +9,10 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { Testing } from 'cdktf';
 import { terraformAddress } from '../src/lib/moved';
-import { configProblems, resourcesIn, stacksFor, type Json, type Overrides } from './helpers';
+import { configProblems, resourcesIn, stacksFor, synthOf, type Json, type Overrides } from './helpers';
 
-const dev = Testing.synth(stacksFor('dev').app);
-const prod = Testing.synth(stacksFor('prod').app);
+const dev = synthOf('dev', 'app');
+const prod = synthOf('prod', 'app');
 const policyOf = (s: string, role: RegExp, name: string): Json =>
   JSON.parse(resourcesIn(s, 'aws_iam_role_policy').find((p) => role.test(p.role) && p.name === name)!.policy);
 const API_TASK = /service-api_task-definition_task-role/;

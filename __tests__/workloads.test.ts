@@ -8,7 +8,7 @@ import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Testing } from 'cdktf';
 import { CACHE_NODE_TYPES } from '../src/config/workloads';
-import { configFor, configProblems, resourcesIn, stacksFor, type Json, type Overrides } from './helpers';
+import { configFor, configProblems, resourcesIn, stacksFor, synthOf, type Json, type Overrides } from './helpers';
 
 const web = { name: 'api', loadBalancer: { healthCheck: { path: '/health/', matcher: '200' } } };
 const worker = { name: 'worker', kind: 'worker', container: { command: ['celery', '-A', 'config', 'worker'] }, desiredCount: 1, autoscaling: { minCount: 1, maxCount: 2 } };
@@ -84,8 +84,8 @@ describe('configuration of the cache, workers and schedules', () => {
 });
 
 describe('<env>-data holds the cache', () => {
-  const prod = Testing.synth(stacksFor('prod').data);
-  const dev = Testing.synth(stacksFor('dev').data);
+  const prod = synthOf('prod', 'data');
+  const dev = synthOf('dev', 'data');
 
   it('prod: Multi-AZ with two replicas, snapshots kept a week, protected from destroy', () => {
     expect(prod).toHaveResourceWithProperties(ElasticacheReplicationGroup, {
@@ -131,8 +131,8 @@ describe('<env>-data holds the cache', () => {
 });
 
 describe('<env>-app: services that use the cache, workers, schedules', () => {
-  const prod = Testing.synth(stacksFor('prod').app);
-  const staging = Testing.synth(stacksFor('staging').app);
+  const prod = synthOf('prod', 'app');
+  const staging = synthOf('staging', 'app');
   const family = (synthesized: string, name: string) => resourcesIn(synthesized, 'aws_ecs_task_definition').find((t) => t.family === name)!;
   const containerOf = (synthesized: string, name: string) => JSON.parse(family(synthesized, name).container_definitions)[0];
   const policies = (synthesized: string): Json[] => resourcesIn(synthesized, 'aws_iam_role_policy').map((p) => ({ ...p, document: JSON.parse(p.policy) }));
