@@ -1,12 +1,11 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Testing } from 'cdktf';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { environments, project } from '../src/config/environments';
 import { ConfigError, loadConfig, optionsFromEnv } from '../src/config/load';
 import { AWS_REGIONS } from '../src/config/regions';
 import { synthesize } from '../src/synth-output';
-import { configFor, configProblems, stacksFor } from './helpers';
+import { configFor, configProblems, synthOf } from './helpers';
 
 describe('the shipped environments', () => {
   it('all load, and differ where real teams differ', () => {
@@ -124,9 +123,8 @@ describe('production guards', () => {
   });
 
   it('pins every prod stack to the account, the locally stated bootstrap stack too', () => {
-    const stacks = stacksFor('prod');
-    for (const stack of [stacks.bootstrap, stacks.network, stacks.data, stacks.app]) {
-      expect(Testing.synth(stack)).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: ['123456789012'] });
+    for (const stack of ['bootstrap', 'network', 'data', 'app'] as const) {
+      expect(synthOf('prod', stack)).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: ['123456789012'] });
     }
   });
 

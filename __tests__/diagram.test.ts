@@ -2,18 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
-import { buildEnvironment } from '../src/app';
 import { toDot, toMermaid } from '../src/diagram/render';
 import { securityGroupKey, topologyOf } from '../src/diagram/topology';
-import { readSynthOutput } from '../src/synth-output';
-import { configFor } from './helpers';
+import type { SynthesizedStack } from '../src/synth-output';
+import { synthOf } from './helpers';
 
-function synthesized(env: string) {
-  const app = Testing.app();
-  buildEnvironment(app, configFor(env));
-  app.synth();
-  return readSynthOutput(app.outdir);
+/** The environment's stacks as tools read them (metadata aside, which topology does not use), shared across test files. */
+function synthesized(env: string): SynthesizedStack[] {
+  return (['bootstrap', 'network', 'data', 'app'] as const).map((stack) => ({ name: `${env}-${stack}`, dependencies: [], json: JSON.parse(synthOf(env, stack)) }));
 }
 
 describe('topology from synthesized JSON (prod)', () => {
