@@ -2,6 +2,21 @@
 // src/config/fields/, mounted into one object. Validation runs once, before any construct exists
 // (load.ts: these schemas, then the cross-field rules of rules.ts); constructs trust what they get.
 // This module also re-exports the pieces other code imports from `config/schema`.
+//
+// One owner per default (issue 16 item 2). A value has its default in exactly one place:
+//
+// | kind of default                                    | owner                                   | examples |
+// |----------------------------------------------------|-----------------------------------------|----------|
+// | policy of this project's environments (depends on  | config: a field `.default()` in         | production rules (rules.ts), `database.monitoringIntervalSeconds` (60 in production, applied in data-stack.ts), `availabilityZones`, `region`, `network.natGateways` |
+// |   the environment or is not a construct's concern) |   src/config/fields/*, or the stack     |          |
+// | what a construct does when not told otherwise      | the construct: `XxxProps` member with   | cache (CACHE_DEFAULTS: config fields are optional), schedules (retries 2, max event age 3600 s), cache alarm thresholds, ECR lifecycle (7 days / 30 images), ECS Exec audit-log retention |
+// |                                                    |   `@default`, applied in the construct  |          |
+// | derived from other values                          | one function, used by config and        | listener-rule priority `defaultListenerPriority(position)`, target-group name `targetGroupName(prefix, service, suffix)` (src/naming.ts) |
+// |                                                    |   construct alike                       |          |
+//
+// A field schema that keeps a `.default()` is the owner of that value; the construct then takes the
+// member as required (no `??` fallback). A field whose construct owns the default is `.optional()` here
+// and its TSDoc cites the construct's `@default`.
 import { z } from 'zod';
 import { alarmsSchema } from './fields/alarms';
 import { capacitySchema } from './fields/capacity';
