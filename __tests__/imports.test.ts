@@ -22,4 +22,17 @@ describe('imports', () => {
     const offenders = files.filter((file) => /from\s+['"]@cdktf\/provider-aws['"]|require\(\s*['"]@cdktf\/provider-aws['"]\s*\)/.test(readFileSync(file, 'utf8')));
     expect(offenders).toEqual([]);
   });
+
+  it('layering: src/ never imports scripts/ (scripts are thin CLIs over src/)', () => {
+    const src = files.filter((file) => file.startsWith(join(root, 'src') + '/'));
+    const offenders = src.filter((file) => /(from\s+|import\(\s*|require\(\s*)['"][./]*\/?scripts\//.test(readFileSync(file, 'utf8')));
+    expect(src.length).toBeGreaterThan(10);
+    expect(offenders).toEqual([]);
+  });
+
+  it('layering: constructs never import the config (they take their own Props)', () => {
+    const constructs = files.filter((file) => file.startsWith(join(root, 'src', 'constructs') + '/'));
+    const offenders = constructs.filter((file) => /from\s+['"]\.\.\/config\//.test(readFileSync(file, 'utf8')));
+    expect(offenders.map((f) => f.slice(root.length + 1))).toEqual([]);
+  });
 });
