@@ -15,10 +15,14 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { Testing } from 'cdktf';
+import { TerraformOutput, Testing } from 'cdktf';
+import type { Construct } from 'constructs';
+import { Connections } from '../src/constructs/connections';
+import { WebService, type WebServiceProps } from '../src/constructs/web-service';
+import { serviceNames } from '../src/naming';
 import { isArmInstanceType } from '../src/constructs/ec2-capacity';
 import { secretResourceArns } from '../src/lib/grants';
-import { configProblems, resourcesIn, stacksFor, type Json } from './helpers';
+import { configProblems, resourcesIn, stacksFor, synthOf, type Json } from './helpers';
 
 const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, Json>>; data: Record<string, Record<string, Json>>; output: Json };
 const all = resourcesIn;
@@ -33,7 +37,7 @@ const SERVICE_TASK = /service-api_task-definition_task-role/;
 const SECRET = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:drf/django-key-AbCdEf';
 
 describe('registry (data stack)', () => {
-  const data = Testing.synth(stacksFor('prod').data);
+  const data = synthOf('prod', 'data');
 
   it('one repository per service: scan on push, immutable tags, KMS encryption, kept in production', () => {
     expect(data).toHaveResourceWithProperties(EcrRepository, {
@@ -57,8 +61,8 @@ describe('registry (data stack)', () => {
 });
 
 describe('cluster', () => {
-  const dev = Testing.synth(stacksFor('dev').app);
-  const staging = Testing.synth(stacksFor('staging').app);
+  const dev = synthOf('dev', 'app');
+  const staging = synthOf('staging', 'app');
 
   it('has Container Insights and audits ECS Exec sessions to a log group', () => {
     expect(dev).toHaveResourceWithProperties(EcsCluster, {
@@ -79,7 +83,7 @@ describe('cluster', () => {
 });
 
 describe('EC2 capacity (staging, as in the seed)', () => {
-  const staging = Testing.synth(stacksFor('staging').app);
+  const staging = synthOf('staging', 'app');
 
   it('uses the ECS-optimized Amazon Linux 2023 AMI from AWS\'s public SSM parameter', () => {
     expect(staging).toHaveDataSourceWithProperties(DataAwsSsmParameter, {
@@ -146,7 +150,7 @@ describe('EC2 capacity (staging, as in the seed)', () => {
 });
 
 describe('task definition', () => {
-  const prod = Testing.synth(stacksFor('prod').app);
+  const prod = synthOf('prod', 'app');
   const withSecrets = Testing.synth(
     stacksFor('dev', { services: [{ name: 'api', capacity: 'fargate', container: { secrets: { DJANGO_SECRET_KEY: SECRET, SENTRY_DSN: '/drf/sentry-dsn' } } }] } as never).app,
   );
@@ -171,14 +175,14 @@ describe('task definition', () => {
 
   it('leaves the running revision to releases: the service ignores task_definition, revisions are kept', () => {
     for (const env of ['dev', 'staging', 'prod']) {
-      const app = Testing.synth(stacksFor(env).app);
+      const app = synthOf(env, 'app');
       expect(all(app, 'aws_ecs_service')[0].lifecycle.ignore_changes).toContain('task_definition');
       for (const task of all(app, 'aws_ecs_task_definition')) expect(task.skip_destroy).toBe(true);
     }
   });
 
   it('depends on nothing but the config: IMAGE_TAG, GITHUB_SHA and CIRCLE_SHA1 change no byte', () => {
-    const before = Testing.synth(stacksFor('prod').app);
+    const before = synthOf('prod', 'app');
     const saved = { IMAGE_TAG: process.env.IMAGE_TAG, GITHUB_SHA: process.env.GITHUB_SHA, CIRCLE_SHA1: process.env.CIRCLE_SHA1 };
     Object.assign(process.env, { IMAGE_TAG: '3f9c2ab', GITHUB_SHA: '3f9c2ab', CIRCLE_SHA1: '3f9c2ab' });
     try {
@@ -296,7 +300,7 @@ describe('task definition', () => {
 });
 
 describe('migrate task family (release.migrate)', () => {
-  const prod = Testing.synth(stacksFor('prod').app);
+  const prod = synthOf('prod', 'app');
   const MIGRATE_EXECUTION = /service-api_migrate_execution-role/;
 
   it('is a family of its own with the same image template, the migrate command, and its own log group', () => {
@@ -357,7 +361,7 @@ describe('migrate task family (release.migrate)', () => {
 
 describe('release record', () => {
   it('is an SSM String parameter per service, created empty, whose value Terraform never changes', () => {
-    const prod = Testing.synth(stacksFor('prod').app);
+    const prod = synthOf('prod', 'app');
     expect(prod).toHaveResourceWithProperties(SsmParameter, {
       name: '/drf-api/prod/releases/api',
       type: 'String',
@@ -369,7 +373,7 @@ describe('release record', () => {
 });
 
 describe('service', () => {
-  const dev = Testing.synth(stacksFor('dev').app);
+  const dev = synthOf('dev', 'app');
 
   it('rolls with the configured percentages and a circuit breaker that rolls back', () => {
     expect(dev).toHaveResourceWithProperties(EcsService, {
@@ -416,7 +420,7 @@ describe('service', () => {
   });
 
   it('scales on ALB requests per target when configured', () => {
-    const staging = Testing.synth(stacksFor('staging').app);
+    const staging = synthOf('staging', 'app');
     expect(staging).toHaveResourceWithProperties(AppautoscalingPolicy, {
       target_tracking_scaling_policy_configuration: expect.objectContaining({
         target_value: 500,
@@ -469,5 +473,68 @@ describe('container config errors', () => {
   ];
   it.each(cases)('%s', (_label, env, overrides, expected) => {
     expect(configProblems(env, overrides)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+});
+
+describe('WebService from its Props alone (no config)', () => {
+  const props = (scope: Construct, network: 'awsvpc' | 'bridge'): WebServiceProps => {
+    const alb = new Connections(scope, { securityGroupId: 'sg-alb', key: 'alb' });
+    return {
+      taskDefinition: {
+        names: serviceNames('drf-api', 'dev', 'api'),
+        region: 'ap-northeast-1',
+        accountId: '111122223333',
+        image: 'repo:v1',
+        repositoryArn: 'arn:aws:ecr:ap-northeast-1:111122223333:repository/drf-api-dev/api',
+        cpu: 256,
+        memory: 512,
+        container: { port: 8000, user: '1000:1000' },
+        logRetentionDays: 30,
+      },
+      network:
+        network === 'awsvpc'
+          ? { kind: 'awsvpc', capacity: { kind: 'fargate', spot: false }, vpcId: 'vpc-1', subnetIds: ['subnet-a'], egress: { kind: 'internet' } }
+          : { kind: 'bridge', vpcId: 'vpc-1', capacityProviderName: 'ec2-cp', instanceConnections: new Connections(scope, { securityGroupId: 'sg-hosts', key: 'hosts' }), hostPort: 0 },
+      clusterName: 'drf-api-dev',
+      loadBalancer: { arnSuffix: 'app/lb/1', connections: alb, productionListenerArn: 'arn:listener' },
+      routing: { priority: 100 },
+      targetGroup: {
+        name: (suffix) => `drf-api-dev-api-${suffix}`,
+        deregistrationDelaySeconds: 30,
+        healthCheck: { path: '/health/', matcher: '200', intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 },
+      },
+      desiredCount: 2,
+      deployment: { kind: 'rolling', minimumHealthyPercent: 100, maximumPercent: 200 },
+      healthCheckGracePeriodSeconds: 60,
+      scaling: { minCount: 2, maxCount: 4, cpuTargetPercent: 60, memoryTargetPercent: 75 },
+    };
+  };
+
+  it('bridge on EC2 with dynamic host ports: the instances\' group admits the ALB on 32768-65535, the ALB\'s egress under its owner', () => {
+    const s = Testing.synthScope((scope) => {
+      new WebService(scope, 'api', props(scope, 'bridge'));
+    });
+    expect(s).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: 'sg-hosts', referenced_security_group_id: 'sg-alb', from_port: 32768, to_port: 65535 });
+    expect(s).toHaveResourceWithProperties(LbTargetGroup, { target_type: 'instance', vpc_id: 'vpc-1', name: 'drf-api-dev-api-tg' });
+    expect(resourcesIn(s, 'aws_ecs_task_definition')[0]).toEqual(expect.objectContaining({ network_mode: 'bridge', requires_compatibilities: ['EC2'] }));
+    expect(resourcesIn(s, 'aws_security_group')).toEqual([]);
+    // ECS Exec not given: off.
+    expect(resourcesIn(s, 'aws_ecs_service')[0].enable_execute_command).toBe(false);
+  });
+
+  it('exposes its roles and takes more task-role statements (no reaching into its children)', () => {
+    const s = Testing.synthScope((scope) => {
+      const svc = new WebService(scope, 'api', props(scope, 'awsvpc'));
+      svc.addToTaskRolePolicy({ Sid: 'ReadBucket', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' });
+      new TerraformOutput(scope, 'task_role', { value: svc.taskRoleArn });
+      new TerraformOutput(scope, 'execution_role', { value: svc.executionRoleArn });
+    });
+    expect(JSON.parse(s).output.task_role.value).toMatch(/aws_iam_role\.api_task-definition_task-role_.*\.arn/);
+    expect(JSON.parse(s).output.execution_role.value).toMatch(/aws_iam_role\.api_task-definition_execution-role_.*\.arn/);
+    const policy = JSON.parse(resourcesIn(s, 'aws_iam_role_policy').find((p) => p.name === 'ecs-exec')!.policy);
+    expect(policy.Statement).toEqual([{ Sid: 'ReadBucket', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }]);
+    const execution = JSON.parse(resourcesIn(s, 'aws_iam_role_policy').find((p) => p.name === 'pull-log-read-secrets')!.policy);
+    // From the owners' grants: the registry's pull, the log group's write.
+    expect(execution.Statement.map((x: { Sid: string }) => x.Sid)).toEqual(['EcrAuth', 'PullImage', 'WriteLogs']);
   });
 });

@@ -49,18 +49,20 @@ export class ContainerRegistry extends Construct {
 
   constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
     super(scope, id);
+    const untaggedExpiryDays = props.untaggedExpiryDays ?? 7;
+    const keepImages = props.keepImages ?? 30;
     const lifecycle = JSON.stringify({
       rules: [
         {
           rulePriority: 1,
-          description: `Expire untagged images after ${props.untaggedExpiryDays ?? 7} days`,
-          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: props.untaggedExpiryDays ?? 7 },
+          description: `Expire untagged images after ${untaggedExpiryDays} days`,
+          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: untaggedExpiryDays },
           action: { type: 'expire' },
         },
         {
           rulePriority: 2,
-          description: `Keep the last ${props.keepImages ?? 30} images`,
-          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: props.keepImages ?? 30 },
+          description: `Keep the last ${keepImages} images`,
+          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keepImages },
           action: { type: 'expire' },
         },
       ],

@@ -95,9 +95,11 @@ export class AppWorkloads extends Construct {
     const partition = partitionOf(config.region);
     const arnOfRole = (roleName: string) => `arn:${partition}:iam::${props.accountId}:role/${roleName}`;
     this.schedules = config.schedules.map((schedule) => {
-      const svc = config.services.find((s) => s.name === schedule.service)!;
+      // The config rules guarantee the service exists; a broken invariant says where, not a TypeError.
+      const svc = config.services.find((s) => s.name === schedule.service);
+      const ownGroup = svc && (props.webServiceSecurityGroups[svc.name] ?? this.workers.find((w) => w.name === svc.name)?.securityGroupId);
+      if (!svc || !ownGroup) throw new Error(`${config.name}.schedules.${schedule.name}.service: ${schedule.service} is not a service of this environment`);
       const names = serviceNames(config.project.service, config.name, svc.name);
-      const ownGroup = props.webServiceSecurityGroups[svc.name] ?? this.workers.find((w) => w.name === svc.name)!.securityGroupId;
       return new ScheduledTask(this, `schedule-${schedule.name}`, {
         namePrefix: props.prefix,
         name: schedule.name,
