@@ -163,6 +163,10 @@ export class AppStack extends EnvironmentStack {
       databaseIdentifier: database.identifier,
       kmsKeyArn: this.key.arn,
     });
+    new TerraformOutput(this, 'app_kms_key_arn', {
+      value: this.key.arn,
+      description: `The app stack's KMS key (${this.key.alias}): log groups, ECS Exec sessions, alarm topic; exec users need kms:GenerateDataKey on it`,
+    });
     new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'SNS topic every alarm of the environment notifies: subscribe on-call tooling here' });
 
     // Workers, schedules, cache alarms; web services that use the cache may connect to it.
