@@ -13,11 +13,9 @@ import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subn
 import { ElasticacheUser } from '@cdktf/provider-aws/lib/elasticache-user';
 import { ElasticacheUserGroup } from '@cdktf/provider-aws/lib/elasticache-user-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Construct } from 'constructs';
 import type { Grantable } from '../lib/grants';
 import type { Statement } from '../lib/iam';
-import { movedFromSibling } from '../lib/moved';
 import { Connections } from './connections';
 import { dailyOverlapsWeekly, parseDailyWindow, parseWeeklyWindow } from '../lib/windows';
 
@@ -172,10 +170,7 @@ export class Cache extends Construct {
     // Both groups are owned here: the cache admits its port from its clients' group only.
     this.connections = new Connections(this, { securityGroupId: this.securityGroupId, key: 'cache' });
     this.clientConnections = new Connections(this, { securityGroupId: clientSg.id, key: 'cache-clients' });
-    const ingress = this.connections.allowFrom(this.clientConnections, port, { ingress: `${engine} from cache clients`, egress: `${engine} to the cache` });
-    // Earlier versions named the two rules by role; `moved` keeps existing rules in place.
-    movedFromSibling(ingress, 'ingress-from-clients');
-    movedFromSibling(this.node.findChild(`cache-clients-egress-to-cache-${port}`) as VpcSecurityGroupEgressRule, 'clients-egress-to-cache');
+    this.connections.allowFrom(this.clientConnections, port, { ingress: `${engine} from cache clients`, egress: `${engine} to the cache` });
 
     const subnetGroup = new ElasticacheSubnetGroup(this, 'subnets', {
       name: groupId,

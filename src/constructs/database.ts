@@ -9,11 +9,9 @@ import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Construct } from 'constructs';
 import type { Grantable } from '../lib/grants';
 import { policyDocument } from '../lib/iam';
-import { movedFromSibling } from '../lib/moved';
 import { Connections } from './connections';
 
 export const POSTGRES_PORT = 5432;
@@ -141,13 +139,10 @@ export class Database extends Construct {
     // clients' group may reach the database and nothing else.
     this.connections = new Connections(this, { securityGroupId: dbSg.id, key: 'db' });
     this.clientConnections = new Connections(this, { securityGroupId: clientSg.id, key: 'db-clients' });
-    const ingress = this.connections.allowFrom(this.clientConnections, POSTGRES_PORT, {
+    this.connections.allowFrom(this.clientConnections, POSTGRES_PORT, {
       ingress: 'PostgreSQL from database clients',
       egress: 'PostgreSQL to the database',
     });
-    movedFromSibling(ingress, 'ingress-from-clients');
-    // Earlier versions named the two rules by role; `moved` keeps existing rules in place.
-    movedFromSibling(this.node.findChild(`db-clients-egress-to-db-${POSTGRES_PORT}`) as VpcSecurityGroupEgressRule, 'clients-egress-to-db');
 
     const parameters = new DbParameterGroup(this, 'parameters', {
       // A prefix, not a name: a replacement (e.g. a new major version's family) is created beside

@@ -1,6 +1,6 @@
 // `<env>-data`: the stateful stores (database, container images). Its own state, so an application
 // deploy never touches it; images are pushed here before the first app deploy.
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
@@ -10,6 +10,7 @@ import { ContainerRegistry } from '../constructs/container-registry';
 import { Database, databaseLogGroupPattern } from '../constructs/database';
 import { ServiceKey } from '../constructs/service-key';
 import type { Network } from '../constructs/network';
+import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
 
 export interface DataStackProps {
@@ -71,6 +72,10 @@ export class DataStack extends EnvironmentStack {
       storageKmsKeyArn: db.storageEncryption === 'customerKey' ? this.dataKey.arn : undefined,
       logKmsKeyArn: this.dataKey.arn,
     });
+    // Deployments of earlier versions named the client rules by role; `moved` keeps them in place.
+    // (Here, not in the constructs: a construct carrying its own history could not be moved again.)
+    movedFromSibling(this.database.node.findChild('db-ingress-from-db-clients-5432') as TerraformResource, 'ingress-from-clients');
+    movedFromSibling(this.database.node.findChild('db-clients-egress-to-db-5432') as TerraformResource, 'clients-egress-to-db');
     this.registry = new ContainerRegistry(this, 'registry', {
       namePrefix: this.prefix,
       services: config.services.map((svc) => svc.name),
@@ -118,6 +123,8 @@ export class DataStack extends EnvironmentStack {
       preventDestroy: production,
       logKmsKeyArn: this.dataKey.arn,
     });
+    movedFromSibling(cache.node.findChild(`cache-ingress-from-cache-clients-${cache.port}`) as TerraformResource, 'ingress-from-clients');
+    movedFromSibling(cache.node.findChild(`cache-clients-egress-to-cache-${cache.port}`) as TerraformResource, 'clients-egress-to-cache');
     new TerraformOutput(this, 'cache_primary_endpoint', { value: cache.primaryEndpoint, description: 'Host name of the cache primary (TLS, IAM auth as cache_app_user)' });
     new TerraformOutput(this, 'cache_replication_group_id', { value: cache.replicationGroupId, description: 'Cache name an IAM auth token is signed for (CACHE_NAME)' });
     new TerraformOutput(this, 'cache_app_user', { value: cache.appUserId, description: 'ElastiCache user the application connects as (CACHE_USER; user id = user name)' });
