@@ -423,12 +423,20 @@ describe('PipelineRole: managed policy attachments keyed by policy', () => {
   const synthRole = (managedPolicyArns: string[]) =>
     JSON.parse(Testing.synthScope((scope) => void new PipelineRole(scope, 'role', { name: 'r', description: 'd', trust, managedPolicyArns, statements: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] })));
 
-  it('names each attachment by the policy, so reordering the list changes no address; moved from the position-keyed address', () => {
+  it('names each attachment by the policy, so reordering the list changes no address', () => {
     const a = synthRole(['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/AWSSupportAccess']);
     const b = synthRole(['arn:aws:iam::aws:policy/AWSSupportAccess', 'arn:aws:iam::aws:policy/ReadOnlyAccess']);
     const ids = (json: Record<string, any>) => Object.keys(json.resource.aws_iam_role_policy_attachment).sort();
     expect(ids(a)).toEqual(ids(b));
     expect(ids(a)).toEqual([expect.stringMatching(/^role_managed-AWSSupportAccess_/), expect.stringMatching(/^role_managed-ReadOnlyAccess_/)]);
-    expect(a.moved).toContainEqual({ from: expect.stringMatching(/\.role_managed-0_/), to: expect.stringMatching(/\.role_managed-ReadOnlyAccess_/) });
+    expect(a.moved).toBeUndefined();
+  });
+
+  it('the bootstrap stack moves existing attachments from their position-keyed addresses', () => {
+    const moved = JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), configFor('prod')))).moved;
+    expect(moved).toEqual([
+      { from: expect.stringMatching(/\.pipeline_plan_managed-0_/), to: expect.stringMatching(/\.pipeline_plan_managed-ReadOnlyAccess_/) },
+      { from: expect.stringMatching(/\.pipeline_apply_managed-0_/), to: expect.stringMatching(/\.pipeline_apply_managed-PowerUserAccess_/) },
+    ]);
   });
 });

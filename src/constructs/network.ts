@@ -19,7 +19,6 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument } from '../lib/iam';
-import { movedFromSibling } from '../lib/moved';
 import { Connections, Peers } from './connections';
 
 /** Interface endpoints private tasks need to run without NAT: image pulls, logs, secrets, ECS Exec. */
@@ -225,8 +224,7 @@ export class Network extends Construct {
       });
       this.endpointConnections = new Connections(this, { securityGroupId: endpointSg.id, key: 'vpc-endpoints' });
       // The VPC's CIDR as configured (the rule ID is keyed by it; the value equals the VPC's cidr_block).
-      const https = this.endpointConnections.allowFrom(Peers.cidr(props.vpcCidr), 443, 'HTTPS from the VPC');
-      movedFromSibling(https, 'endpoints-https-from-vpc');
+      this.endpointConnections.allowFrom(Peers.cidr(props.vpcCidr), 443, 'HTTPS from the VPC');
       for (const service of INTERFACE_ENDPOINT_SERVICES) {
         new VpcEndpoint(this, `endpoint-${service.replace('.', '-')}`, {
           vpcId: vpc.id,

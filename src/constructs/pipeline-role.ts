@@ -8,7 +8,6 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
 import { Construct } from 'constructs';
 import { policyDocument, type Statement } from '../lib/iam';
-import { movedFromSibling } from '../lib/moved';
 
 /** One OIDC provider whose tokens may assume the role, and the subjects it accepts. */
 export interface OidcTrust {
@@ -65,11 +64,8 @@ export class PipelineRole extends Construct {
       assumeRolePolicy: policyDocument(...props.trust.map(trustStatement)),
     });
     const managed = props.managedPolicyArns ?? [];
-    managed.forEach((policyArn, i) => {
-      // Keyed by the policy's name, not its position: reordering the list replaces nothing.
-      const attachment = new IamRolePolicyAttachment(this, `managed-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
-      movedFromSibling(attachment, `managed-${i}`); // the address earlier versions gave it
-    });
+    // Keyed by the policy's name, not its position: reordering the list replaces nothing.
+    for (const policyArn of managed) new IamRolePolicyAttachment(this, `managed-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
     new IamRolePolicyAttachmentsExclusive(this, 'managed-exclusive', { roleName: role.name, policyArns: managed });
     const inline = new IamRolePolicy(this, 'policy', { role: role.id, name: 'pipeline', policy: policyDocument(...props.statements) });
     new IamRolePoliciesExclusive(this, 'inline-exclusive', { roleName: role.name, policyNames: [inline.name] });

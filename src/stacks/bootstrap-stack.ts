@@ -6,7 +6,7 @@
 // moves it in later (README).
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { partitionOf } from '../config/regions';
@@ -15,6 +15,7 @@ import { circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } 
 import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
 import { StateBucket, StateKey } from '../constructs/state-bucket';
 import { serviceNames, stateKeyAlias } from '../naming';
+import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
 
 /** The pipeline variable an output feeds: `AWS_<KIND>_ROLE_ARN_<ENV>` (env upper-cased, `-` → `_`). */
@@ -94,6 +95,9 @@ export class BootstrapStack extends EnvironmentStack {
       services: config.services.map((svc) => ({ names: serviceNames(config.project.service, config.name, svc.name), migrates: svc.release.migrate !== undefined })),
     });
 
+    // Earlier versions keyed each role's one managed-policy attachment by position (`managed-0`).
+    movedFromSibling(identities.plan.node.findChild('managed-ReadOnlyAccess') as TerraformResource, 'managed-0');
+    movedFromSibling(identities.apply.node.findChild('managed-PowerUserAccess') as TerraformResource, 'managed-0');
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName, description: 'The bucket every stack of this environment keeps its Terraform state in (S3 backend `bucket`)' });
     new TerraformOutput(this, 'state_kms_key_arn', { value: key.arn, description: `The state key; S3 backends name it by its alias ${key.alias}` });
     // Each description says where the ARN goes (README "Pipeline identities").

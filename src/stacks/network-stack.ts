@@ -1,11 +1,12 @@
 // `<env>-network`: the VPC. Long-lived; changed rarely and reviewed carefully.
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { partitionOf } from '../config/regions';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { flowLogGroupName, Network } from '../constructs/network';
 import { ServiceKey } from '../constructs/service-key';
+import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
 
 export class NetworkStack extends EnvironmentStack {
@@ -40,6 +41,10 @@ export class NetworkStack extends EnvironmentStack {
       flowLogRetentionDays: net.flowLogRetentionDays,
       flowLogKmsKeyArn: this.flowLogKey.arn,
     });
+    // Deployments of earlier versions had the endpoints' rule under another ID; `moved` keeps it in place.
+    if (net.interfaceEndpoints) {
+      movedFromSibling(this.network.node.findChild(`vpc-endpoints-ingress-from-${net.vpcCidr.replace(/[./]/g, '-')}-443`) as TerraformResource, 'endpoints-https-from-vpc');
+    }
     new TerraformOutput(this, 'vpc_id', { value: this.network.vpcId, description: 'The environment\'s VPC' });
     new TerraformOutput(this, 'public_subnet_ids', { value: this.network.publicSubnetIds, description: 'Public subnets, one per AZ (ALB, NAT gateways)' });
     new TerraformOutput(this, 'app_subnet_ids', { value: this.network.appSubnetIds, description: 'Private app subnets, one per AZ (ECS tasks and hosts)' });
