@@ -12,7 +12,9 @@ import { Cache, type CacheProps } from '../src/constructs/cache';
 import { CacheAlarms } from '../src/constructs/cache-alarms';
 import type { Statement } from '../src/lib/iam';
 import { dailyOverlapsWeekly } from '../src/lib/windows';
-import { resourcesIn } from './helpers';
+import { DataStack } from '../src/stacks/data-stack';
+import { NetworkStack } from '../src/stacks/network-stack';
+import { configFor, resourcesIn, type Overrides } from './helpers';
 
 const base: CacheProps = {
   namePrefix: 'drf-api-prod',
@@ -252,5 +254,22 @@ describe('Cache: Connections and grants', () => {
       cache.grantConnect(collector);
     });
     expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'elasticache:Connect', Resource: [granted!.arn, granted!.appUserArn] })]);
+  });
+});
+
+describe('cache.storageEncryption (issue 18.7)', () => {
+  const group = (overrides: Overrides) => {
+    const app = Testing.app();
+    const config = configFor('prod', overrides);
+    const network = new NetworkStack(app, config);
+    return resourcesIn(Testing.synth(new DataStack(app, { config, network: network.network })), 'aws_elasticache_replication_group')[0];
+  };
+
+  it('encrypts the nodes with the data key by default', () => {
+    expect(group({}).kms_key_id).toMatch(/aws_kms_key\.data-key_.*\.arn/);
+  });
+
+  it('awsManaged keeps an existing cache on the AWS-managed key', () => {
+    expect(group({ cache: { storageEncryption: 'awsManaged' } } as Overrides).kms_key_id).toBeUndefined();
   });
 });

@@ -407,3 +407,24 @@ describe('database.storageEncryption (issue 18.7)', () => {
     expect(primary.lifecycle).toEqual(expect.objectContaining({ prevent_destroy: true }));
   });
 });
+
+describe('data stack outputs and rules', () => {
+  it('describes every output; none holds a secret value', () => {
+    const outputs = JSON.parse(synthData('prod')).output as Record<string, { description?: string; sensitive?: boolean }>;
+    for (const [name, output] of Object.entries(outputs)) expect([name, output.description]).toEqual([name, expect.stringMatching(/\w/)]);
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['db_master_secret_arn', 'data_kms_key_arn', 'cache_client_security_group_id']));
+  });
+
+  it('every security group rule of the network and data stacks has a description', () => {
+    const app = Testing.app();
+    const config = configFor('prod');
+    const network = new NetworkStack(app, config);
+    const data = new DataStack(app, { config, network: network.network });
+    for (const stack of [network, data]) {
+      const synthesized = Testing.synth(stack);
+      const rules = [...resourcesIn(synthesized, 'aws_vpc_security_group_ingress_rule'), ...resourcesIn(synthesized, 'aws_vpc_security_group_egress_rule')];
+      expect(rules.length).toBeGreaterThan(0);
+      for (const rule of rules) expect(rule.description).toMatch(/\w/);
+    }
+  });
+});

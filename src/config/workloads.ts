@@ -50,6 +50,13 @@ export const cacheSchema = z.strictObject({
   maintenanceWindow: checked((v) => (parseWeeklyWindow(v)?.minutes ?? 0) >= 60, 'a UTC window "ddd:hh:mm-ddd:hh:mm" of at least 60 minutes').optional(),
   /** Retention of the slow-log and engine-log groups. @default 30 */
   logRetentionDays: int(1, 3653).optional(),
+  /**
+   * Key of the nodes' storage: `customerKey` (the environment's data key) or `awsManaged`. Changing it
+   * REPLACES an existing replication group (DANGER in the review; `prevent_destroy` in production):
+   * an existing cache keeps `awsManaged`, or is recreated deliberately (its content is a cache).
+   * @default "customerKey" (applied by the data stack)
+   */
+  storageEncryption: z.enum(['customerKey', 'awsManaged']).optional(),
   /** Alarm thresholds, per node. @default the CacheAlarms defaults (90, 90, 80, 1, 1000) */
   alarms: z
     .strictObject({

@@ -31,7 +31,7 @@ export class DataStack extends EnvironmentStack {
     super(scope, 'data', { config });
     const db = config.database;
     // The environment's data key: the database's storage (database.storageEncryption), log groups and
-    // master secret, the cache's log groups; used only by CloudWatch Logs (for these groups) and by
+    // master secret, the cache's storage (cache.storageEncryption) and log groups; used only by CloudWatch Logs (for these groups) and by
     // RDS, Secrets Manager and ElastiCache on behalf of this account. Moving an existing database's
     // storage to this key replaces it (README "Security": the snapshot-copy-restore migration).
     this.dataKey = new ServiceKey(this, 'data-key', {
@@ -122,6 +122,8 @@ export class DataStack extends EnvironmentStack {
       logRetentionDays: settings.logRetentionDays,
       preventDestroy: production,
       logKmsKeyArn: this.dataKey.arn,
+      // A storage key change replaces an existing replication group: a config decision.
+      kmsKeyArn: (settings.storageEncryption ?? 'customerKey') === 'customerKey' ? this.dataKey.arn : undefined,
     });
     movedFromSibling(cache.node.findChild(`cache-ingress-from-cache-clients-${cache.port}`) as TerraformResource, 'ingress-from-clients');
     movedFromSibling(cache.node.findChild(`cache-clients-egress-to-cache-${cache.port}`) as TerraformResource, 'clients-egress-to-cache');
