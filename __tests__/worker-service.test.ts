@@ -118,4 +118,12 @@ describe('WorkerService', () => {
     expect(taskPolicy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['DatabaseIamAuth']);
     expect(resourcesIn(synthesized, 'aws_ecs_service')[0].enable_execute_command).toBe(true);
   });
+
+  it('takes more task-role statements after construction (addToTaskRolePolicy), in the task role policy', () => {
+    const more = Testing.synthScope((scope) => {
+      new WorkerService(scope, 'worker', base).addToTaskRolePolicy({ Sid: 'Queue', Effect: 'Allow', Action: 'sqs:ReceiveMessage', Resource: 'arn:q' });
+    });
+    const policy = JSON.parse(resourcesIn(more, 'aws_iam_role_policy').find((p) => p.name === 'ecs-exec')!.policy);
+    expect(policy.Statement.map((x: { Sid: string }) => x.Sid)).toEqual(['EcsExec', 'EcsExecSessionKey', 'EcsExecAuditDescribe', 'EcsExecAudit', 'Queue']);
+  });
 });

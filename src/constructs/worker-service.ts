@@ -58,6 +58,7 @@ export interface WorkerServiceProps {
 }
 
 export class WorkerService extends Construct {
+  private readonly task: ServiceTaskDefinition;
   /** The service's name from config. */
   readonly name: string;
   readonly serviceName: string;
@@ -138,8 +139,14 @@ export class WorkerService extends Construct {
     this.taskRoleArn = task.taskRoleArn;
     this.executionRoleArn = task.executionRoleArn;
     this.logGroupName = task.logGroupName;
+    this.task = task;
     this.securityGroupId = securityGroupId;
     this.connections = connections;
+  }
+
+  /** More permissions for the application, in the task role's own policy (like `WebService.addToTaskRolePolicy`). */
+  addToTaskRolePolicy(...statements: Statement[]): void {
+    this.task.taskPolicy.addToPolicy(...statements);
   }
 
   private createScaling(props: WorkerServiceProps, family: string, serviceName: string): void {
