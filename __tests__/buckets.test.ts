@@ -31,6 +31,7 @@ const lbProps: LoadBalancerProps = {
   vpcId: 'vpc-1',
   publicSubnetIds: ['subnet-a', 'subnet-b'],
   certificateArn: 'arn:aws:acm:ap-northeast-1:111111111111:certificate/x',
+  dualStack: true,
   idleTimeoutSeconds: 60,
   deletionProtection: true,
   accessLogRetentionDays: 90,

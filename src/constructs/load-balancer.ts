@@ -23,8 +23,8 @@ export interface LoadBalancerProps {
   readonly vpcId: string;
   /** Public subnets, one per AZ. */
   readonly publicSubnetIds: string[];
-  /** Dual-stack (IPv4 + IPv6); the public subnets must have IPv6. @default true */
-  readonly dualStack?: boolean;
+  /** Dual-stack (IPv4 + IPv6); the public subnets must have IPv6 (an environment decision: the config's `network.ipv6`). */
+  readonly dualStack: boolean;
   /**
    * HTTPS with this (issued) certificate; HTTP then only redirects to HTTPS. Without one the ALB
    * serves plain HTTP: only for environments that chose `httpOnly` explicitly.
@@ -72,7 +72,7 @@ export class LoadBalancer extends Construct {
     super(scope, id);
     const { namePrefix } = props;
     const https = props.certificateArn !== undefined;
-    const dualStack = props.dualStack ?? true;
+    const dualStack = props.dualStack;
 
     // ALB access and connection logs: SSE-S3 (the only encryption ALB log delivery supports); the
     // region's Elastic Load Balancing account writes them. A protected (production) bucket is

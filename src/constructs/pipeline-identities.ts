@@ -8,10 +8,9 @@
 import { Construct } from 'constructs';
 import type { Statement } from '../lib/iam';
 import type { ServiceNames } from '../naming';
-import { PipelineRole, type OidcTrust } from './pipeline-role';
+import { PIPELINE_ROLE_PATH, PipelineRole, type OidcTrust } from './pipeline-role';
 
-/** IAM path of every pipeline role: outside `role/<prefix>-*`, which the apply role may manage. */
-export const PIPELINE_ROLE_PATH = '/pipeline/';
+export { PIPELINE_ROLE_PATH };
 
 export interface PipelineRoleNames {
   readonly plan: string;

@@ -9,6 +9,9 @@ import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-r
 import { Construct } from 'constructs';
 import { policyDocument, type Statement } from '../lib/iam';
 
+/** IAM path of pipeline roles: outside `role/<prefix>-*`, which an apply role may manage. */
+export const PIPELINE_ROLE_PATH = '/pipeline/';
+
 /** One OIDC provider whose tokens may assume the role, and the subjects it accepts. */
 export interface OidcTrust {
   /** ARN of the account's identity provider (the `Federated` principal). */
@@ -58,7 +61,7 @@ export class PipelineRole extends Construct {
     }
     const role = new IamRole(this, 'role', {
       name: props.name,
-      path: props.path ?? '/pipeline/',
+      path: props.path ?? PIPELINE_ROLE_PATH,
       description: props.description,
       maxSessionDuration: props.maxSessionSeconds ?? 3600,
       assumeRolePolicy: policyDocument(...props.trust.map(trustStatement)),
