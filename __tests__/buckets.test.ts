@@ -20,6 +20,11 @@ describe('PrivateBucket: force_destroy (issue 14.6)', () => {
     expect(synthBucket({ bucketPrefix: 'b-', forceDestroy: true })).toHaveResourceWithProperties(S3Bucket, { force_destroy: true, lifecycle: { prevent_destroy: false } });
   });
 
+  it('needs exactly one of bucketName and bucketPrefix', () => {
+    expect(() => synthBucket({})).toThrow(/exactly one of bucketName and bucketPrefix/);
+    expect(() => synthBucket({ bucketName: 'a', bucketPrefix: 'b-' })).toThrow(/exactly one of bucketName and bucketPrefix/);
+  });
+
   it('refuses forceDestroy together with preventDestroy', () => {
     expect(() => synthBucket({ bucketPrefix: 'b-', forceDestroy: true, preventDestroy: true })).toThrow(/forceDestroy and preventDestroy contradict each other/);
   });

@@ -9,6 +9,7 @@ import { TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
 
 export interface DnsValidatedCertificateProps {
+  /** The certificate's main name, e.g. `api.example.com`. */
   readonly domainName: string;
   /** @default [] */
   readonly alternativeNames?: string[];

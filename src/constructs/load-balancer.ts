@@ -28,6 +28,7 @@ export interface LoadBalancerProps {
   /**
    * HTTPS with this (issued) certificate; HTTP then only redirects to HTTPS. Without one the ALB
    * serves plain HTTP: only for environments that chose `httpOnly` explicitly.
+   * @default none (plain HTTP)
    */
   readonly certificateArn?: string;
   /** Alias records (A and AAAA) for these names in `zoneId`. @default [] */

@@ -13,8 +13,11 @@ import { PIPELINE_ROLE_PATH, PipelineRole, type OidcTrust } from './pipeline-rol
 export { PIPELINE_ROLE_PATH };
 
 export interface PipelineRoleNames {
+  /** `<prefix>-pipeline-plan`: read-only plans from any branch. */
   readonly plan: string;
+  /** `<prefix>-pipeline-apply`: applies from the deploy branch. */
   readonly apply: string;
+  /** `<prefix>-pipeline-release`: `npm run release` from the deploy branch. */
   readonly release: string;
 }
 
@@ -67,9 +70,9 @@ export interface PipelineIdentitiesProps {
   readonly partition?: string;
   /** This repository, `<org>/<repo>` (from `github.com/<org>/<repo>`). */
   readonly repository: string;
-  /** Trust GitHub Actions; absent when GitHub is turned off. */
+  /** Trust GitHub Actions. @default none (GitHub Actions may not assume the roles); give this or `circleci` */
   readonly github?: GithubTrust;
-  /** Trust CircleCI; absent when CircleCI is turned off. */
+  /** Trust CircleCI. @default none (CircleCI may not assume the roles); give this or `github` */
   readonly circleci?: CircleciTrust;
   /** ARN of the state bucket (`StateBucket.bucketArn`). */
   readonly stateBucketArn: string;

@@ -12,9 +12,9 @@ import { Construct } from 'constructs';
 import { policyDocument, type Statement } from '../lib/iam';
 
 export interface PrivateBucketProps {
-  /** The exact name; give this or `bucketPrefix`. */
+  /** The exact name; give exactly one of this and `bucketPrefix`. @default none (then `bucketPrefix`) */
   readonly bucketName?: string;
-  /** A prefix Terraform completes to a globally unique name. */
+  /** A prefix Terraform completes to a globally unique name. @default none (then `bucketName`) */
   readonly bucketPrefix?: string;
   /** `aws:kms` (bucket key on) or `AES256` (SSE-S3, e.g. for ALB log delivery). @default "aws:kms" */
   readonly encryption?: 'aws:kms' | 'AES256';
@@ -46,6 +46,9 @@ export class PrivateBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
+    if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) {
+      throw new Error(`${this.node.path}: give exactly one of bucketName and bucketPrefix`);
+    }
     if (props.forceDestroy && props.preventDestroy) {
       throw new Error(`${this.node.path}: forceDestroy and preventDestroy contradict each other`);
     }
