@@ -249,3 +249,22 @@ describe('bad input: one line per problem, naming environment and field', () => 
     expect(() => loadConfig({ ...project, service: '' }, environments)).toThrow(ConfigError);
   });
 });
+
+describe('derived values: computed once (src/naming.ts), by the config rules and the stacks alike', () => {
+  it('a service without a priority gets 100 x (position + 1): a clash with it is found before synth', () => {
+    const services = [
+      { name: 'api', loadBalancer: { paths: ['/a/*'] } },
+      { name: 'admin', loadBalancer: { paths: ['/b/*'], priority: 100 } },
+    ];
+    expect(configProblems('dev', { services } as never)).toEqual(['dev.services.1.loadBalancer.priority: 100 is also the priority of services.0']);
+    // position 1 would default to 200: taking 200 explicitly while service 0 keeps 100 is fine
+    expect(configProblems('dev', { services: [services[0], { ...services[1], loadBalancer: { paths: ['/b/*'], priority: 200 } }] } as never)).toEqual([]);
+  });
+
+  it('refuses a service whose longest target group name (<prefix>-<service>-green) exceeds 32 characters', () => {
+    expect(configProblems('dev', { services: [{ name: 'a-rather-long-service' }] } as never)).toEqual([
+      'dev.services.0.name: "a-rather-long-service" makes the target group name "drf-api-dev-a-rather-long-service-green" longer than AWS\'s 32 characters',
+    ]);
+    expect(configProblems('dev', { services: [{ name: 'short-name' }] } as never)).toEqual([]);
+  });
+});
