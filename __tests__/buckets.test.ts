@@ -4,6 +4,8 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Testing } from 'cdktf';
 import { LoadBalancer, type LoadBalancerProps } from '../src/constructs/load-balancer';
 import { PrivateBucket, type PrivateBucketProps } from '../src/constructs/private-bucket';
+import { StateKey } from '../src/constructs/state-bucket';
+import type { Statement } from '../src/lib/iam';
 import { resourcesIn, synthOf } from './helpers';
 
 const synthBucket = (props: PrivateBucketProps) =>
@@ -99,5 +101,33 @@ describe('LoadBalancer props', () => {
     const synthesized = synthLb({ idleTimeoutSeconds: 120, deletionProtection: false, accessLogRetentionDays: 30 });
     expect(resourcesIn(synthesized, 'aws_lb')[0]).toEqual(expect.objectContaining({ idle_timeout: 120, enable_deletion_protection: false }));
     expect(JSON.stringify(resourcesIn(synthesized, 'aws_s3_bucket_lifecycle_configuration'))).toContain('"days":30');
+  });
+});
+
+describe('bucket and state key grants', () => {
+  it('grantRead lists the bucket and reads the given keys; grantWrite puts and deletes them', () => {
+    const statements: Statement[] = [];
+    const grantee = { addToPolicy: (...added: Statement[]) => void statements.push(...added) };
+    let bucket: PrivateBucket | undefined;
+    Testing.synthScope((scope) => {
+      bucket = new PrivateBucket(scope, 'b', { bucketPrefix: 'b-' });
+      bucket.grantRead(grantee, { keys: 'prod/*', sidPrefix: 'State' });
+      bucket.grantWrite(grantee, { keys: 'prod/*.tflock', sid: 'Locks' });
+    });
+    expect(statements).toEqual([
+      { Sid: 'StateList', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket!.bucketArn },
+      { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucket!.bucketArn}/prod/*` },
+      { Sid: 'Locks', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${bucket!.bucketArn}/prod/*.tflock` },
+    ]);
+  });
+
+  it('StateKey.grantUse gives Decrypt and GenerateDataKey on the key only', () => {
+    const statements: Statement[] = [];
+    let key: StateKey | undefined;
+    Testing.synthScope((scope) => {
+      key = new StateKey(scope, 'k', { alias: 'alias/s', description: 'd', accountId: '111111111111', allowedPrincipalArns: ['arn:aws:iam::111111111111:role/a'] });
+      key.grantUse({ addToPolicy: (...added) => void statements.push(...added) });
+    });
+    expect(statements).toEqual([{ Sid: 'StateKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key!.arn }]);
   });
 });

@@ -8,7 +8,9 @@
 import { Construct } from 'constructs';
 import type { Statement } from '../lib/iam';
 import type { ServiceNames } from '../naming';
+import type { Grantable } from '../lib/grants';
 import { PIPELINE_ROLE_PATH, PipelineRole, type OidcTrust } from './pipeline-role';
+import type { StateBucket, StateKey } from './state-bucket';
 
 export { PIPELINE_ROLE_PATH };
 
@@ -74,12 +76,10 @@ export interface PipelineIdentitiesProps {
   readonly github?: GithubTrust;
   /** Trust CircleCI. @default none (CircleCI may not assume the roles); give this or `github` */
   readonly circleci?: CircleciTrust;
-  /** ARN of the state bucket (`StateBucket.bucketArn`). */
-  readonly stateBucketArn: string;
-  /** ARN of the state key (`StateKey.arn`). */
-  readonly stateKeyArn: string;
-  /** The state key's alias (`alias/…`), protected like the key. */
-  readonly stateKeyAlias: string;
+  /** The state bucket: grants the state access of each role; its settings are denied to the apply role. */
+  readonly stateBucket: Pick<StateBucket, 'bucketArn' | 'grantRead' | 'grantWrite'>;
+  /** The state key (its alias is protected like the key). */
+  readonly stateKey: Pick<StateKey, 'arn' | 'alias' | 'grantUse'>;
   /** Every service of the environment: what a release touches. */
   readonly services: ReleasedService[];
 }
@@ -149,19 +149,22 @@ export class PipelineIdentities extends Construct {
   }
 }
 
-/** State of this environment only: keys `<env>/…` of its bucket, encrypted with the state key. */
+/** State of this environment only: keys `<env>/…` of its bucket, encrypted with the state key (grants of their owners). */
 function stateAccess(props: PipelineIdentitiesProps): { read: Statement[]; lockFiles: Statement[]; write: Statement[] } {
-  const keys = `${props.stateBucketArn}/${props.environment}/*`;
+  const collect = (grant: (grantee: Grantable) => void): Statement[] => {
+    const statements: Statement[] = [];
+    grant({ addToPolicy: (...added) => void statements.push(...added) });
+    return statements;
+  };
+  const env = props.environment;
   return {
     read: [
-      { Sid: 'StateList', Effect: 'Allow', Action: 's3:ListBucket', Resource: props.stateBucketArn },
-      { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: keys },
-      // Decrypt to read; GenerateDataKey to write anything (a lock file too) into a KMS-encrypted bucket.
-      { Sid: 'StateKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: props.stateKeyArn },
+      ...collect((g) => props.stateBucket.grantRead(g, { keys: `${env}/*`, sidPrefix: 'State' })),
+      ...collect((g) => props.stateKey.grantUse(g)),
     ],
     // `use_lockfile`: a plan writes and deletes `<key>.tflock` next to the state, nothing else.
-    lockFiles: [{ Sid: 'StateLockFiles', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${props.stateBucketArn}/${props.environment}/*.tflock` }],
-    write: [{ Sid: 'StateWrite', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: keys }],
+    lockFiles: collect((g) => props.stateBucket.grantWrite(g, { keys: `${env}/*.tflock`, sid: 'StateLockFiles' })),
+    write: collect((g) => props.stateBucket.grantWrite(g, { keys: `${env}/*`, sid: 'StateWrite' })),
   };
 }
 
@@ -246,7 +249,7 @@ function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
 
 /** What PowerUserAccess would allow but must stay out of the pipeline's reach. */
 function applyDenies(props: PipelineIdentitiesProps): Statement[] {
-  const bucket = props.stateBucketArn;
+  const bucket = props.stateBucket.bucketArn;
   const partition = props.partition ?? 'aws';
   return [
     {
@@ -294,7 +297,7 @@ function applyDenies(props: PipelineIdentitiesProps): Statement[] {
         'kms:UpdateAlias',
         'kms:DeleteAlias',
       ],
-      Resource: [props.stateKeyArn, `arn:${partition}:kms:${props.region}:${props.accountId}:${props.stateKeyAlias}`],
+      Resource: [props.stateKey.arn, `arn:${partition}:kms:${props.region}:${props.accountId}:${props.stateKey.alias}`],
     },
   ];
 }

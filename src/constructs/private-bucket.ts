@@ -9,6 +9,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import type { Grantable } from '../lib/grants';
 import { policyDocument, type Statement } from '../lib/iam';
 
 export interface PrivateBucketProps {
@@ -107,5 +108,26 @@ export class PrivateBucket extends Construct {
     });
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
+  }
+
+  /**
+   * Lets `grantee` list the bucket and read the objects under `keys` (`s3:ListBucket`, `s3:GetObject`;
+   * a KMS-encrypted bucket's key is granted by the key's owner). Statement ids `<sidPrefix>List`, `<sidPrefix>Read`.
+   * @example stateBucket.grantRead(planRole, { keys: 'prod/*', sidPrefix: 'State' })
+   */
+  grantRead(grantee: Grantable, options: { readonly keys?: string; readonly sidPrefix?: string } = {}): void {
+    const prefix = options.sidPrefix ?? 'Bucket';
+    grantee.addToPolicy(
+      { Sid: `${prefix}List`, Effect: 'Allow', Action: 's3:ListBucket', Resource: this.bucketArn },
+      { Sid: `${prefix}Read`, Effect: 'Allow', Action: 's3:GetObject', Resource: `${this.bucketArn}/${options.keys ?? '*'}` },
+    );
+  }
+
+  /**
+   * Lets `grantee` write and delete the objects under `keys` (`s3:PutObject`, `s3:DeleteObject`).
+   * @example stateBucket.grantWrite(planRole, { keys: 'prod/*.tflock', sid: 'StateLockFiles' })
+   */
+  grantWrite(grantee: Grantable, options: { readonly keys?: string; readonly sid?: string } = {}): void {
+    grantee.addToPolicy({ Sid: options.sid ?? 'BucketWrite', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${this.bucketArn}/${options.keys ?? '*'}` });
   }
 }

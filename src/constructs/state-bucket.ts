@@ -4,6 +4,7 @@
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
+import type { Grantable } from '../lib/grants';
 import { policyDocument, type Statement } from '../lib/iam';
 import { PrivateBucket } from './private-bucket';
 
@@ -60,6 +61,15 @@ export class StateKey extends Construct {
     new KmsAlias(this, 'alias', { name: props.alias, targetKeyId: key.keyId });
     this.arn = key.arn;
     this.alias = props.alias;
+  }
+
+  /**
+   * Lets `grantee` read and write state through S3 with this key: `kms:Decrypt` to read,
+   * `kms:GenerateDataKey` to write anything (a lock file too). The grantee must also be one of the
+   * key policy's `allowedPrincipalArns`.
+   */
+  grantUse(grantee: Grantable, sid = 'StateKey'): void {
+    grantee.addToPolicy({ Sid: sid, Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: this.arn });
   }
 }
 

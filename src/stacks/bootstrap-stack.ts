@@ -89,9 +89,8 @@ export class BootstrapStack extends EnvironmentStack {
           projectId: circle.projectId,
           deployBranch: config.ci.deployBranch,
         },
-      stateBucketArn: bucket.bucketArn,
-      stateKeyArn: key.arn,
-      stateKeyAlias: key.alias,
+      stateBucket: bucket,
+      stateKey: key,
       services: config.services.map((svc) => ({ names: serviceNames(config.project.service, config.name, svc.name), migrates: svc.release.migrate !== undefined })),
     });
 
