@@ -21,7 +21,7 @@ const base: ScheduledTaskProps = {
   timezone: 'Asia/Tokyo',
   taskRoleArn: 'arn:aws:iam::111122223333:role/drf-api-prod-api-task',
   executionRoleArn: 'arn:aws:iam::111122223333:role/drf-api-prod-api-execution',
-  network: { mode: 'awsvpc', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-api', 'sg-db-clients'] },
+  network: { kind: 'awsvpc', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-api', 'sg-db-clients'] },
   alarmTopicArn: 'arn:aws:sns:ap-northeast-1:111122223333:drf-api-prod-alarms',
 };
 
@@ -68,7 +68,7 @@ describe('ScheduledTask', () => {
         }),
       }),
     });
-    const bridge = synth({ network: { mode: 'bridge' }, capacityProviderStrategy: [{ capacityProvider: 'drf-api-staging-ec2', weight: 1, base: 0 }] });
+    const bridge = synth({ network: { kind: 'bridge' }, capacityProviderStrategy: [{ capacityProvider: 'drf-api-staging-ec2', weight: 1, base: 0 }] });
     const params = resourcesIn(bridge, 'aws_scheduler_schedule')[0].target.ecs_parameters;
     expect(params.network_configuration).toBeUndefined();
     expect(params.capacity_provider_strategy).toEqual([{ capacity_provider: 'drf-api-staging-ec2', weight: 1, base: 0 }]);
@@ -192,7 +192,7 @@ describe('ScheduledTask', () => {
     ['an event age under a minute', { maxEventAgeSeconds: 30 }, /maxEventAgeSeconds must be 60-86400/],
     ['a flexible window of 0', { flexibleWindowMinutes: 0 }, /flexibleWindowMinutes must be 1-1440/],
     ['a DLQ retention beyond 14 days', { deadLetterRetentionDays: 15 }, /deadLetterRetentionDays must be 1-14/],
-    ['no subnets', { network: { mode: 'awsvpc', subnetIds: [], securityGroupIds: ['sg-api'] } }, /subnetIds must not be empty/],
+    ['no subnets', { network: { kind: 'awsvpc', subnetIds: [], securityGroupIds: ['sg-api'] } }, /subnetIds must not be empty/],
   ])('refuses %s', (_, overrides, message) => {
     expect(() => synth(overrides)).toThrow(message);
   });

@@ -22,13 +22,13 @@ export const SCHEDULE_EXPRESSION = /^(cron\(\S+( \S+){5}\)|rate\((1 (minute|hour
 /** Where the task runs: its own ENI in private subnets (awsvpc), or the EC2 host's network (bridge). */
 export type ScheduledTaskNetwork =
   | {
-      readonly mode: 'awsvpc';
+      readonly kind: 'awsvpc';
       /** Private subnets of the task (no public IP is ever assigned). */
       readonly subnetIds: string[];
       /** The service's security groups (and whatever else the task must reach, e.g. database clients). */
       readonly securityGroupIds: string[];
     }
-  | { readonly mode: 'bridge' };
+  | { readonly kind: 'bridge' };
 
 export interface CapacityProviderStrategyItem {
   /** `FARGATE`, `FARGATE_SPOT` or an EC2 capacity provider's name. */
@@ -187,7 +187,7 @@ export class ScheduledTask extends Construct {
           capacityProviderStrategy: props.capacityProviderStrategy ?? [{ capacityProvider: 'FARGATE', weight: 1 }],
           enableEcsManagedTags: true,
           propagateTags: 'TASK_DEFINITION',
-          ...(network.mode === 'awsvpc'
+          ...(network.kind === 'awsvpc'
             ? { networkConfiguration: { subnets: network.subnetIds, securityGroups: network.securityGroupIds, assignPublicIp: false } }
             : {}),
         },
@@ -259,7 +259,7 @@ function validate(props: ScheduledTaskProps, name: string): void {
   if (window !== undefined && (!Number.isInteger(window) || window < 1 || window > 1440)) problems.push(`flexibleWindowMinutes must be 1-1440, got ${window}`);
   const days = props.deadLetterRetentionDays ?? 14;
   if (!Number.isInteger(days) || days < 1 || days > 14) problems.push(`deadLetterRetentionDays must be 1-14, got ${days}`);
-  if (props.network.mode === 'awsvpc' && props.network.subnetIds.length === 0) problems.push('network.subnetIds must not be empty');
+  if (props.network.kind === 'awsvpc' && props.network.subnetIds.length === 0) problems.push('network.subnetIds must not be empty');
   if (problems.length > 0) throw new Error(`ScheduledTask ${name}: ${problems.join('; ')}`);
 }
 

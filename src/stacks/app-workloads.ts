@@ -117,8 +117,8 @@ export class AppWorkloads extends Construct {
         executionRoleArn: arnOfRole(names.executionRole),
         network:
           svc.networkMode === 'bridge'
-            ? { mode: 'bridge' }
-            : { mode: 'awsvpc', subnetIds: props.serviceContext.network.appSubnetIds, securityGroupIds: [ownGroup, ...clientSecurityGroups(svc, props.database.clientSecurityGroupId, cache)] },
+            ? { kind: 'bridge' }
+            : { kind: 'awsvpc', subnetIds: props.serviceContext.network.appSubnetIds, securityGroupIds: [ownGroup, ...clientSecurityGroups(svc, props.database.clientSecurityGroupId, cache)] },
         capacityProviderStrategy: [{ capacityProvider: capacityProviderName(serviceNetwork(props.serviceContext, svc, [])), weight: 1 }],
         retries: schedule.retries,
         maxEventAgeSeconds: schedule.maxEventAgeSeconds,
