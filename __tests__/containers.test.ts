@@ -15,7 +15,8 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { TerraformOutput, Testing } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Connections } from '../src/constructs/connections';
 import { WebService, type WebServiceProps } from '../src/constructs/web-service';
@@ -536,5 +537,16 @@ describe('WebService from its Props alone (no config)', () => {
     const execution = JSON.parse(resourcesIn(s, 'aws_iam_role_policy').find((p) => p.name === 'pull-log-read-secrets')!.policy);
     // From the owners' grants: the registry's pull, the log group's write.
     expect(execution.Statement.map((x: { Sid: string }) => x.Sid)).toEqual(['EcrAuth', 'PullImage', 'WriteLogs']);
+  });
+
+  it('refuses at synth a task role policy left without any statement (no ECS Exec, no database, no grant)', () => {
+    const stack = new TerraformStack(Testing.app(), 'unit');
+    new AwsProvider(stack, 'aws', { region: 'ap-northeast-1' });
+    new WebService(stack, 'api', props(stack, 'awsvpc'));
+    expect(() => Testing.synth(stack, true)).toThrow(/inline policy ecs-exec has no statement/);
+    const granted = new TerraformStack(Testing.app(), 'unit');
+    new AwsProvider(granted, 'aws', { region: 'ap-northeast-1' });
+    new WebService(granted, 'api', props(granted, 'awsvpc')).addToTaskRolePolicy({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' });
+    expect(() => Testing.synth(granted, true)).not.toThrow();
   });
 });

@@ -37,6 +37,10 @@ export class InlinePolicy implements Grantable {
       name: props.name,
       policy: Lazy.stringValue({ produce: () => policyDocument(...this.statements) }),
     });
+    // IAM refuses a policy without statements: say so at synth, not at apply.
+    this.policy.node.addValidation({
+      validate: () => (this.statements.length === 0 ? [`${this.policy.node.path}: inline policy ${props.name} has no statement (IAM refuses an empty policy)`] : []),
+    });
   }
 
   addToPolicy(...statements: Statement[]): void {
