@@ -9,7 +9,8 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { Testing } from 'cdktf';
 import { terraformAddress } from '../src/lib/moved';
-import { configProblems, resourcesIn, stacksFor, synthOf, type Json, type Overrides } from './helpers';
+import { configWarnings } from '../src/config/warnings';
+import { configFor, configProblems, resourcesIn, stacksFor, synthOf, type Json, type Overrides } from './helpers';
 
 const dev = synthOf('dev', 'app');
 const prod = synthOf('prod', 'app');
@@ -43,13 +44,17 @@ describe('ECS Exec, a decision per environment', () => {
     for (const s of statements.filter((s) => [s.Action].flat().includes('logs:DescribeLogGroups'))) expect(s.Resource).not.toBe('*');
   });
 
-  it('is off in production unless the config turns it on (an incident), and on again only there', () => {
+  it('is off in production unless the config turns it on (an incident, warned on every synth), and off in dev when the config says so', () => {
     expect(resourcesIn(prod, 'aws_ecs_service').map((s) => s.enable_execute_command)).toEqual(resourcesIn(prod, 'aws_ecs_service').map(() => false));
     const sids = (policyOf(prod, API_TASK, 'ecs-exec').Statement as Json[]).map((s) => s.Sid);
     expect(sids).toEqual(['DatabaseIamAuth']);
     const incident = Testing.synth(stacksFor('prod', { ecsExec: true } as Overrides).app);
     expect(resourcesIn(incident, 'aws_ecs_service').every((s) => s.enable_execute_command === true)).toBe(true);
     expect((policyOf(incident, API_TASK, 'ecs-exec').Statement as Json[]).map((s) => s.Sid)).toContain('EcsExec');
+    expect(configWarnings([configFor('prod', { ecsExec: true } as Overrides)], { examples: false })).toEqual([
+      'warning: prod.ecsExec: is true: tasks in production accept ECS Exec shells; remove it (off) once the incident is over and force a new deployment',
+    ]);
+    expect(configWarnings([configFor('dev', { ecsExec: true } as Overrides)], { examples: false })).toEqual([]);
     const devOff = Testing.synth(stacksFor('dev', { ecsExec: false } as Overrides).app);
     expect(resourcesIn(devOff, 'aws_ecs_service').every((s) => s.enable_execute_command === false)).toBe(true);
   });

@@ -34,6 +34,9 @@ export function configWarnings(configs: readonly EnvironmentConfig[], options: W
           : `is true: region ${show(config.region)} is not one AWS provider 6.25 knows; check its spelling, and list it in src/config/regions.ts once the provider does`,
       );
     }
+    if (config.production && config.ecsExec === true) {
+      warn(`${env}.ecsExec`, 'is true: tasks in production accept ECS Exec shells; remove it (off) once the incident is over and force a new deployment');
+    }
     if (config.production) {
       for (const { path } of leaves(config, (key, value) => /^allowProduction/.test(key) && value === true)) {
         warn(`${env}.${path}`, `is true: ${HATCHES[path] ?? 'a production safeguard is switched off'}`);
