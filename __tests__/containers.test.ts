@@ -333,6 +333,19 @@ describe('migrate task family (release.migrate)', () => {
     expect(policyOf(prod, MIGRATE_EXECUTION).Statement).toEqual(
       expect.arrayContaining([expect.objectContaining({ Sid: 'ReadSecrets', Action: 'secretsmanager:GetSecretValue', Resource: [expect.stringMatching(/master_user_secret.*secret_arn/)] })]),
     );
+    // The secret is encrypted with the data stack's key: ECS can fetch it for the task only with kms:Decrypt.
+    expect(policyOf(prod, MIGRATE_EXECUTION).Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Sid: 'DecryptMasterSecret',
+          Action: 'kms:Decrypt',
+          Resource: expect.stringMatching(/data.*kms|kms.*data/i),
+          Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+        }),
+      ]),
+    );
+    const decrypters = all(prod, 'aws_iam_role_policy').filter((p) => p.policy.includes('DecryptMasterSecret'));
+    expect(decrypters.map((p) => p.role)).toEqual([expect.stringMatching(MIGRATE_EXECUTION)]);
   });
 
   it('gets the master credential from the secret and the app role to create, besides the app settings', () => {

@@ -177,7 +177,7 @@ describe('Network construct', () => {
 
   it('lets only principals of this account use the interface endpoints (issue 18.4)', () => {
     const interfaces = resourcesIn(synthesized, 'aws_vpc_endpoint').filter((e) => e.vpc_endpoint_type === 'Interface');
-    expect(interfaces).toHaveLength(6);
+    expect(interfaces).toHaveLength(7);
     for (const endpoint of interfaces) {
       expect(JSON.parse(endpoint.policy).Statement).toEqual([
         {
@@ -200,8 +200,8 @@ describe('Network construct', () => {
     });
   });
 
-  it('interface endpoints on: ECR, Logs, Secrets Manager, SSM, behind HTTPS-from-VPC only', () => {
-    for (const service of ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'ssmmessages']) {
+  it('interface endpoints on: ECR, KMS (ECS Exec sessions), Logs, Secrets Manager, SSM, behind HTTPS-from-VPC only', () => {
+    for (const service of ['ecr.api', 'ecr.dkr', 'kms', 'logs', 'secretsmanager', 'ssm', 'ssmmessages']) {
       expect(synthesized).toHaveResourceWithProperties(VpcEndpoint, {
         service_name: `com.amazonaws.ap-northeast-1.${service}`,
         vpc_endpoint_type: 'Interface',
@@ -294,7 +294,7 @@ describe('network stack of a 2-AZ and a 3-AZ environment', () => {
     const synthesized = synthNetworkStack('prod');
     expect(count(synthesized, 'aws_subnet')).toBe(9);
     expect(count(synthesized, 'aws_nat_gateway')).toBe(3);
-    expect(count(synthesized, 'aws_vpc_endpoint')).toBe(7);
+    expect(count(synthesized, 'aws_vpc_endpoint')).toBe(8);
     expect(JSON.parse(synthesized).output.nat_egress_ips.value).toHaveLength(3);
   });
 

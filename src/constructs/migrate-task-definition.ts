@@ -68,6 +68,16 @@ export class MigrateTaskDefinition extends Construct {
     grantPull(executionPolicy, props.repositoryArn);
     grantLogWrite(executionPolicy, logGroup.arn);
     grantSecretsRead(executionPolicy, Object.values(container.secrets ?? {}), { ...props, secretArns: database ? [database.masterSecretArn] : [] });
+    if (database?.masterSecretKeyArn) {
+      // ECS fetches the secret for the task: without this, a CMK-encrypted secret fails the task at start.
+      executionPolicy.addToPolicy({
+        Sid: 'DecryptMasterSecret',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: database.masterSecretKeyArn,
+        Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+      });
+    }
     // No permissions: migrations talk to the database only.
     const taskRole = new IamRole(this, 'task-role', { name: names.migrateTaskRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
 

@@ -22,7 +22,8 @@ import { policyDocument } from '../lib/iam';
 import { Connections, Peers } from './connections';
 
 /** Interface endpoints private tasks need to run without NAT: image pulls, logs, secrets, ECS Exec. */
-export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'ssmmessages'] as const;
+// kms: ECS Exec sessions are encrypted with the app key, and the agent in a vpcOnly task reaches KMS only here.
+export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'kms', 'logs', 'secretsmanager', 'ssm', 'ssmmessages'] as const;
 
 /**
  * AWS-owned buckets tasks and hosts read through the S3 gateway endpoint: ECR image layers, and the

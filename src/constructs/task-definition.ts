@@ -26,6 +26,11 @@ export interface DatabaseAccess {
   readonly resourceId: string;
   /** RDS-managed master secret (`username`, `password`): only the migrate task's execution role reads it. */
   readonly masterSecretArn: string;
+  /**
+   * Customer-managed KMS key the master secret is encrypted with: the migrate task's execution role may
+   * decrypt with it through Secrets Manager only. @default none (the AWS-managed `aws/secretsmanager` key)
+   */
+  readonly masterSecretKeyArn?: string;
 }
 
 /** The database as one service uses it: the shared access plus the PostgreSQL role it connects as. */

@@ -26,7 +26,7 @@ import { serviceNetwork, taskDefinitionProps, type ServiceContext } from './serv
 export interface AppStackProps {
   readonly config: EnvironmentConfig;
   readonly network: Pick<Network, 'vpcId' | 'vpcCidr' | 'publicSubnetIds' | 'appSubnetIds'>;
-  readonly database: Pick<Database, 'identifier' | 'address' | 'port' | 'databaseName' | 'masterUserSecretArn' | 'clientSecurityGroupId' | 'resourceId'>;
+  readonly database: Pick<Database, 'identifier' | 'address' | 'port' | 'databaseName' | 'masterUserSecretArn' | 'masterSecretKeyArn' | 'clientSecurityGroupId' | 'resourceId'>;
   readonly registry: Pick<ContainerRegistry, 'repositories'>;
   /** The environment's cache (`<env>-data`), when configured. @default none */
   readonly cache?: CacheAccess;
@@ -112,6 +112,7 @@ export class AppStack extends EnvironmentStack {
         databaseName: database.databaseName,
         resourceId: database.resourceId,
         masterSecretArn: database.masterUserSecretArn,
+        masterSecretKeyArn: database.masterSecretKeyArn,
       },
       kmsKeyArn: this.key.arn,
       execAuditLogGroupArn: this.cluster.execAuditLogGroupArn,
