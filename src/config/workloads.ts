@@ -3,8 +3,8 @@
 // fields; crossFieldIssues calls workloadIssues. Defaults belong to the constructs (Cache, ScheduledTask)
 // unless a rule here says otherwise (production policy).
 import { z } from 'zod';
-import { CACHE_DEFAULTS, CACHE_ENGINE_VERSION } from '../constructs/cache';
-import { isTimeZone, SCHEDULE_EXPRESSION } from '../constructs/scheduled-task';
+import { CACHE_DEFAULTS, CACHE_ENGINE_VERSION } from '../constructs/cache-defaults';
+import { isTimeZone, SCHEDULE_EXPRESSION } from '../constructs/schedule-expression';
 import { dailyOverlapsWeekly, parseDailyWindow, parseWeeklyWindow } from '../lib/windows';
 import type { ParsedEnvironment } from './schema';
 import { checked, int, show } from './validators';

@@ -18,28 +18,12 @@ import type { Grantable } from '../lib/grants';
 import type { Statement } from '../lib/iam';
 import { Connections } from './connections';
 import { dailyOverlapsWeekly, parseDailyWindow, parseWeeklyWindow } from '../lib/windows';
+import { CACHE_DEFAULTS, CACHE_ENGINE_VERSION, type CacheEngine } from './cache-defaults';
 
-export type CacheEngine = 'valkey' | 'redis';
-
-/** Engine versions this construct accepts: `major.minor`, IAM authentication needs Valkey ≥ 7.2 or Redis OSS ≥ 7.0. */
-export const CACHE_ENGINE_VERSION: Record<CacheEngine, RegExp> = {
-  valkey: /^(7\.([2-9]|\d{2,})|([89]|\d{2,})\.\d+)$/,
-  redis: /^([7-9]|\d{2,})\.\d+$/,
-};
+export { CACHE_DEFAULTS, CACHE_ENGINE_VERSION, type CacheEngine };
 
 /** ElastiCache replication group ids: 1–40 characters, lower case, starting with a letter, no `--`, no trailing `-`. */
 const REPLICATION_GROUP_ID = /^[a-z](?!.*--)[a-z0-9-]{0,39}(?<!-)$/;
-
-/** The defaults the Props below document; config rules that need a resolved value read them from here. */
-export const CACHE_DEFAULTS = {
-  engine: 'valkey' as CacheEngine,
-  replicas: 0,
-  snapshotRetentionDays: 1,
-  snapshotWindow: '16:00-17:00',
-  maintenanceWindow: 'sun:18:00-sun:19:00',
-  port: 6379,
-  urlEnvVar: 'REDIS_URL',
-} as const;
 
 /** Slow-log and engine-log go to CloudWatch Logs (JSON). */
 const LOG_TYPES = ['slow-log', 'engine-log'] as const;

@@ -15,9 +15,10 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Construct } from 'constructs';
 import { policyDocument } from '../lib/iam';
+import { isTimeZone, SCHEDULE_EXPRESSION } from './schedule-expression';
 
-/** `cron(min hour day-of-month month day-of-week year)` (six fields) or `rate(<n> minute(s)|hour(s)|day(s))`. */
-export const SCHEDULE_EXPRESSION = /^(cron\(\S+( \S+){5}\)|rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\))$/;
+export { isTimeZone, SCHEDULE_EXPRESSION };
+
 
 /** Where the task runs: its own ENI in private subnets (awsvpc), or the EC2 host's network (bridge). */
 export type ScheduledTaskNetwork =
@@ -261,10 +262,4 @@ function validate(props: ScheduledTaskProps, name: string): void {
   if (!Number.isInteger(days) || days < 1 || days > 14) problems.push(`deadLetterRetentionDays must be 1-14, got ${days}`);
   if (props.network.kind === 'awsvpc' && props.network.subnetIds.length === 0) problems.push('network.subnetIds must not be empty');
   if (problems.length > 0) throw new Error(`ScheduledTask ${name}: ${problems.join('; ')}`);
-}
-
-/** Whether Node's ICU knows the zone (the IANA names Scheduler accepts; `UTC` included). */
-export function isTimeZone(zone: string): boolean {
-  if (zone === 'UTC') return true;
-  return Intl.supportedValuesOf('timeZone').includes(zone);
 }
