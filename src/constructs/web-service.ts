@@ -4,12 +4,11 @@
 //
 // Releases own the running revision: the service ignores `task_definition`, and `npm run release`
 // registers revisions copied from the latest one with the image pinned by digest.
-import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
-import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { Construct } from 'constructs';
+import { addServiceScaling, type TrackingPolicy } from './service-scaling';
 import type { Statement } from '../lib/iam';
 import { movedFrom, pathBelowStack } from '../lib/moved';
 import type { ServiceNames } from '../naming';
@@ -303,34 +302,22 @@ export class WebService extends Construct {
 
   private createAutoscaling(props: WebServiceProps, serviceName: string, targetGroupArnSuffix: string): void {
     const scale = props.scaling;
-    const target = new AppautoscalingTarget(this, 'scaling-target', {
-      serviceNamespace: 'ecs',
-      scalableDimension: 'ecs:service:DesiredCount',
-      resourceId: `service/${props.clusterName}/${serviceName}`,
-      minCapacity: scale.minCount,
-      maxCapacity: scale.maxCount,
-    });
-    const policies: Array<[string, string, number, string?]> = [
-      ['cpu', 'ECSServiceAverageCPUUtilization', scale.cpuTargetPercent],
-      ['memory', 'ECSServiceAverageMemoryUtilization', scale.memoryTargetPercent],
+    const policies: TrackingPolicy[] = [
+      { key: 'cpu', targetValue: scale.cpuTargetPercent, predefined: { metric: 'ECSServiceAverageCPUUtilization' } },
+      { key: 'memory', targetValue: scale.memoryTargetPercent, predefined: { metric: 'ECSServiceAverageMemoryUtilization' } },
     ];
     if (scale.requestsPerTarget !== undefined) {
-      policies.push(['requests', 'ALBRequestCountPerTarget', scale.requestsPerTarget, `${props.loadBalancer.arnSuffix}/${targetGroupArnSuffix}`]);
+      const resourceLabel = `${props.loadBalancer.arnSuffix}/${targetGroupArnSuffix}`;
+      policies.push({ key: 'requests', targetValue: scale.requestsPerTarget, predefined: { metric: 'ALBRequestCountPerTarget', resourceLabel } });
     }
-    for (const [key, metric, value, label] of policies) {
-      new AppautoscalingPolicy(this, `scale-on-${key}`, {
-        name: `${props.taskDefinition.names.taskFamily}-${key}`,
-        policyType: 'TargetTrackingScaling',
-        serviceNamespace: target.serviceNamespace,
-        scalableDimension: target.scalableDimension,
-        resourceId: target.resourceId,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue: value,
-          scaleInCooldown: 300,
-          scaleOutCooldown: 60,
-          predefinedMetricSpecification: { predefinedMetricType: metric, resourceLabel: label },
-        },
-      });
-    }
+    addServiceScaling(this, {
+      clusterName: props.clusterName,
+      serviceName,
+      policyNamePrefix: props.taskDefinition.names.taskFamily,
+      minCount: scale.minCount,
+      maxCount: scale.maxCount,
+      policies,
+    });
   }
+
 }

@@ -2,12 +2,11 @@
 // as a web service, its own command, no target group, no listener rule, no ingress rule at all; rolling
 // deployments with the circuit breaker, autoscaling on CPU and memory and, when it consumes an SQS queue,
 // on the backlog per task. Its alarms come from `Alarms.addService` (no target-group alarms).
-import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
-import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { addServiceScaling, type TrackingPolicy } from './service-scaling';
 import { policyDocument, type Statement } from '../lib/iam';
 import { MigrateTaskDefinition, type MigrateTaskDefinitionProps } from './migrate-task-definition';
 import type { Connections } from './connections';
@@ -151,73 +150,47 @@ export class WorkerService extends Construct {
 
   private createScaling(props: WorkerServiceProps, family: string, serviceName: string): void {
     const scale = props.scaling;
-    const target = new AppautoscalingTarget(this, 'scaling-target', {
-      serviceNamespace: 'ecs',
-      scalableDimension: 'ecs:service:DesiredCount',
-      resourceId: `service/${props.clusterName}/${serviceName}`,
-      minCapacity: scale.minCount,
-      maxCapacity: scale.maxCount,
-    });
-    const common = {
-      policyType: 'TargetTrackingScaling',
-      serviceNamespace: target.serviceNamespace,
-      scalableDimension: target.scalableDimension,
-      resourceId: target.resourceId,
-    };
-    const predefined: Array<[string, string, number]> = [['cpu', 'ECSServiceAverageCPUUtilization', scale.cpuTargetPercent]];
-    if (scale.memoryTargetPercent !== undefined) predefined.push(['memory', 'ECSServiceAverageMemoryUtilization', scale.memoryTargetPercent]);
-    for (const [key, metric, value] of predefined) {
-      new AppautoscalingPolicy(this, `scale-on-${key}`, {
-        ...common,
-        name: `${family}-${key}`,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue: value,
-          scaleInCooldown: 300,
-          scaleOutCooldown: 60,
-          predefinedMetricSpecification: { predefinedMetricType: metric },
-        },
-      });
+    const policies: TrackingPolicy[] = [{ key: 'cpu', targetValue: scale.cpuTargetPercent, predefined: { metric: 'ECSServiceAverageCPUUtilization' } }];
+    if (scale.memoryTargetPercent !== undefined) {
+      policies.push({ key: 'memory', targetValue: scale.memoryTargetPercent, predefined: { metric: 'ECSServiceAverageMemoryUtilization' } });
     }
     if (scale.queue) {
       // Backlog per task = visible messages / running tasks (AWS's recommended queue metric). It has
       // no value with no task running, so queue scaling needs autoscaling.minCount ≥ 1 (config rule).
-      new AppautoscalingPolicy(this, 'scale-on-queue', {
-        ...common,
-        name: `${family}-queue`,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue: scale.queue.messagesPerTask,
-          scaleInCooldown: 300,
-          scaleOutCooldown: 60,
-          customizedMetricSpecification: {
-            metrics: [
-              {
-                id: 'visible',
-                returnData: false,
-                metricStat: {
-                  stat: 'Sum',
-                  metric: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: [{ name: 'QueueName', value: scale.queue.queueName }] },
+      policies.push({
+        key: 'queue',
+        targetValue: scale.queue.messagesPerTask,
+        customized: {
+          metrics: [
+            {
+              id: 'visible',
+              returnData: false,
+              metricStat: {
+                stat: 'Sum',
+                metric: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: [{ name: 'QueueName', value: scale.queue.queueName }] },
+              },
+            },
+            {
+              id: 'running',
+              returnData: false,
+              metricStat: {
+                stat: 'Average',
+                metric: {
+                  namespace: 'ECS/ContainerInsights',
+                  metricName: 'RunningTaskCount',
+                  dimensions: [
+                    { name: 'ClusterName', value: props.clusterName },
+                    { name: 'ServiceName', value: serviceName },
+                  ],
                 },
               },
-              {
-                id: 'running',
-                returnData: false,
-                metricStat: {
-                  stat: 'Average',
-                  metric: {
-                    namespace: 'ECS/ContainerInsights',
-                    metricName: 'RunningTaskCount',
-                    dimensions: [
-                      { name: 'ClusterName', value: props.clusterName },
-                      { name: 'ServiceName', value: serviceName },
-                    ],
-                  },
-                },
-              },
-              { id: 'backlog', expression: 'visible / running', label: 'Messages per running task', returnData: true },
-            ],
-          },
+            },
+            { id: 'backlog', expression: 'visible / running', label: 'Messages per running task', returnData: true },
+          ],
         },
       });
     }
+    addServiceScaling(this, { clusterName: props.clusterName, serviceName, policyNamePrefix: family, minCount: scale.minCount, maxCount: scale.maxCount, policies });
   }
+
 }
