@@ -70,6 +70,20 @@ export function capacityProviderName(network: ServiceNetwork): string {
   return network.capacity.kind === 'ec2' ? network.capacity.capacityProviderName : network.capacity.spot ? 'FARGATE_SPOT' : 'FARGATE';
 }
 
+/**
+ * The ECS service's placement: its capacity provider strategy and, in awsvpc mode, the network
+ * configuration (private subnets, the tasks' own group plus the extra ones, never a public IP).
+ */
+export function servicePlacement(network: ServiceNetwork, taskSecurityGroupId: string) {
+  return {
+    capacityProviderStrategy: [{ capacityProvider: capacityProviderName(network), weight: 1 }],
+    networkConfiguration:
+      network.kind === 'awsvpc'
+        ? { subnets: network.subnetIds, securityGroups: [taskSecurityGroupId, ...(network.extraSecurityGroupIds ?? [])], assignPublicIp: false }
+        : undefined,
+  };
+}
+
 /** On EC2 the scheduler must be told to spread over AZs (Fargate spreads by itself). */
 export function runsOnEc2(network: ServiceNetwork): boolean {
   return network.kind === 'bridge' || network.capacity.kind === 'ec2';

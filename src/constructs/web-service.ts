@@ -16,7 +16,7 @@ import { BlueGreenDeployment } from './blue-green-deployment';
 import type { Connections, Port } from './connections';
 import { MigrateTaskDefinition } from './migrate-task-definition';
 import { ReleaseRecord } from './release-record';
-import { capacityProviderName, EPHEMERAL_PORTS, runsOnEc2, taskNetworking, taskSecurityGroup, type ServiceNetwork } from './service-network';
+import { EPHEMERAL_PORTS, runsOnEc2, servicePlacement, taskNetworking, taskSecurityGroup, type ServiceNetwork } from './service-network';
 import { ServiceTaskDefinition, type ServiceTaskDefinitionProps } from './task-definition';
 
 /** The load balancer a web service attaches to. */
@@ -232,11 +232,7 @@ export class WebService extends Construct {
       // The template revision, for the first deploy; releases set the running revision from then on.
       taskDefinition: task.arn,
       desiredCount: props.desiredCount,
-      capacityProviderStrategy: [{ capacityProvider: capacityProviderName(network), weight: 1 }],
-      networkConfiguration:
-        network.kind === 'awsvpc'
-          ? { subnets: network.subnetIds, securityGroups: [connections.securityGroupId, ...(network.extraSecurityGroupIds ?? [])], assignPublicIp: false }
-          : undefined,
+      ...servicePlacement(network, connections.securityGroupId),
       loadBalancer: [
         {
           targetGroupArn: blue.arn,

@@ -11,7 +11,7 @@ import { policyDocument, type Statement } from '../lib/iam';
 import { MigrateTaskDefinition, type MigrateTaskDefinitionProps } from './migrate-task-definition';
 import type { Connections } from './connections';
 import { ReleaseRecord } from './release-record';
-import { capacityProviderName, runsOnEc2, taskNetworking, taskSecurityGroup, type ServiceNetwork } from './service-network';
+import { runsOnEc2, servicePlacement, taskNetworking, taskSecurityGroup, type ServiceNetwork } from './service-network';
 import { ServiceTaskDefinition, type ServiceTaskDefinitionProps } from './task-definition';
 
 export interface WorkerScaling {
@@ -103,11 +103,7 @@ export class WorkerService extends Construct {
       // The template revision, for the first deploy; releases set the running revision from then on.
       taskDefinition: task.arn,
       desiredCount: props.desiredCount,
-      capacityProviderStrategy: [{ capacityProvider: capacityProviderName(network), weight: 1 }],
-      networkConfiguration:
-        network.kind === 'awsvpc'
-          ? { subnets: network.subnetIds, securityGroups: [securityGroupId, ...(network.extraSecurityGroupIds ?? [])], assignPublicIp: false }
-          : undefined,
+      ...servicePlacement(network, securityGroupId),
       deploymentController: { type: 'ECS' },
       deploymentConfiguration: { strategy: 'ROLLING' },
       deploymentMinimumHealthyPercent: props.minimumHealthyPercent,
