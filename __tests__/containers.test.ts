@@ -148,6 +148,13 @@ describe('EC2 capacity (staging, as in the seed)', () => {
     const seedPorts = Testing.synth(stacksFor('staging', { services: [{ name: 'api', capacity: 'ec2', networkMode: 'bridge', cpu: 512, memory: 1024, container: { hostPort: 80 } }] } as never).app);
     expect(containerOf(seedPorts).portMappings[0].hostPort).toBe(80);
   });
+  it('two bridge-mode services on dynamic ports share one ALB rule pair on the instances (no duplicate rule, no double move)', () => {
+    const bridge = (name: string, path: string) => ({ name, capacity: 'ec2', networkMode: 'bridge', cpu: 512, memory: 1024, loadBalancer: { paths: [path] } });
+    const two = Testing.synth(stacksFor('staging', { services: [bridge('api', '/*'), bridge('admin', '/admin/*')], schedules: [] } as never).app);
+    const dynamic = all(two, 'aws_vpc_security_group_ingress_rule').filter((r) => r.from_port === 32768 && r.to_port === 65535);
+    expect(dynamic).toHaveLength(1);
+    expect(all(two, 'aws_lb_target_group').map((t) => t.target_type)).toEqual(['instance', 'instance']);
+  });
 });
 
 describe('task definition', () => {

@@ -13,11 +13,12 @@ const count = Number(process.argv[2] ?? '1');
 const scaled: Record<string, EnvironmentInput> = Object.fromEntries(
   Object.entries(environments).map(([name, env]) => {
     const [first] = env.services;
+    // The first service keeps its name: schedules and the cache's clients refer to it.
     const services = Array.from({ length: count }, (_, i) => ({
       ...first,
-      name: `svc${i + 1}`,
+      name: i === 0 ? first.name : `svc${i + 1}`,
       loadBalancer: { ...first.loadBalancer, paths: [`/svc${i + 1}/*`] },
-      // Only one service per environment may own a blue/green test port.
+      // Only one service per environment gets a blue/green test rule next to its own.
       ...(i > 0 ? { deployment: { strategy: 'rolling' as const } } : {}),
     }));
     return [name, { ...env, services: count === 1 ? [first] : services }];

@@ -158,12 +158,16 @@ export class WebService extends Construct {
         : network.instanceConnections;
     const trafficPorts: Port = network.kind === 'awsvpc' ? port : network.hostPort === 0 ? EPHEMERAL_PORTS : network.hostPort;
     const portText = typeof trafficPorts === 'number' ? `port ${trafficPorts}` : `ports ${trafficPorts.from}-${trafficPorts.to}`;
-    // The ALB's group owner gets the egress rule, the tasks' group owner the ingress rule.
+    // The ALB's group owner gets the egress rule, the tasks' group owner the ingress rule. Another
+    // bridge-mode service on dynamic ports may have allowed the same traffic already: one rule.
+    const shared = connections.ruleFrom(lb.connections, trafficPorts) !== undefined;
     const ingress = connections.allowFrom(lb.connections, trafficPorts, { ingress: `${names.service}: from the ALB on ${portText}`, egress: `To ${names.service} on ${portText}` });
-    // Both rules used to be created here (`ingress-from-alb`, `alb-egress`).
-    movedFrom(ingress, [...pathBelowStack(this), 'ingress-from-alb']);
-    const albEgress = lb.connections.ruleTo(connections, trafficPorts);
-    if (albEgress) movedFrom(albEgress, [...pathBelowStack(this), 'alb-egress']);
+    if (!shared) {
+      // Both rules used to be created here (`ingress-from-alb`, `alb-egress`).
+      movedFrom(ingress, [...pathBelowStack(this), 'ingress-from-alb']);
+      const albEgress = lb.connections.ruleTo(connections, trafficPorts);
+      if (albEgress) movedFrom(albEgress, [...pathBelowStack(this), 'alb-egress']);
+    }
 
     // Target groups: one for rolling; blue and green for blue/green.
     const health = props.targetGroup.healthCheck;

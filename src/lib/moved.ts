@@ -1,15 +1,21 @@
 // `moved` blocks for resources whose construct path changed: Terraform then renames the existing
 // object in state instead of destroying and re-creating it.
-import { TerraformStack, type TerraformResource } from 'cdktf';
-import type { IConstruct } from 'constructs';
-// cdktf's own logical-ID function (not re-exported at the package root): the old address must be
-// spelled exactly as cdktf spelled it, hash suffix included.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { makeUniqueId } = require('cdktf/lib/private/unique') as { makeUniqueId: (components: string[]) => string };
+import { TerraformElement, TerraformStack, Testing, type App, type TerraformResource } from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
+
+// The old address must be spelled exactly as cdktf spells it, hash suffix included. cdktf exports no
+// function for that, so the address is read from a throwaway element at the old path, in a scratch
+// app (Testing.app writes nothing but an empty temporary directory) — public API only, so a move to
+// the cdktn fork keeps working.
+let scratch: App | undefined;
+let scratchStacks = 0;
 
 /** The Terraform address cdktf gives a resource of `type` at `path` (construct IDs below the stack). */
 export function terraformAddress(type: string, path: string[]): string {
-  return `${type}.${makeUniqueId(path)}`;
+  scratch ??= Testing.app();
+  let scope: Construct = new TerraformStack(scratch, `scratch-${++scratchStacks}`);
+  for (const id of path.slice(0, -1)) scope = new Construct(scope, id);
+  return `${type}.${new TerraformElement(scope, path[path.length - 1]).friendlyUniqueId}`;
 }
 
 /**
