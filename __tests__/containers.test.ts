@@ -337,22 +337,34 @@ describe('migrate task family (release.migrate)', () => {
     expect(task.task_role_arn).toMatch(/migrate_task-role/);
     const readers = all(prod, 'aws_iam_role_policy').filter((p) => p.policy.includes('secret_arn'));
     expect(readers.map((p) => p.role)).toEqual([expect.stringMatching(MIGRATE_EXECUTION)]);
+    // Granted by the database (its reference in the app stack), not written here.
     expect(policyOf(prod, MIGRATE_EXECUTION).Statement).toEqual(
-      expect.arrayContaining([expect.objectContaining({ Sid: 'ReadSecrets', Action: 'secretsmanager:GetSecretValue', Resource: [expect.stringMatching(/master_user_secret.*secret_arn/)] })]),
+      expect.arrayContaining([
+        { Sid: 'ReadDatabaseMasterSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: expect.stringMatching(/master_user_secret.*secret_arn/) },
+      ]),
     );
     // The secret is encrypted with the data stack's key: ECS can fetch it for the task only with kms:Decrypt.
     expect(policyOf(prod, MIGRATE_EXECUTION).Statement).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          Sid: 'DecryptMasterSecret',
+          Sid: 'DecryptDatabaseMasterSecret',
           Action: 'kms:Decrypt',
           Resource: expect.stringMatching(/data.*kms|kms.*data/i),
           Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
         }),
       ]),
     );
-    const decrypters = all(prod, 'aws_iam_role_policy').filter((p) => p.policy.includes('DecryptMasterSecret'));
+    const decrypters = all(prod, 'aws_iam_role_policy').filter((p) => p.policy.includes('DecryptDatabaseMasterSecret'));
     expect(decrypters.map((p) => p.role)).toEqual([expect.stringMatching(MIGRATE_EXECUTION)]);
+  });
+
+  it('reads the configured secrets in their own statement, the master secret in the database\'s', () => {
+    const app = Testing.synth(
+      stacksFor('dev', { services: [{ name: 'api', capacity: 'fargate', container: { secrets: { DJANGO_SECRET_KEY: SECRET } }, release: { migrate: ['python', 'manage.py', 'migrate'] } }] } as never).app,
+    );
+    const statements = policyOf(app, MIGRATE_EXECUTION).Statement as Array<{ Sid: string; Resource: unknown }>;
+    expect(statements.map((st) => st.Sid)).toEqual(['EcrAuth', 'PullImage', 'WriteLogs', 'ReadSecrets', 'ReadDatabaseMasterSecret', 'DecryptDatabaseMasterSecret']);
+    expect(statements.find((st) => st.Sid === 'ReadSecrets')!.Resource).toEqual([SECRET, `${SECRET}-??????`]);
   });
 
   it('gets the master credential from the secret and the app role to create, besides the app settings', () => {
@@ -505,6 +517,7 @@ describe('WebService from its Props alone (no config)', () => {
         names: serviceNames('drf-api', 'dev', 'api'),
         region: 'ap-northeast-1',
         accountId: '111122223333',
+        partition: 'aws',
         image: 'repo:v1',
         repositoryArn: 'arn:aws:ecr:ap-northeast-1:111122223333:repository/drf-api-dev/api',
         cpu: 256,

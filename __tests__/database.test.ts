@@ -9,11 +9,33 @@ import { TerraformOutput, Testing } from 'cdktf';
 import { buildEnvironment } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
+import { databaseSchema } from '../src/config/schema';
 import { Database, type DatabaseProps } from '../src/constructs/database';
+import { DatabaseReference } from '../src/constructs/database-reference';
 import type { Statement } from '../src/lib/iam';
 import { DataStack } from '../src/stacks/data-stack';
 import { NetworkStack } from '../src/stacks/network-stack';
 import { configFor, configProblems, resourcesIn, type Overrides } from './helpers';
+
+/** A database from its Props alone: the required members only. */
+const unitProps: DatabaseProps = {
+  namePrefix: 'svc-test',
+  vpcId: 'vpc-1',
+  dbSubnetGroupName: 'svc-test-data',
+  engineVersion: '17',
+  instanceClass: 'db.t4g.micro',
+  databaseName: 'app',
+  masterUsername: 'app_admin',
+  allocatedStorageGiB: 20,
+  maxAllocatedStorageGiB: 20,
+  multiAz: false,
+  backupRetentionDays: 1,
+  backupWindow: '17:00-18:00',
+  maintenanceWindow: 'sun:18:30-sun:19:30',
+  deletionProtection: true,
+  skipFinalSnapshot: false,
+  partition: 'aws',
+};
 
 const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, any>>; output: Record<string, any> };
 const instances = (s: string) => Object.values(parsed(s).resource.aws_db_instance);
@@ -196,20 +218,7 @@ describe('IAM database authentication and the resource id (issues 14.1, 18.5)', 
 
   it('exposes the primary\'s resource id on the construct and as a described output', () => {
     const synthesized = Testing.synthScope((scope) => {
-      const database = new Database(scope, 'database', {
-        namePrefix: 'svc-test',
-        vpcId: 'vpc-1',
-        dbSubnetGroupName: 'svc-test-data',
-        engineVersion: '17',
-        instanceClass: 'db.t4g.micro',
-        databaseName: 'app',
-        masterUsername: 'app_admin',
-        allocatedStorageGiB: 20,
-        maxAllocatedStorageGiB: 20,
-        backupRetentionDays: 1,
-        backupWindow: '17:00-18:00',
-        maintenanceWindow: 'sun:18:30-sun:19:30',
-      } satisfies DatabaseProps);
+      const database = new Database(scope, 'database', unitProps);
       new TerraformOutput(scope, 'resource_id', { value: database.resourceId });
     });
     expect(parsed(synthesized).output.resource_id.value).toMatch(/aws_db_instance\.database_primary_.*\.resource_id/);
@@ -288,20 +297,7 @@ describe('secrets', () => {
 });
 
 describe('Database: security groups through Connections, grants', () => {
-  const props: DatabaseProps = {
-    namePrefix: 'svc-test',
-    vpcId: 'vpc-1',
-    dbSubnetGroupName: 'svc-test-data',
-    engineVersion: '17',
-    instanceClass: 'db.t4g.micro',
-    databaseName: 'app',
-    masterUsername: 'app_admin',
-    allocatedStorageGiB: 20,
-    maxAllocatedStorageGiB: 20,
-    backupRetentionDays: 1,
-    backupWindow: '17:00-18:00',
-    maintenanceWindow: 'sun:18:30-sun:19:30',
-  };
+  const props = unitProps;
 
   it('keys both rules of the client pair by content; the construct carries no moves of its own (it can be moved again)', () => {
     const json = JSON.parse(Testing.synthScope((scope) => void new Database(scope, 'database', props)));
@@ -322,19 +318,67 @@ describe('Database: security groups through Connections, grants', () => {
     );
   });
 
-  it('grantConnect gives rds-db:connect on the primary\'s dbuser ARN; grantReadMasterSecret the secret only', () => {
-    const statements: Statement[] = [];
-    const collector = { addToPolicy: (...added: Statement[]) => void statements.push(...added) };
-    let database: Database | undefined;
-    Testing.synthScope((scope) => {
-      database = new Database(scope, 'database', props);
-      database.grantConnect(collector, 'app', { partition: 'aws', region: 'ap-northeast-1', accountId: '111111111111' });
-      database.grantReadMasterSecret(collector);
-    });
-    expect(statements).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'rds-db:connect', Resource: `arn:aws:rds-db:ap-northeast-1:111111111111:dbuser:${database!.resourceId}/app` }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: database!.masterUserSecretArn }),
+  it('grantConnect gives rds-db:connect on the primary\'s dbuser ARN in its own account and region; grantReadMasterSecret the secret only', () => {
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        const statements: Statement[] = [];
+        const collector = { addToPolicy: (...added: Statement[]) => void statements.push(...added) };
+        const database = new Database(scope, 'database', props);
+        database.grantConnect(collector, 'app');
+        database.grantReadMasterSecret(collector);
+        new TerraformOutput(scope, 'statements', { value: statements });
+      }),
+    );
+    expect(json.output.statements.value).toEqual([
+      {
+        Sid: 'DatabaseIamAuth',
+        Effect: 'Allow',
+        Action: 'rds-db:connect',
+        Resource: expect.stringMatching(
+          /^arn:aws:rds-db:\$\{data\.aws_region\.database_region_\w+\.region\}:\$\{data\.aws_caller_identity\.database_caller_\w+\.account_id\}:dbuser:\$\{aws_db_instance\.database_primary_\w+\.resource_id\}\/app$/,
+        ),
+      },
+      { Sid: 'ReadDatabaseMasterSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: expect.stringMatching(/master_user_secret\[0\]\.secret_arn/) },
     ]);
+  });
+});
+
+describe('DatabaseReference: the grants of a database in another stack', () => {
+  const attributes = {
+    address: 'db.example.internal',
+    port: 5432,
+    databaseName: 'app',
+    resourceId: 'db-ABC',
+    masterUserSecretArn: 'arn:aws-cn:secretsmanager:cn-north-1:111111111111:secret:rds!db-1-AbCdEf',
+    region: 'cn-north-1',
+    accountId: '111111111111',
+    partition: 'aws-cn',
+  };
+  const granted = (reference: DatabaseReference, grant: (r: DatabaseReference, collector: { addToPolicy: (...s: Statement[]) => void }) => void) => {
+    const statements: Statement[] = [];
+    grant(reference, { addToPolicy: (...added) => void statements.push(...added) });
+    return statements;
+  };
+
+  it('grantConnect: rds-db:connect as that role, in the partition, region and account it is given', () => {
+    expect(granted(new DatabaseReference(attributes), (r, c) => r.grantConnect(c, 'api_rw'))).toEqual([
+      { Sid: 'DatabaseIamAuth', Effect: 'Allow', Action: 'rds-db:connect', Resource: 'arn:aws-cn:rds-db:cn-north-1:111111111111:dbuser:db-ABC/api_rw' },
+    ]);
+  });
+
+  it('grantReadMasterSecret: the secret alone with the AWS-managed key; plus kms:Decrypt through Secrets Manager with a customer-managed one', () => {
+    const secret = { Sid: 'ReadDatabaseMasterSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: attributes.masterUserSecretArn };
+    expect(granted(new DatabaseReference(attributes), (r, c) => r.grantReadMasterSecret(c))).toEqual([secret]);
+    const keyArn = 'arn:aws-cn:kms:cn-north-1:111111111111:key/k';
+    expect(granted(new DatabaseReference({ ...attributes, masterSecretKeyArn: keyArn }), (r, c) => r.grantReadMasterSecret(c))).toEqual([
+      secret,
+      { Sid: 'DecryptDatabaseMasterSecret', Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } } },
+    ]);
+  });
+
+  it('exposes what clients configure: address, port, database name, master secret', () => {
+    const reference = new DatabaseReference(attributes);
+    expect([reference.address, reference.port, reference.databaseName, reference.masterUserSecretArn]).toEqual(['db.example.internal', 5432, 'app', attributes.masterUserSecretArn]);
   });
 });
 
@@ -376,16 +420,32 @@ describe('data key (issue 18.7)', () => {
   it('grantReadMasterSecret adds kms:Decrypt through Secrets Manager when the secret has a customer-managed key', () => {
     const statements: Statement[] = [];
     Testing.synthScope((scope) => {
-      const database = new Database(scope, 'database', {
-        namePrefix: 'svc-test', vpcId: 'vpc-1', dbSubnetGroupName: 'g', engineVersion: '17', instanceClass: 'db.t4g.micro', databaseName: 'app',
-        masterUsername: 'app_admin', allocatedStorageGiB: 20, maxAllocatedStorageGiB: 20, backupRetentionDays: 1, backupWindow: '17:00-18:00',
-        maintenanceWindow: 'sun:18:30-sun:19:30', masterSecretKmsKeyArn: 'arn:aws:kms:ap-northeast-1:111111111111:key/k',
-      });
+      const database = new Database(scope, 'database', { ...unitProps, masterSecretKmsKeyArn: 'arn:aws:kms:ap-northeast-1:111111111111:key/k' });
       database.grantReadMasterSecret({ addToPolicy: (...added) => void statements.push(...added) });
     });
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:ap-northeast-1:111111111111:key/k', Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } } }),
     );
+  });
+});
+
+describe('one owner per default (issue 16)', () => {
+  it('the construct owns slow-query logging, insights, replicas and log retention: config leaves them unset, the JSON has its documented defaults', () => {
+    const unset = databaseSchema.parse({});
+    expect([unset.slowQueryMs, unset.databaseInsights, unset.readReplicas, unset.logRetentionDays]).toEqual([undefined, undefined, undefined, undefined]);
+    const synthesized = Testing.synthScope((scope) => void new Database(scope, 'database', unitProps));
+    expect(synthesized).toHaveResourceWithProperties(DbParameterGroup, { parameter: expect.arrayContaining([{ name: 'log_min_duration_statement', value: '500' }]) });
+    expect(resourcesIn(synthesized, 'aws_db_instance')).toEqual([expect.objectContaining({ database_insights_mode: 'standard', performance_insights_retention_period: 7 })]);
+    for (const group of resourcesIn(synthesized, 'aws_cloudwatch_log_group')) expect(group.retention_in_days).toBe(30);
+  });
+
+  it('the config owns standby, deletion protection and final snapshot (production rules check them); the construct takes them as given', () => {
+    expect(databaseSchema.parse({})).toEqual(expect.objectContaining({ multiAz: false, deletionProtection: true, skipFinalSnapshot: false }));
+    const throwaway = Testing.synthScope((scope) => void new Database(scope, 'database', { ...unitProps, multiAz: true, deletionProtection: false, skipFinalSnapshot: true }));
+    const [primary, ...others] = resourcesIn(throwaway, 'aws_db_instance');
+    expect(others).toEqual([]);
+    expect(primary).toEqual(expect.objectContaining({ multi_az: true, deletion_protection: false, skip_final_snapshot: true }));
+    expect(primary.final_snapshot_identifier).toBeUndefined();
   });
 });
 

@@ -15,9 +15,13 @@ const dbProps: DatabaseProps = {
   masterUsername: 'app_admin',
   allocatedStorageGiB: 100,
   maxAllocatedStorageGiB: 200,
+  multiAz: true,
   backupRetentionDays: 14,
   backupWindow: '17:00-18:00',
   maintenanceWindow: 'sun:18:30-sun:19:30',
+  deletionProtection: true,
+  skipFinalSnapshot: false,
+  partition: 'aws',
 };
 
 /** One stack named `prod-data` built by `build`, synthesized. */

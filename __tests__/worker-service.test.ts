@@ -3,6 +3,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { Testing } from 'cdktf';
 import { Connections } from '../src/constructs/connections';
+import { DatabaseReference } from '../src/constructs/database-reference';
 import { WorkerService, type WorkerServiceProps } from '../src/constructs/worker-service';
 import { serviceNames } from '../src/naming';
 import { resourcesIn } from './helpers';
@@ -14,6 +15,7 @@ const base: WorkerServiceProps = {
     names,
     region: 'ap-northeast-1',
     accountId: '111122223333',
+    partition: 'aws',
     image: '111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/drf-api-dev/worker:v1',
     repositoryArn: 'arn:aws:ecr:ap-northeast-1:111122223333:repository/drf-api-dev/worker',
     cpu: 256,
@@ -112,7 +114,7 @@ describe('WorkerService', () => {
   });
 
   it('ECS Exec off: the service refuses execute-command and the task role has no session or audit permission', () => {
-    const off = synth({ taskDefinition: { ...base.taskDefinition, ecsExec: undefined, database: { address: 'db', port: 5432, databaseName: 'app', resourceId: 'db-1', masterSecretArn: 'arn:secret', user: 'app' } } });
+    const off = synth({ taskDefinition: { ...base.taskDefinition, ecsExec: undefined, database: { instance: new DatabaseReference({ address: 'db', port: 5432, databaseName: 'app', resourceId: 'db-1', masterUserSecretArn: 'arn:secret', region: 'ap-northeast-1', accountId: '111122223333', partition: 'aws' }), user: 'app' } } });
     expect(resourcesIn(off, 'aws_ecs_service')[0].enable_execute_command).toBe(false);
     const taskPolicy = JSON.parse(resourcesIn(off, 'aws_iam_role_policy').find((p) => p.name === 'ecs-exec')!.policy);
     expect(taskPolicy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['DatabaseIamAuth']);

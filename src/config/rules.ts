@@ -52,7 +52,7 @@ export function crossFieldIssues(env: ParsedEnvironment): Array<{ path: string; 
     if (db.backupRetentionDays < 7) add('database.backupRetentionDays', `${db.backupRetentionDays} is below the production minimum of 7 days`);
     issues.push(...productionAccessIssues(env));
   }
-  if (db.readReplicas > 0 && db.backupRetentionDays === 0) {
+  if (db.readReplicas && db.backupRetentionDays === 0) {
     add('database.backupRetentionDays', 'must be at least 1 when read replicas are configured');
   }
 

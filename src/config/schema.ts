@@ -7,9 +7,9 @@
 //
 // | kind of default                                    | owner                                   | examples |
 // |----------------------------------------------------|-----------------------------------------|----------|
-// | policy of this project's environments (depends on  | config: a field `.default()` in         | production rules (rules.ts), `database.monitoringIntervalSeconds` (60 in production, applied in data-stack.ts), `availabilityZones`, `region`, `network.natGateways` |
+// | policy of this project's environments (depends on  | config: a field `.default()` in         | production rules (rules.ts), `database.multiAz`/`deletionProtection`/`skipFinalSnapshot`, `database.monitoringIntervalSeconds` (60 in production, applied in data-stack.ts), `availabilityZones`, `region`, `network.natGateways` |
 // |   the environment or is not a construct's concern) |   src/config/fields/*, or the stack     |          |
-// | what a construct does when not told otherwise      | the construct: `XxxProps` member with   | cache (CACHE_DEFAULTS: config fields are optional), schedules (retries 2, max event age 3600 s), cache alarm thresholds, ECR lifecycle (7 days / 30 images), ECS Exec audit-log retention |
+// | what a construct does when not told otherwise      | the construct: `XxxProps` member with   | cache (CACHE_DEFAULTS: config fields are optional), database (slow-query 500 ms, insights `standard`, 0 replicas, 30-day logs), schedules (retries 2, max event age 3600 s), cache alarm thresholds, ECR lifecycle (7 days / 30 images), ECS Exec audit-log retention |
 // |                                                    |   `@default`, applied in the construct  |          |
 // | derived from other values                          | one function, used by config and        | listener-rule priority `defaultListenerPriority(position)`, target-group name `targetGroupName(prefix, service, suffix)` (src/naming.ts) |
 // |                                                    |   construct alike                       |          |

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import type { Grantable } from '../lib/grants';
 import { policyDocument } from '../lib/iam';
 import { Connections } from './connections';
+import { DatabaseReference, type IDatabase } from './database-reference';
 
 export const POSTGRES_PORT = 5432;
 /** Log types RDS exports to CloudWatch Logs. */
@@ -40,18 +41,21 @@ export interface DatabaseProps {
   readonly allocatedStorageGiB: number;
   /** Storage autoscaling ceiling, GiB. */
   readonly maxAllocatedStorageGiB: number;
-  /** A synchronous standby in another AZ. @default false */
-  readonly multiAz?: boolean;
+  /** A synchronous standby in another AZ (an environment's choice: no default here). */
+  readonly multiAz: boolean;
   /** Days of automated backups (0 turns them off). */
   readonly backupRetentionDays: number;
   /** Daily backup window, UTC "hh:mm-hh:mm". */
   readonly backupWindow: string;
   /** Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm". */
   readonly maintenanceWindow: string;
-  /** RDS deletion protection. @default true */
-  readonly deletionProtection?: boolean;
-  /** Skip the final snapshot when the instance is deleted (throwaway environments only). @default false */
-  readonly skipFinalSnapshot?: boolean;
+  /** RDS deletion protection (an environment's choice, checked by the production rules: no default here). */
+  readonly deletionProtection: boolean;
+  /**
+   * Skip the final snapshot when the instance is deleted (throwaway environments only; an environment's
+   * choice, checked by the production rules: no default here).
+   */
+  readonly skipFinalSnapshot: boolean;
   /** Statements slower than this many milliseconds are logged (-1 turns it off). @default 500 */
   readonly slowQueryMs?: number;
   /** Database Insights mode: `standard` (7 days of Performance Insights data) or `advanced` (465 days). @default "standard" */
@@ -78,8 +82,8 @@ export interface DatabaseProps {
   readonly masterSecretKmsKeyArn?: string;
   /** Customer-managed KMS key of the database's log groups (an in-place change). @default CloudWatch Logs' own encryption */
   readonly logKmsKeyArn?: string;
-  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). */
+  readonly partition: string;
 }
 
 /** The log groups of a database named `namePrefix` (a pattern, for the key policy of their KMS key). */
@@ -87,7 +91,7 @@ export function databaseLogGroupPattern(namePrefix: string): string {
   return `/aws/rds/instance/${namePrefix}-postgres*`;
 }
 
-export class Database extends Construct {
+export class Database extends Construct implements IDatabase {
   readonly identifier: string;
   /** Host name of the primary. */
   readonly address: string;
@@ -115,6 +119,11 @@ export class Database extends Construct {
   readonly resourceId: string;
   /** The customer-managed key the master secret is encrypted with; absent with the AWS-managed key. */
   readonly masterSecretKeyArn?: string;
+  private readonly partition: string;
+  /** Account and region of the instance (data sources, created when first needed). */
+  private location?: { readonly accountId: string; readonly region: string };
+  /** This database as a reference: its grants (created when first needed). */
+  private reference?: DatabaseReference;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -122,6 +131,8 @@ export class Database extends Construct {
     const identifier = `${namePrefix}-postgres`;
     const major = props.engineVersion.split('.')[0];
     const preventDestroy = props.preventDestroy ?? true;
+    const insights = props.databaseInsights ?? 'standard';
+    this.partition = props.partition;
 
     const dbSg = new SecurityGroup(this, 'sg', {
       name: `${namePrefix}-database`,
@@ -176,7 +187,7 @@ export class Database extends Construct {
       );
 
     const monitoringInterval = props.monitoringIntervalSeconds ?? 0;
-    const monitoring = monitoringInterval > 0 ? this.monitoringRole(identifier, props.partition ?? 'aws') : undefined;
+    const monitoring = monitoringInterval > 0 ? this.monitoringRole(identifier) : undefined;
 
     const common = {
       instanceClass: props.instanceClass,
@@ -187,11 +198,11 @@ export class Database extends Construct {
       autoMinorVersionUpgrade: true,
       caCertIdentifier: 'rds-ca-rsa2048-g1',
       performanceInsightsEnabled: true,
-      databaseInsightsMode: props.databaseInsights ?? 'standard',
-      performanceInsightsRetentionPeriod: props.databaseInsights === 'advanced' ? 465 : 7,
+      databaseInsightsMode: insights,
+      performanceInsightsRetentionPeriod: insights === 'advanced' ? 465 : 7,
       enabledCloudwatchLogsExports: LOG_EXPORTS,
       copyTagsToSnapshot: true,
-      deletionProtection: props.deletionProtection ?? true,
+      deletionProtection: props.deletionProtection,
       maintenanceWindow: props.maintenanceWindow,
       // The application connects with IAM tokens (rds-db:connect), never with the master password.
       iamDatabaseAuthenticationEnabled: true,
@@ -212,14 +223,14 @@ export class Database extends Construct {
       kmsKeyId: props.storageKmsKeyArn,
       masterUserSecretKmsKeyId: props.masterSecretKmsKeyArn,
       dbSubnetGroupName: props.dbSubnetGroupName,
-      multiAz: props.multiAz ?? false,
+      multiAz: props.multiAz,
       storageType: 'gp3',
       allocatedStorage: props.allocatedStorageGiB,
       maxAllocatedStorage: props.maxAllocatedStorageGiB,
       backupRetentionPeriod: props.backupRetentionDays,
       backupWindow: props.backupWindow,
       deleteAutomatedBackups: !preventDestroy,
-      skipFinalSnapshot: props.skipFinalSnapshot ?? false,
+      skipFinalSnapshot: props.skipFinalSnapshot,
       finalSnapshotIdentifier: props.skipFinalSnapshot ? undefined : `${identifier}-final`,
       lifecycle: { preventDestroy },
       // RDS checks the role's permissions when it turns monitoring on: attach the policy first.
@@ -255,44 +266,44 @@ export class Database extends Construct {
   }
 
   /**
-   * Lets `grantee` log in as the PostgreSQL role `user` with an IAM token (`rds-db:connect` on this
-   * primary's `dbuser` ARN). The role must exist in the database with `GRANT rds_iam` (README
-   * "Database credentials"). The ARN names the account and region of the grantee's stack, so a grantee
-   * in another stack passes its own (no reference back to this stack other than the resource id).
-   *
-   * @example database.grantConnect(taskRole, 'app', { partition: 'aws', region: 'ap-northeast-1', accountId })
+   * `rds-db:connect` as the PostgreSQL role `user` (see `IDatabase.grantConnect`), for a grantee in
+   * this stack. A grantee in another stack grants through a `DatabaseReference` made there from this
+   * database's outputs, so its policy names that stack's account and region, not this one's data sources.
    */
-  grantConnect(grantee: Grantable, user: string, where: { readonly partition: string; readonly region: string; readonly accountId: string }): void {
-    grantee.addToPolicy({
-      Sid: 'DatabaseIamAuth',
-      Effect: 'Allow',
-      Action: 'rds-db:connect',
-      Resource: `arn:${where.partition}:rds-db:${where.region}:${where.accountId}:dbuser:${this.resourceId}/${user}`,
-    });
+  grantConnect(grantee: Grantable, user: string): void {
+    this.asReference().grantConnect(grantee, user);
   }
 
-  /**
-   * Lets `grantee` read the RDS-managed master secret (`secretsmanager:GetSecretValue` on it, and
-   * `kms:Decrypt` through Secrets Manager when the secret is encrypted with a customer-managed key).
-   * Only the migrate task's EXECUTION role should get this (it injects the secret at start).
-   */
+  /** The master secret, and its key through Secrets Manager (see `IDatabase.grantReadMasterSecret`). */
   grantReadMasterSecret(grantee: Grantable): void {
-    grantee.addToPolicy({ Sid: 'ReadDatabaseMasterSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.masterUserSecretArn });
-    if (this.masterSecretKeyArn) {
-      grantee.addToPolicy({
-        Sid: 'DecryptDatabaseMasterSecret',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: this.masterSecretKeyArn,
-        Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
-      });
-    }
+    this.asReference().grantReadMasterSecret(grantee);
+  }
+
+  /** The grants are the reference's: one implementation for both sides of a stack boundary. */
+  private asReference(): DatabaseReference {
+    this.reference ??= new DatabaseReference({
+      address: this.address,
+      port: this.port,
+      databaseName: this.databaseName,
+      resourceId: this.resourceId,
+      masterUserSecretArn: this.masterUserSecretArn,
+      masterSecretKeyArn: this.masterSecretKeyArn,
+      partition: this.partition,
+      ...this.accountAndRegion(),
+    });
+    return this.reference;
+  }
+
+  /** The caller identity and region data sources of this construct, shared by the monitoring role and the grants. */
+  private accountAndRegion(): { readonly accountId: string; readonly region: string } {
+    this.location ??= { accountId: new DataAwsCallerIdentity(this, 'caller', {}).accountId, region: new DataAwsRegion(this, 'region', {}).region };
+    return this.location;
   }
 
   /** The role RDS Enhanced Monitoring publishes OS metrics with, usable only for this database's instances. */
-  private monitoringRole(identifier: string, partition: string): { role: IamRole; attachment: IamRolePolicyAttachment } {
-    const account = new DataAwsCallerIdentity(this, 'caller', {}).accountId;
-    const region = new DataAwsRegion(this, 'region', {}).region;
+  private monitoringRole(identifier: string): { role: IamRole; attachment: IamRolePolicyAttachment } {
+    const { partition } = this;
+    const { accountId: account, region } = this.accountAndRegion();
     const role = new IamRole(this, 'monitoring-role', {
       name: `${identifier}-monitoring`,
       assumeRolePolicy: policyDocument({

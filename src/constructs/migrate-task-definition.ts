@@ -51,14 +51,14 @@ export class MigrateTaskDefinition extends Construct {
       environment.push(
         { name: 'AWS_REGION', value: props.region },
         { name: 'DB_APP_USER', value: database.user },
-        { name: 'DB_HOST', value: database.address },
-        { name: 'DB_NAME', value: database.databaseName },
-        { name: 'DB_PORT', value: String(database.port) },
+        { name: 'DB_HOST', value: database.instance.address },
+        { name: 'DB_NAME', value: database.instance.databaseName },
+        { name: 'DB_PORT', value: String(database.instance.port) },
       );
       // Fetched when the task starts: a rotation afterwards cannot break a one-off task that is already running.
       secrets.push(
-        { name: 'DB_MASTER_PASSWORD', valueFrom: `${database.masterSecretArn}:password::` },
-        { name: 'DB_MASTER_USER', valueFrom: `${database.masterSecretArn}:username::` },
+        { name: 'DB_MASTER_PASSWORD', valueFrom: `${database.instance.masterUserSecretArn}:password::` },
+        { name: 'DB_MASTER_USER', valueFrom: `${database.instance.masterUserSecretArn}:username::` },
       );
     }
 
@@ -67,17 +67,8 @@ export class MigrateTaskDefinition extends Construct {
     const executionPolicy = new InlinePolicy(this, 'execution-policy', { role: executionRole.id, name: 'pull-log-read-secrets' });
     grantPull(executionPolicy, props.repositoryArn);
     grantLogWrite(executionPolicy, logGroup.arn);
-    grantSecretsRead(executionPolicy, Object.values(container.secrets ?? {}), { ...props, secretArns: database ? [database.masterSecretArn] : [] });
-    if (database?.masterSecretKeyArn) {
-      // ECS fetches the secret for the task: without this, a CMK-encrypted secret fails the task at start.
-      executionPolicy.addToPolicy({
-        Sid: 'DecryptMasterSecret',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: database.masterSecretKeyArn,
-        Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
-      });
-    }
+    grantSecretsRead(executionPolicy, Object.values(container.secrets ?? {}), props);
+    database?.instance.grantReadMasterSecret(executionPolicy);
     // No permissions: migrations talk to the database only.
     const taskRole = new IamRole(this, 'task-role', { name: names.migrateTaskRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
 

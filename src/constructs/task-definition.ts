@@ -13,28 +13,12 @@ import { grantLogWrite, grantSecretsRead, InlinePolicy, type Grantable } from '.
 import { serviceTrustPolicy, type Statement } from '../lib/iam';
 import type { ServiceNames } from '../naming';
 import { grantPull } from './container-registry';
+import type { IDatabase } from './database-reference';
 
-/** How the application reaches the database: plain settings, and IAM authentication as its own role. */
-export interface DatabaseAccess {
-  /** Host name of the primary (DB_HOST). */
-  readonly address: string;
-  /** Port (DB_PORT). */
-  readonly port: number;
-  /** Database name (DB_NAME). */
-  readonly databaseName: string;
-  /** The DB instance's `resource_id` (`db-...`): IAM database authentication ARNs are built from it. */
-  readonly resourceId: string;
-  /** RDS-managed master secret (`username`, `password`): only the migrate task's execution role reads it. */
-  readonly masterSecretArn: string;
-  /**
-   * Customer-managed KMS key the master secret is encrypted with: the migrate task's execution role may
-   * decrypt with it through Secrets Manager only. @default none (the AWS-managed `aws/secretsmanager` key)
-   */
-  readonly masterSecretKeyArn?: string;
-}
-
-/** The database as one service uses it: the shared access plus the PostgreSQL role it connects as. */
-export interface ServiceDatabase extends DatabaseAccess {
+/** The database as one service uses it: the database, and the PostgreSQL role the application connects as. */
+export interface ServiceDatabase {
+  /** Its address and grants: a `Database`, or a `DatabaseReference` to one in another stack. */
+  readonly instance: IDatabase;
   /** Non-master role the application connects as with an IAM token (DB_USER; the migrate task creates it). */
   readonly user: string;
 }
@@ -104,8 +88,8 @@ export interface ServiceTaskDefinitionProps {
   readonly region: string;
   /** Account of the environment (ARNs, trust conditions). */
   readonly accountId: string;
-  /** Partition of ARNs. @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). */
+  readonly partition: string;
   /** `<repository url>:<tag>`: the image of the first deploy only (releases pin later ones by digest). */
   readonly image: string;
   /** The repository the execution role may pull from (`grantPull`). */
@@ -124,7 +108,7 @@ export interface ServiceTaskDefinitionProps {
   readonly logsKmsKeyArn?: string;
   /**
    * The application connects as `database.user` with an IAM token (env DB_HOST, DB_PORT, DB_NAME,
-   * DB_USER, DB_IAM_AUTH, AWS_REGION; the task role may `rds-db:connect` as that user).
+   * DB_USER, DB_IAM_AUTH, AWS_REGION; the database grants the task role `rds-db:connect` as that user).
    * @default no database settings
    */
   readonly database?: ServiceDatabase;
@@ -179,8 +163,8 @@ export function containerVariables(
 }
 
 /** The `ecs-tasks.amazonaws.com` trust policy, limited to ECS acting for this account and region. */
-export function ecsTasksTrustPolicy(options: { region: string; accountId: string; partition?: string }): string {
-  return serviceTrustPolicy('ecs-tasks.amazonaws.com', options.accountId, `arn:${options.partition ?? 'aws'}:ecs:${options.region}:${options.accountId}:*`);
+export function ecsTasksTrustPolicy(options: { region: string; accountId: string; partition: string }): string {
+  return serviceTrustPolicy('ecs-tasks.amazonaws.com', options.accountId, `arn:${options.partition}:ecs:${options.region}:${options.accountId}:*`);
 }
 
 /** Launch type and runtime platform of a task definition for its networking. */
@@ -220,10 +204,10 @@ export class ServiceTaskDefinition extends Construct {
       // password exists to leak or to go stale when a secret rotates.
       environment.push(
         { name: 'AWS_REGION', value: props.region },
-        { name: 'DB_HOST', value: database.address },
+        { name: 'DB_HOST', value: database.instance.address },
         { name: 'DB_IAM_AUTH', value: 'true' },
-        { name: 'DB_NAME', value: database.databaseName },
-        { name: 'DB_PORT', value: String(database.port) },
+        { name: 'DB_NAME', value: database.instance.databaseName },
+        { name: 'DB_PORT', value: String(database.instance.port) },
         { name: 'DB_USER', value: database.user },
       );
     }
@@ -238,17 +222,8 @@ export class ServiceTaskDefinition extends Construct {
 
     // Task role: the application's own permissions: ECS Exec (when on) and connecting to the database as its role.
     const taskRole = new IamRole(this, 'task-role', { name: names.taskRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
-    const taskStatements: Statement[] = [];
-    if (props.ecsExec) taskStatements.push(...ecsExecStatements(props.ecsExec, props));
-    if (database) {
-      taskStatements.push({
-        Sid: 'DatabaseIamAuth',
-        Effect: 'Allow',
-        Action: 'rds-db:connect',
-        Resource: `arn:${props.partition ?? 'aws'}:rds-db:${props.region}:${props.accountId}:dbuser:${database.resourceId}/${database.user}`,
-      });
-    }
-    this.taskPolicy = new InlinePolicy(this, 'task-policy', { role: taskRole.id, name: 'ecs-exec', statements: taskStatements });
+    this.taskPolicy = new InlinePolicy(this, 'task-policy', { role: taskRole.id, name: 'ecs-exec', statements: props.ecsExec ? ecsExecStatements(props.ecsExec, props) : [] });
+    database?.instance.grantConnect(this.taskPolicy, database.user);
 
     const networking = props.networking;
     const definition = {
@@ -307,7 +282,7 @@ export class ServiceTaskDefinition extends Construct {
  * in that one group, nothing else (no delete). The agent checks the group's encryption with
  * DescribeLogGroups, which takes no group-level scoping: limited to this account's and region's groups.
  */
-export function ecsExecStatements(exec: EcsExecAccess, options: { region: string; accountId: string; partition?: string }): Statement[] {
+export function ecsExecStatements(exec: EcsExecAccess, options: { region: string; accountId: string; partition: string }): Statement[] {
   return [
     {
       Sid: 'EcsExec',
@@ -320,7 +295,7 @@ export function ecsExecStatements(exec: EcsExecAccess, options: { region: string
       Sid: 'EcsExecAuditDescribe',
       Effect: 'Allow',
       Action: 'logs:DescribeLogGroups',
-      Resource: `arn:${options.partition ?? 'aws'}:logs:${options.region}:${options.accountId}:log-group:*`,
+      Resource: `arn:${options.partition}:logs:${options.region}:${options.accountId}:log-group:*`,
     },
     { Sid: 'EcsExecAudit', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${exec.auditLogGroupArn}:*` },
   ];

@@ -55,16 +55,15 @@ export function grantLogWrite(grantee: Grantable, logGroupArn: string, sid = 'Wr
 
 /**
  * Read exactly these secrets when a task starts: Secrets Manager ARNs (a `:json-key:stage:version`
- * suffix allowed) and SSM parameters (ARN or `/name`), plus `options.secretArns` as given.
+ * suffix allowed) and SSM parameters (ARN or `/name`).
  */
 export function grantSecretsRead(
   grantee: Grantable,
   references: string[],
-  options: { region: string; accountId: string; partition?: string; secretArns?: string[] },
+  options: { region: string; accountId: string; partition: string },
 ): void {
-  const partition = options.partition ?? 'aws';
-  // `secretArns`: complete ARNs as Terraform values (e.g. the RDS-managed secret), granted as they are.
-  const secretArns = unique([...(options.secretArns ?? []), ...references.filter((ref) => ref.includes(':secretsmanager:')).flatMap(secretResourceArns)]);
+  const { partition } = options;
+  const secretArns = unique(references.filter((ref) => ref.includes(':secretsmanager:')).flatMap(secretResourceArns));
   if (secretArns.length > 0) grantee.addToPolicy({ Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArns });
   const parameterArns = unique(
     references

@@ -9,10 +9,11 @@ import type { EnvironmentConfig } from '../config/load';
 import { DnsValidatedCertificate } from '../constructs/certificate';
 import { partitionOf } from '../config/regions';
 import { Alarms } from '../constructs/alarms';
+import { AppKey } from '../constructs/app-key';
 import { Cluster } from '../constructs/cluster';
 import type { ContainerRegistry } from '../constructs/container-registry';
-import { CustomerKey } from '../constructs/customer-key';
 import type { Database } from '../constructs/database';
+import { DatabaseReference } from '../constructs/database-reference';
 import { Ec2Capacity } from '../constructs/ec2-capacity';
 import { defaultListenerPriority, targetGroupName } from '../naming';
 import { LoadBalancer } from '../constructs/load-balancer';
@@ -35,7 +36,7 @@ export interface AppStackProps {
 export class AppStack extends EnvironmentStack {
   readonly cluster: Cluster;
   /** The app stack's customer-managed key (log groups, ECS Exec, alarm topic). */
-  readonly key: CustomerKey;
+  readonly key: AppKey;
   readonly loadBalancer: LoadBalancer;
   readonly services: WebService[];
   /** Services without a load balancer (`kind: "worker"`). */
@@ -69,18 +70,7 @@ export class AppStack extends EnvironmentStack {
         })
       : undefined;
     // The app stack's own key: log groups, ECS Exec sessions and audit, the alarm topic.
-    this.key = new CustomerKey(this, 'key', {
-      alias: `${prefix}-app`,
-      description: `${prefix} app stack: log groups, ECS Exec sessions, alarm topic`,
-      accountId,
-      region: config.region,
-      partition: partitionOf(config.region),
-      logGroupNames: [`/ecs/${prefix}/*`],
-      // Alarms publish to the encrypted topic: without this they would stop notifying.
-      servicePrincipals: [{ sid: 'CloudWatchAlarmsPublishToTheTopic', service: 'cloudwatch.amazonaws.com', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] }],
-      preventDestroy: config.production,
-      tags: { Name: `${prefix}-app` },
-    });
+    this.key = new AppKey(this, 'key', { namePrefix: prefix, region: config.region, accountId, partition: partitionOf(config.region), preventDestroy: config.production });
     this.cluster = new Cluster(this, 'cluster', {
       name: prefix,
       extraCapacityProviders: ec2 ? [ec2.capacityProviderName] : [],
@@ -117,14 +107,18 @@ export class AppStack extends EnvironmentStack {
       config,
       accountId,
       repositories: registry.repositories,
-      database: {
+      // The data stack's database, known here by its attributes: its grants name this stack's account.
+      database: new DatabaseReference({
         address: database.address,
         port: database.port,
         databaseName: database.databaseName,
         resourceId: database.resourceId,
-        masterSecretArn: database.masterUserSecretArn,
+        masterUserSecretArn: database.masterUserSecretArn,
         masterSecretKeyArn: database.masterSecretKeyArn,
-      },
+        region: config.region,
+        accountId,
+        partition: partitionOf(config.region),
+      }),
       kmsKeyArn: this.key.arn,
       execAuditLogGroupArn: this.cluster.execAuditLogGroupArn,
       network,
@@ -177,7 +171,7 @@ export class AppStack extends EnvironmentStack {
     });
     new TerraformOutput(this, 'app_kms_key_arn', {
       value: this.key.arn,
-      description: `The app stack's KMS key (${this.key.aliasName}): log groups, ECS Exec sessions, alarm topic; exec users need kms:GenerateDataKey on it`,
+      description: `The app stack's KMS key (${this.key.alias}): log groups, ECS Exec sessions, alarm topic; exec users need kms:GenerateDataKey on it`,
     });
     new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'SNS topic every alarm of the environment notifies: subscribe on-call tooling here' });
 

@@ -5,7 +5,8 @@ import type { EnvironmentConfig } from '../config/load';
 import { partitionOf } from '../config/regions';
 import type { Connections } from '../constructs/connections';
 import type { ServiceEgress, ServiceNetwork } from '../constructs/service-network';
-import type { DatabaseAccess, ServiceTaskDefinitionProps } from '../constructs/task-definition';
+import type { IDatabase } from '../constructs/database-reference';
+import type { ServiceTaskDefinitionProps } from '../constructs/task-definition';
 import { serviceNames } from '../naming';
 
 export type ServiceSettings = EnvironmentConfig['services'][number];
@@ -17,7 +18,7 @@ export interface ServiceContext {
   /** ECR repository of each service. */
   readonly repositories: Record<string, { readonly arn: string; readonly url: string }>;
   /** The database (IAM auth for the app, master secret for migrate). */
-  readonly database: DatabaseAccess;
+  readonly database: IDatabase;
   /** The app stack's key (log groups, ECS Exec). */
   readonly kmsKeyArn: string;
   /** The cluster's exec audit log group. */
@@ -68,7 +69,7 @@ export function taskDefinitionProps(ctx: ServiceContext, svc: ServiceSettings): 
     },
     logRetentionDays: svc.logRetentionDays,
     logsKmsKeyArn: ctx.kmsKeyArn,
-    database: { ...ctx.database, user: svc.databaseUser },
+    database: { instance: ctx.database, user: svc.databaseUser },
     ecsExec: ecsExecEnabled(config) ? { auditLogGroupArn: ctx.execAuditLogGroupArn, kmsKeyArn: ctx.kmsKeyArn } : undefined,
     retainLogs: config.production,
   };

@@ -29,7 +29,7 @@ export const databaseSchema = z.strictObject({
   allocatedStorageGiB: int(20, 65536).default(20),
   /** Storage autoscaling ceiling. @default 100 */
   maxAllocatedStorageGiB: int(20, 65536).default(100),
-  /** A synchronous standby in another AZ. @default false */
+  /** A synchronous standby in another AZ (an environment's choice; the construct has no default). @default false */
   multiAz: z.boolean().default(false),
   /** @default 7 */
   backupRetentionDays: int(0, 35).default(7),
@@ -42,24 +42,24 @@ export const databaseSchema = z.strictObject({
     (v) => /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/.test(v),
     'a window "ddd:hh:mm-ddd:hh:mm"',
   ).default('sun:18:30-sun:19:30'),
-  /** @default true */
+  /** RDS deletion protection (the production rules check it; the construct has no default). @default true */
   deletionProtection: z.boolean().default(true),
   /** Production must keep deletion protection unless this says, in review, that it is meant. @default false */
   allowProductionWithoutDeletionProtection: z.boolean().default(false),
-  /** Skip the final snapshot on delete; only for throwaway environments. @default false */
+  /** Skip the final snapshot on delete; only for throwaway environments (the production rules check it). @default false */
   skipFinalSnapshot: z.boolean().default(false),
-  /** Statements slower than this are logged. @default 500 */
-  slowQueryMs: int(-1, 3_600_000).default(500),
+  /** Statements slower than this many milliseconds are logged (-1 turns it off). @default 500 (the `Database` construct's) */
+  slowQueryMs: int(-1, 3_600_000).optional(),
   /**
    * CloudWatch Database Insights (successor of Performance Insights, whose console ended in 2026):
    * `standard` keeps 7 days of load history; `advanced` 465 days, with execution plans.
-   * @default "standard"
+   * @default "standard" (the `Database` construct's)
    */
-  databaseInsights: z.enum(['standard', 'advanced']).default('standard'),
-  /** Read replicas in the same region. @default 0 */
-  readReplicas: int(0, 5).default(0),
-  /** Retention of the PostgreSQL log group. @default 30 */
-  logRetentionDays: int(1, 3653).default(30),
+  databaseInsights: z.enum(['standard', 'advanced']).optional(),
+  /** Read replicas in the same region. @default 0 (the `Database` construct's) */
+  readReplicas: int(0, 5).optional(),
+  /** Retention of the database's log groups, days. @default 30 (the `Database` construct's) */
+  logRetentionDays: int(1, 3653).optional(),
   /**
    * RDS Enhanced Monitoring: OS metrics every this many seconds (0 turns it off).
    * @default 60 in production, 0 elsewhere
