@@ -29,7 +29,7 @@ describe('the state key', () => {
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::${data.aws_caller_identity.caller.account_id}:root' }, Action: 'kms:*' }),
       {
-        Sid: 'DenyUseOutsideStateRoles',
+        Sid: 'DenyUseByOtherPrincipals',
         Effect: 'Deny',
         Principal: '*',
         Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],

@@ -4,7 +4,6 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Testing } from 'cdktf';
 import { LoadBalancer, type LoadBalancerProps } from '../src/constructs/load-balancer';
 import { PrivateBucket, type PrivateBucketProps } from '../src/constructs/private-bucket';
-import { StateKey } from '../src/constructs/state-bucket';
 import type { Statement } from '../src/lib/iam';
 import { resourcesIn, synthOf } from './helpers';
 
@@ -104,7 +103,7 @@ describe('LoadBalancer props', () => {
   });
 });
 
-describe('bucket and state key grants', () => {
+describe('bucket grants', () => {
   it('grantRead lists the bucket and reads the given keys; grantWrite puts and deletes them', () => {
     const statements: Statement[] = [];
     const grantee = { addToPolicy: (...added: Statement[]) => void statements.push(...added) };
@@ -119,15 +118,5 @@ describe('bucket and state key grants', () => {
       { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucket!.bucketArn}/prod/*` },
       { Sid: 'Locks', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${bucket!.bucketArn}/prod/*.tflock` },
     ]);
-  });
-
-  it('StateKey.grantUse gives Decrypt and GenerateDataKey on the key only', () => {
-    const statements: Statement[] = [];
-    let key: StateKey | undefined;
-    Testing.synthScope((scope) => {
-      key = new StateKey(scope, 'k', { alias: 'alias/s', description: 'd', accountId: '111111111111', allowedPrincipalArns: ['arn:aws:iam::111111111111:role/a'] });
-      key.grantUse({ addToPolicy: (...added) => void statements.push(...added) });
-    });
-    expect(statements).toEqual([{ Sid: 'StateKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key!.arn }]);
   });
 });

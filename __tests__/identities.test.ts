@@ -199,7 +199,12 @@ describe('plan role', () => {
       { Sid: 'StateLockFiles', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: expect.stringMatching(/\}\/dev\/\*\.tflock$/) },
     ]);
     expect(allowed(plan).find((s) => s.Sid === 'StateRead')?.Resource).toMatch(/\}\/dev\/\*$/);
-    expect(allowed(plan).find((s) => s.Sid === 'StateKey')?.Resource).toMatch(/^\$\{aws_kms_key\.state-key/);
+    expect(allowed(plan).find((s) => s.Sid === 'StateKey')).toEqual({
+      Sid: 'StateKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: expect.stringMatching(/^\$\{aws_kms_key\.state-key_[0-9A-F]+\.arn\}$/),
+    });
   });
 
   it('may not pass roles, and may not read secrets, logs or decrypt outside S3', () => {
@@ -246,7 +251,14 @@ describe('apply role', () => {
     );
     expect(statement('DenyAssumingOtherRoles')).toEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sts:AssumeRole', Resource: '*' }));
     expect(statement('DenyStateBucketAdministration')).toEqual(expect.objectContaining({ Effect: 'Deny', Action: expect.arrayContaining(['s3:PutBucket*', 's3:DeleteObjectVersion']) }));
-    expect(statement('DenyStateKeyAdministration')).toEqual(expect.objectContaining({ Effect: 'Deny', Action: expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion']) }));
+    expect(statement('DenyStateKeyAdministration')).toEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion']),
+        // The key and its alias (aliasArn): the alias can be neither repointed nor deleted.
+        Resource: [expect.stringMatching(/^\$\{aws_kms_key\.state-key_[0-9A-F]+\.arn\}$/), `arn:aws:kms:ap-northeast-1:${account}:alias/drf-api-dev-tfstate`],
+      }),
+    );
     expect(statement('DenyBootstrapStateWrites').Resource).toMatch(/\}\/dev\/bootstrap\.tfstate\*$/);
   });
 

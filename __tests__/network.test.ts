@@ -362,7 +362,7 @@ describe('flow-log key (issue 18.7)', () => {
 describe('constructs own their Props (issue 16.1)', () => {
   it('no construct of the data, network, edge and identity library imports src/config', () => {
     const { readFileSync } = require('node:fs') as typeof import('node:fs');
-    const files = ['database', 'cache', 'cache-alarms', 'network', 'load-balancer', 'certificate', 'private-bucket', 'state-bucket', 'ec2-capacity', 'pipeline-identities', 'pipeline-role', 'oidc-provider', 'service-key'];
+    const files = ['database', 'cache', 'cache-alarms', 'network', 'load-balancer', 'certificate', 'private-bucket', 'state-bucket', 'ec2-capacity', 'pipeline-identities', 'pipeline-role', 'oidc-provider', 'customer-key'];
     const offenders = files.filter((file) => /from\s+['"]\.\.\/config\//.test(readFileSync(`${__dirname}/../src/constructs/${file}.ts`, 'utf8')));
     expect(offenders).toEqual([]);
   });

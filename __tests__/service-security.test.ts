@@ -71,7 +71,7 @@ describe('the app stack\'s customer-managed key', () => {
 
   it('lets CloudWatch Logs use it for this environment\'s /ecs groups only, and CloudWatch alarms publish to the topic', () => {
     expect(statements.find((s) => s.Principal?.Service === 'logs.ap-northeast-1.amazonaws.com')?.Condition).toEqual({
-      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': expect.stringMatching(/^arn:aws:logs:ap-northeast-1:\$\{data\.aws_caller_identity\..*\}:log-group:\/ecs\/drf-api-prod\/\*$/) },
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': [expect.stringMatching(/^arn:aws:logs:ap-northeast-1:\$\{data\.aws_caller_identity\..*\}:log-group:\/ecs\/drf-api-prod\/\*$/)] },
     });
     const alarms = statements.find((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com')!;
     expect(alarms.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);

@@ -10,7 +10,8 @@ import type { Statement } from '../lib/iam';
 import type { ServiceNames } from '../naming';
 import type { Grantable } from '../lib/grants';
 import { PIPELINE_ROLE_PATH, PipelineRole, type OidcTrust } from './pipeline-role';
-import type { StateBucket, StateKey } from './state-bucket';
+import type { CustomerKey } from './customer-key';
+import type { StateBucket } from './state-bucket';
 
 export { PIPELINE_ROLE_PATH };
 
@@ -29,7 +30,7 @@ export function pipelineRoleNames(prefix: string): PipelineRoleNames {
 }
 
 /** The ARN a pipeline role will have (IAM role ARNs contain the path). */
-export function pipelineRoleArn(accountId: string, roleName: string, partition = 'aws'): string {
+export function pipelineRoleArn(accountId: string, roleName: string, partition: string): string {
   return `arn:${partition}:iam::${accountId}:role${PIPELINE_ROLE_PATH}${roleName}`;
 }
 
@@ -68,8 +69,8 @@ export interface PipelineIdentitiesProps {
   readonly region: string;
   /** The environment's account. */
   readonly accountId: string;
-  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`): `partitionOf(region)` of src/config/regions.ts. */
+  readonly partition: string;
   /** This repository, `<org>/<repo>` (from `github.com/<org>/<repo>`). */
   readonly repository: string;
   /** Trust GitHub Actions. @default none (GitHub Actions may not assume the roles); give this or `circleci` */
@@ -79,7 +80,7 @@ export interface PipelineIdentitiesProps {
   /** The state bucket: grants the state access of each role; its settings are denied to the apply role. */
   readonly stateBucket: Pick<StateBucket, 'bucketArn' | 'grantRead' | 'grantWrite'>;
   /** The state key (its alias is protected like the key). */
-  readonly stateKey: Pick<StateKey, 'arn' | 'alias' | 'grantUse'>;
+  readonly stateKey: Pick<CustomerKey, 'arn' | 'aliasArn' | 'grantEncryptDecrypt'>;
   /** Every service of the environment: what a release touches. */
   readonly services: ReleasedService[];
 }
@@ -130,14 +131,14 @@ export class PipelineIdentities extends Construct {
       name: names.plan,
       description: `Plans ${props.environment} from any branch or pull request of ${repo}: read-only`,
       trust: planTrust,
-      managedPolicyArns: [`arn:${props.partition ?? 'aws'}:iam::aws:policy/ReadOnlyAccess`],
+      managedPolicyArns: [`arn:${props.partition}:iam::aws:policy/ReadOnlyAccess`],
       statements: [...state.read, ...state.lockFiles, ...planDenies(props.region)],
     });
     this.apply = new PipelineRole(this, 'apply', {
       name: names.apply,
       description: `Applies ${props.environment}'s stacks from main of ${repo}`,
       trust: deployTrust,
-      managedPolicyArns: [`arn:${props.partition ?? 'aws'}:iam::aws:policy/PowerUserAccess`],
+      managedPolicyArns: [`arn:${props.partition}:iam::aws:policy/PowerUserAccess`],
       statements: [...state.read, ...state.write, ...iamForStacks(props), ...applyDenies(props)],
     });
     this.release = new PipelineRole(this, 'release', {
@@ -160,7 +161,7 @@ function stateAccess(props: PipelineIdentitiesProps): { read: Statement[]; lockF
   return {
     read: [
       ...collect((g) => props.stateBucket.grantRead(g, { keys: `${env}/*`, sidPrefix: 'State' })),
-      ...collect((g) => props.stateKey.grantUse(g)),
+      ...collect((g) => props.stateKey.grantEncryptDecrypt(g, 'StateKey')),
     ],
     // `use_lockfile`: a plan writes and deletes `<key>.tflock` next to the state, nothing else.
     lockFiles: collect((g) => props.stateBucket.grantWrite(g, { keys: `${env}/*.tflock`, sid: 'StateLockFiles' })),
@@ -210,7 +211,7 @@ function planDenies(region: string): Statement[] {
  * only those roles may be passed to services.
  */
 function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
-  const iam = (type: string) => `arn:${props.partition ?? 'aws'}:iam::${props.accountId}:${type}/${props.prefix}-*`;
+  const iam = (type: string) => `arn:${props.partition}:iam::${props.accountId}:${type}/${props.prefix}-*`;
   return [
     {
       Sid: 'IamOfThisEnvironment',
@@ -250,7 +251,7 @@ function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
 /** What PowerUserAccess would allow but must stay out of the pipeline's reach. */
 function applyDenies(props: PipelineIdentitiesProps): Statement[] {
   const bucket = props.stateBucket.bucketArn;
-  const partition = props.partition ?? 'aws';
+  const { partition } = props;
   return [
     {
       // The pipeline cannot widen its own trust or permissions, nor another environment's.
@@ -297,14 +298,14 @@ function applyDenies(props: PipelineIdentitiesProps): Statement[] {
         'kms:UpdateAlias',
         'kms:DeleteAlias',
       ],
-      Resource: [props.stateKey.arn, `arn:${partition}:kms:${props.region}:${props.accountId}:${props.stateKey.alias}`],
+      Resource: [props.stateKey.arn, props.stateKey.aliasArn],
     },
   ];
 }
 
 /** `npm run release -- <env> <service> <tag>` for every service of the environment, and nothing else. */
 function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
-  const partition = props.partition ?? 'aws';
+  const { partition } = props;
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}:${resource}`;
   const svcs = props.services.map((s) => s.names);
   const migrating = props.services.filter((s) => s.migrates).map((s) => s.names);

@@ -9,9 +9,9 @@ import type { EnvironmentConfig } from '../config/load';
 import { DnsValidatedCertificate } from '../constructs/certificate';
 import { partitionOf } from '../config/regions';
 import { Alarms } from '../constructs/alarms';
-import { AppKey } from '../constructs/app-key';
 import { Cluster } from '../constructs/cluster';
 import type { ContainerRegistry } from '../constructs/container-registry';
+import { CustomerKey } from '../constructs/customer-key';
 import type { Database } from '../constructs/database';
 import { DatabaseReference } from '../constructs/database-reference';
 import { Ec2Capacity } from '../constructs/ec2-capacity';
@@ -36,7 +36,7 @@ export interface AppStackProps {
 export class AppStack extends EnvironmentStack {
   readonly cluster: Cluster;
   /** The app stack's customer-managed key (log groups, ECS Exec, alarm topic). */
-  readonly key: AppKey;
+  readonly key: CustomerKey;
   readonly loadBalancer: LoadBalancer;
   readonly services: WebService[];
   /** Services without a load balancer (`kind: "worker"`). */
@@ -70,7 +70,18 @@ export class AppStack extends EnvironmentStack {
         })
       : undefined;
     // The app stack's own key: log groups, ECS Exec sessions and audit, the alarm topic.
-    this.key = new AppKey(this, 'key', { namePrefix: prefix, region: config.region, accountId, partition: partitionOf(config.region), preventDestroy: config.production });
+    this.key = new CustomerKey(this, 'key', {
+      alias: `${prefix}-app`,
+      description: `${prefix} app stack: log groups, ECS Exec sessions, alarm topic`,
+      accountId,
+      region: config.region,
+      partition: partitionOf(config.region),
+      logGroupNames: [`/ecs/${prefix}/*`],
+      // Alarms publish to the encrypted topic: without this they would stop notifying.
+      servicePrincipals: [{ sid: 'CloudWatchAlarmsPublishToTheTopic', service: 'cloudwatch.amazonaws.com', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] }],
+      preventDestroy: config.production,
+      tags: { Name: `${prefix}-app` },
+    });
     this.cluster = new Cluster(this, 'cluster', {
       name: prefix,
       extraCapacityProviders: ec2 ? [ec2.capacityProviderName] : [],
@@ -171,7 +182,7 @@ export class AppStack extends EnvironmentStack {
     });
     new TerraformOutput(this, 'app_kms_key_arn', {
       value: this.key.arn,
-      description: `The app stack's KMS key (${this.key.alias}): log groups, ECS Exec sessions, alarm topic; exec users need kms:GenerateDataKey on it`,
+      description: `The app stack's KMS key (${this.key.aliasName}): log groups, ECS Exec sessions, alarm topic; exec users need kms:GenerateDataKey on it`,
     });
     new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topicArn, description: 'SNS topic every alarm of the environment notifies: subscribe on-call tooling here' });
 

@@ -11,9 +11,10 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { partitionOf } from '../config/regions';
 import type { ProjectConfig } from '../config/schema';
+import { CustomerKey } from '../constructs/customer-key';
 import { circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
 import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
-import { StateBucket, StateKey } from '../constructs/state-bucket';
+import { StateBucket } from '../constructs/state-bucket';
 import { serviceNames, stateKeyAlias } from '../naming';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
@@ -44,12 +45,15 @@ export class BootstrapStack extends EnvironmentStack {
       pipelineRoleArn(accountId, roles.plan, partition),
       pipelineRoleArn(accountId, roles.apply, partition),
     ];
-    const key = new StateKey(this, 'state-key', {
+    // The state's key, usable only by the bucket's principals; kept from destroy: without it no state version is readable.
+    const key = new CustomerKey(this, 'state-key', {
       alias: stateKeyAlias(config.project.service, config.name),
       description: `Terraform state of ${config.name} (s3://${config.state.bucket})`,
       accountId,
+      region: config.region,
       partition,
-      allowedPrincipalArns: stateUsers,
+      usableOnlyBy: stateUsers,
+      preventDestroy: true,
     });
     // Construct id "state" keeps the bucket's resource addresses of earlier versions.
     const bucket = new StateBucket(this, 'state', { bucketName: config.state.bucket, kmsKeyArn: key.arn, allowedPrincipalArns: stateUsers });
@@ -98,7 +102,7 @@ export class BootstrapStack extends EnvironmentStack {
     movedFromSibling(identities.plan.node.findChild('managed-ReadOnlyAccess') as TerraformResource, 'managed-0');
     movedFromSibling(identities.apply.node.findChild('managed-PowerUserAccess') as TerraformResource, 'managed-0');
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName, description: 'The bucket every stack of this environment keeps its Terraform state in (S3 backend `bucket`)' });
-    new TerraformOutput(this, 'state_kms_key_arn', { value: key.arn, description: `The state key; S3 backends name it by its alias ${key.alias}` });
+    new TerraformOutput(this, 'state_kms_key_arn', { value: key.arn, description: `The state key; S3 backends name it by its alias ${key.aliasName}` });
     // Each description says where the ARN goes (README "Pipeline identities").
     const githubEnvironment = config.ci.githubEnvironment ?? config.name;
     const inEnvironment = (v: string) => `variable ${v} of the environment "${githubEnvironment}"`;

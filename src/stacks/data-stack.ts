@@ -7,8 +7,8 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { partitionOf } from '../config/regions';
 import { Cache, cacheLogGroupPattern } from '../constructs/cache';
 import { ContainerRegistry } from '../constructs/container-registry';
+import { CustomerKey } from '../constructs/customer-key';
 import { Database, databaseLogGroupPattern } from '../constructs/database';
-import { ServiceKey } from '../constructs/service-key';
 import type { Network } from '../constructs/network';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
@@ -21,7 +21,7 @@ export interface DataStackProps {
 export class DataStack extends EnvironmentStack {
   readonly database: Database;
   /** Customer-managed key of the environment's data (log groups, master secret). */
-  readonly dataKey: ServiceKey;
+  readonly dataKey: CustomerKey;
   readonly registry: ContainerRegistry;
   /** ElastiCache of the environment, when its config has a `cache` block. */
   readonly cache?: Cache;
@@ -34,7 +34,7 @@ export class DataStack extends EnvironmentStack {
     // master secret, the cache's storage (cache.storageEncryption) and log groups; used only by CloudWatch Logs (for these groups) and by
     // RDS, Secrets Manager and ElastiCache on behalf of this account. Moving an existing database's
     // storage to this key replaces it (README "Security": the snapshot-copy-restore migration).
-    this.dataKey = new ServiceKey(this, 'data-key', {
+    this.dataKey = new CustomerKey(this, 'data-key', {
       alias: `${this.prefix}/data`,
       description: `Database and cache data of ${this.prefix}: storage, log groups, the master secret`,
       accountId: new DataAwsCallerIdentity(this, 'caller').accountId,

@@ -4,22 +4,22 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { partitionOf } from '../config/regions';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { CustomerKey } from '../constructs/customer-key';
 import { flowLogGroupName, Network } from '../constructs/network';
-import { ServiceKey } from '../constructs/service-key';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
 
 export class NetworkStack extends EnvironmentStack {
   readonly network: Network;
   /** Customer-managed key of the flow-log log group. */
-  readonly flowLogKey: ServiceKey;
+  readonly flowLogKey: CustomerKey;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, 'network', { config });
     const { network: net } = config;
     const partition = partitionOf(config.region);
     // The environment's network key: only CloudWatch Logs, only for the flow-log group.
-    this.flowLogKey = new ServiceKey(this, 'flow-log-key', {
+    this.flowLogKey = new CustomerKey(this, 'flow-log-key', {
       alias: `${this.prefix}/flow-logs`,
       description: `VPC flow logs of ${this.prefix}`,
       accountId: new DataAwsCallerIdentity(this, 'caller').accountId,
