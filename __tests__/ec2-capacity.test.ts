@@ -4,7 +4,7 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Testing } from 'cdktf';
 import { Peers } from '../src/constructs/connections';
 import { Ec2Capacity, type Ec2CapacityProps } from '../src/constructs/ec2-capacity';
-import { resourcesIn } from './helpers';
+import { resourcesIn, stacksFor, type Overrides } from './helpers';
 
 const base: Ec2CapacityProps = {
   namePrefix: 'svc-test',
@@ -16,6 +16,7 @@ const base: Ec2CapacityProps = {
   maxSize: 4,
   targetCapacityPercent: 100,
   rootVolumeGiB: 30,
+  partition: 'aws',
 };
 const synthCapacity = (props: Partial<Ec2CapacityProps> = {}) =>
   Testing.synthScope((scope) => {
@@ -105,5 +106,12 @@ describe('Ec2Capacity: partition', () => {
       'arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore',
       'arn:aws-us-gov:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role',
     ]);
+  });
+
+  it('the app stack passes the region\'s partition (GovCloud)', () => {
+    const gov = { region: 'us-gov-west-1', availabilityZones: ['us-gov-west-1a', 'us-gov-west-1b'], capacity: { ec2: { instanceType: 't3.medium' } } } as Overrides;
+    const policyArns = resourcesIn(Testing.synth(stacksFor('dev', gov).app), 'aws_iam_role_policy_attachment').map((a) => String(a.policy_arn));
+    expect(policyArns).toEqual(expect.arrayContaining(['arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore']));
+    expect(policyArns.filter((arn) => arn.startsWith('arn:aws:'))).toEqual([]);
   });
 });

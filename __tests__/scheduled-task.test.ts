@@ -12,6 +12,7 @@ const base: ScheduledTaskProps = {
   name: 'clearsessions',
   accountId: '111122223333',
   region: 'ap-northeast-1',
+  partition: 'aws',
   clusterArn: 'arn:aws:ecs:ap-northeast-1:111122223333:cluster/drf-api-prod',
   clusterName: 'drf-api-prod',
   taskFamily: 'drf-api-prod-api',

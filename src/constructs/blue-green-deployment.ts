@@ -18,8 +18,8 @@ export interface BlueGreenDeploymentProps {
   readonly region: string;
   /** Only ECS acting for this account and region may assume the infrastructure role. */
   readonly accountId: string;
-  /** Partition of ARNs. @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`): `partitionOf(region)` of src/config/regions.ts. */
+  readonly partition: string;
   /** The HTTPS listener both rules live on. */
   readonly listenerArn: string;
   /** The production rule (ECS moves its weights from blue to green). */
@@ -85,7 +85,7 @@ export class BlueGreenDeployment extends Construct {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: { 'aws:SourceAccount': props.accountId },
-          ArnLike: { 'aws:SourceArn': `arn:${props.partition ?? 'aws'}:ecs:${props.region}:${props.accountId}:*` },
+          ArnLike: { 'aws:SourceArn': `arn:${props.partition}:ecs:${props.region}:${props.accountId}:*` },
         },
       }),
     });

@@ -36,8 +36,8 @@ export interface Ec2CapacityProps {
   readonly targetCapacityPercent: number;
   /** Encrypted gp3 root volume, GiB (at least 30 for the ECS-optimized AMI). */
   readonly rootVolumeGiB: number;
-  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`): `partitionOf(region)` of src/config/regions.ts. */
+  readonly partition: string;
   /**
    * Some tasks use `bridge` networking. Either way the IMDS hop limit is 1, so containers behind
    * Docker's bridge cannot reach instance metadata (and the instance role's credentials); tasks get
@@ -79,7 +79,6 @@ export class Ec2Capacity extends Construct {
     const { namePrefix } = props;
     const bridge = props.bridgeNetworking ?? false;
     const arch = isArmInstanceType(props.instanceType) ? 'arm64/' : '';
-    const partition = props.partition ?? 'aws';
 
     const ami = new DataAwsSsmParameter(this, 'ecs-ami', {
       name: `/aws/service/ecs/optimized-ami/amazon-linux-2023/${arch}recommended/image_id`,
@@ -95,7 +94,7 @@ export class Ec2Capacity extends Construct {
       ['ecs', 'service-role/AmazonEC2ContainerServiceforEC2Role'],
       ['ssm', 'AmazonSSMManagedInstanceCore'],
     ]) {
-      new IamRolePolicyAttachment(this, `instance-${key}`, { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/${policy}` });
+      new IamRolePolicyAttachment(this, `instance-${key}`, { role: role.name, policyArn: `arn:${props.partition}:iam::aws:policy/${policy}` });
     }
     const profile = new IamInstanceProfile(this, 'instance-profile', { name: `${namePrefix}-ecs-instance`, role: role.name });
 

@@ -22,8 +22,8 @@ export interface OidcProviderProps {
   readonly mode: 'create' | 'existing';
   /** The account the provider is in (a token of `aws_caller_identity`); builds the ARN of an existing one. */
   readonly accountId: string;
-  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`): `partitionOf(region)` of src/config/regions.ts. */
+  readonly partition: string;
 }
 
 export class OidcProvider extends Construct {
@@ -40,7 +40,7 @@ export class OidcProvider extends Construct {
       const provider = new IamOpenidConnectProvider(this, 'provider', { url: props.url, clientIdList: [props.audience] });
       this.arn = provider.arn;
     } else {
-      this.arn = `arn:${props.partition ?? 'aws'}:iam::${props.accountId}:oidc-provider/${this.host}`;
+      this.arn = `arn:${props.partition}:iam::${props.accountId}:oidc-provider/${this.host}`;
     }
   }
 }

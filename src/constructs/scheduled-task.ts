@@ -49,8 +49,8 @@ export interface ScheduledTaskProps {
   readonly accountId: string;
   /** Region of the cluster. */
   readonly region: string;
-  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`): `partitionOf(region)` of src/config/regions.ts. */
+  readonly partition: string;
   /** ECS cluster that runs the task. */
   readonly clusterArn: string;
   /** Its name (the tasks' ARNs contain it). */
@@ -99,8 +99,7 @@ export class ScheduledTask extends Construct {
     super(scope, id);
     const name = `${props.namePrefix}-${props.name}`;
     validate(props, name);
-    const { accountId, region } = props;
-    const partition = props.partition ?? 'aws';
+    const { accountId, region, partition } = props;
     const familyArn = `arn:${partition}:ecs:${region}:${accountId}:task-definition/${props.taskFamily}`;
 
     const group = new SchedulerScheduleGroup(this, 'group', { name });

@@ -62,6 +62,7 @@ export class AppStack extends EnvironmentStack {
           maxSize: ec2Settings.maxSize,
           targetCapacityPercent: ec2Settings.targetCapacityPercent,
           rootVolumeGiB: ec2Settings.rootVolumeGiB,
+          partition: partitionOf(config.region),
           bridgeNetworking: bridge,
           // Bridge-mode tasks use the host's groups, so the host joins the database clients'.
           extraSecurityGroupIds: bridge
