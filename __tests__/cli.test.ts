@@ -1,9 +1,20 @@
 // The commands as a user runs them: exit codes and messages, not internals.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { environments } from '../src/config/environments';
+import { validateCommand } from '../src/validate/validate-command';
+import { recordingIo } from './fixtures/recording-io';
 import { calls, makeProject, run as runCommand } from './fixtures/terraform-harness';
+import { synthDirOf, type StackName } from './helpers';
+
+const STACKS: StackName[] = ['bootstrap', 'network', 'data', 'app'];
+
+function filesUnder(dir: string): string[] {
+  const walk = (d: string): string[] => readdirSync(d).flatMap((name) => (statSync(join(d, name)).isDirectory() ? walk(join(d, name)) : [join(d, name)]));
+  return walk(dir).map((f) => relative(dir, f)).sort();
+}
 
 const root = join(__dirname, '..');
 function run(script: string, env: Record<string, string>, args: string[] = []) {
@@ -11,13 +22,19 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 }
 
 describe('synth (main.ts)', () => {
-  it('writes every environment\'s stacks, none of which depends on IMAGE_TAG or the commit', () => {
+  it('writes every environment\'s stacks quietly, and IMAGE_TAG, GITHUB_SHA and CIRCLE_SHA1 change none of them', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'out-'));
-    const result = run('main.ts', { CDKTF_OUTDIR: outdir, IMAGE_TAG: 'abc1234', GITHUB_SHA: 'def5678' });
+    const commit = '3f9c2ab';
+    const result = run('main.ts', { CDKTF_OUTDIR: outdir, CONFIG_WARN_EXAMPLES: '', IMAGE_TAG: commit, GITHUB_SHA: commit.padEnd(40, '0'), CIRCLE_SHA1: commit.padEnd(40, '1') });
     expect(result.status).toBe(0);
-    const stacks = readdirSync(join(outdir, 'stacks')).sort();
-    expect(stacks).toEqual(expect.arrayContaining(['dev-bootstrap', 'dev-network', 'prod-bootstrap', 'prod-network', 'staging-bootstrap', 'staging-network']));
-    for (const stack of stacks) expect(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')).not.toMatch(/abc1234|def5678/);
+    // The shipped configuration switches no safeguard off, and example values are listed only on request.
+    expect(result.stderr).toBe('');
+    const files = filesUnder(outdir);
+    expect(files).toEqual(expect.arrayContaining(['manifest.json', ...Object.keys(environments).flatMap((env) => STACKS.map((stack) => `stacks/${env}-${stack}/cdk.tf.json`))]));
+    // Byte for byte what the same environments synthesize without those variables.
+    const plain = synthDirOf(Object.keys(environments));
+    expect(filesUnder(plain)).toEqual(files);
+    for (const file of files) expect([file, readFileSync(join(outdir, file), 'utf8')]).toEqual([file, readFileSync(join(plain, file), 'utf8')]);
   });
 
   it('bad input: exit 1, one line per problem, no stack trace, and no deployable output left behind', () => {
@@ -32,50 +49,75 @@ describe('synth (main.ts)', () => {
   });
 });
 
-describe('npm run validate (scripts/validate.ts)', () => {
-  it('never skips: a TF_PROVIDER_SCHEMA that does not exist is an error naming it, outside CI too', () => {
-    const result = run('scripts/validate.ts', { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI: '' });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('TF_PROVIDER_SCHEMA=/nonexistent/schema.json does not exist');
+describe('scripts/ are thin CLIs: argv in, the command\'s exit code and lines out', () => {
+  it.each([
+    ['plan', ['qa'], 'plan: unknown environment "qa" (dev, staging, prod)\n'],
+    ['apply', ['--frobnicate'], "apply: Unknown option '--frobnicate'"],
+    ['lock', ['qa'], 'lock: unknown environment "qa" (dev, staging, prod)\n'],
+    ['review', ['--bogus'], "review: Unknown option '--bogus'"],
+  ])('scripts/%s.ts', (script, args, message) => {
+    const result = run(`scripts/${script}.ts`, {}, args as string[]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe('npm run validate', () => {
+  const validate = async (args: string[], env: NodeJS.ProcessEnv) => {
+    const recorder = recordingIo({ ...process.env, ...env }, root);
+    const status = await validateCommand(args, recorder.io);
+    return { status, stdout: recorder.stdout(), stderr: recorder.stderr() };
+  };
+
+  it('checks every stack of every environment against the committed trimmed schema', async () => {
+    const result = await validate(['--dir', synthDirOf(Object.keys(environments)), '--schema-only'], { TF_PROVIDER_SCHEMA: '' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(
+      `validate: ${Object.keys(environments).length * STACKS.length} stacks valid: schema check against the committed trimmed schema of provider 6.25.0; terraform validate not run: --schema-only`,
+    );
+    expect(result.status).toBe(0);
   });
 
-  it('fails when no schema is found under CI=true', () => {
-    const result = run('scripts/validate.ts', { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI: 'true' });
-    expect(result.status).toBe(1);
+  it('never skips: a TF_PROVIDER_SCHEMA that does not exist is an error naming it, in CI or not', async () => {
+    for (const CI of ['', 'true']) {
+      const result = await validate(['--dir', synthDirOf(['dev'])], { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('TF_PROVIDER_SCHEMA=/nonexistent/schema.json does not exist');
+    }
   });
 
-  it('reports problems in synthesized output with exit 1', () => {
+  it('reports problems in synthesized output with exit 1', async () => {
     const schema = join(mkdtempSync(join(tmpdir(), 'schema-')), 'schema.json');
     // A schema that knows no resource: every synthesized resource is unknown.
     writeFileSync(schema, JSON.stringify({ format_version: '1.0', provider_schemas: { aws: { resource_schemas: {} } } }));
-    const result = run('scripts/validate.ts', { TF_PROVIDER_SCHEMA: schema, ENVIRONMENTS: 'dev' });
+    const result = await validate(['--dir', synthDirOf(['dev'])], { TF_PROVIDER_SCHEMA: schema });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('dev-network: aws_vpc: unknown resource type');
   });
 });
 
-describe('npm run review (scripts/review.ts)', () => {
-  it('compares the working tree with a base and writes Markdown and JSON reports', () => {
+describe('npm run review', () => {
+  it('compares the working tree with a base and writes Markdown and JSON reports', async () => {
     const out = mkdtempSync(join(tmpdir(), 'review-'));
     // --allow-destroy: the outcome must not depend on what is uncommitted in the working tree.
-    const result = run('scripts/review.ts', { ENVIRONMENTS: 'dev' }, ['--base', 'HEAD', '--out', out, '--allow-destroy']);
+    const result = await runCommand('review', undefined, ['--base', 'HEAD', '--out', out, '--allow-destroy'], {}, { ENVIRONMENTS: 'dev' });
     expect(result.stdout).toContain('Compared with');
     expect(result.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['review.json', 'review.md']);
   });
 
-  it('an unknown base: exit 2 with a message, no stack trace', () => {
-    const result = run('scripts/review.ts', {}, ['--base', 'no-such-ref-anywhere']);
+  it('an unknown base: exit 2 with a message, no stack trace', async () => {
+    const result = await runCommand('review', undefined, ['--base', 'no-such-ref-anywhere']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^review: /);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
-describe('npm run lock (scripts/lock.ts)', () => {
-  it('writes locks/<stack>.terraform.lock.hcl for every stack, bootstrap included, for linux_amd64 and darwin_arm64', () => {
+describe('npm run lock', () => {
+  it('writes locks/<stack>.terraform.lock.hcl for every stack, bootstrap included, for linux_amd64 and darwin_arm64', async () => {
     const project = makeProject();
-    const result = runCommand('lock', project, ['dev']);
+    const result = await runCommand('lock', project, ['dev']);
     expect(result.status).toBe(0);
     expect(calls(project).map((c) => `${c.stack}: ${c.argv.join(' ')}`)).toEqual(
       ['dev-bootstrap', 'dev-network', 'dev-data', 'dev-app'].map((s) => `${s}: providers lock -platform=linux_amd64 -platform=darwin_arm64`),
@@ -85,11 +127,11 @@ describe('npm run lock (scripts/lock.ts)', () => {
     expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^lock: wrote 4 lock file\(s\)/);
   });
 
-  it('without registry access: exit 1 naming the stack; unknown environment: exit 2', () => {
-    const failed = runCommand('lock', makeProject(), ['dev'], { fail: ['lock:dev-network'] });
+  it('without registry access: exit 1 naming the stack; unknown environment: exit 2', async () => {
+    const failed = await runCommand('lock', makeProject(), ['dev'], { fail: ['lock:dev-network'] });
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain('lock: dev-network: terraform providers lock failed (exit 1; it needs the Terraform registry)');
-    const env = runCommand('lock', makeProject(), ['qa']);
+    const env = await runCommand('lock', makeProject(), ['qa']);
     expect(env.status).toBe(2);
     expect(env.stderr).toBe('lock: unknown environment "qa" (dev, staging, prod)\n');
   });

@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { diagramCommand } from '../src/diagram/diagram-command';
 import { toDot, toMermaid } from '../src/diagram/render';
 import { securityGroupKey, topologyOf } from '../src/diagram/topology';
 import type { SynthesizedStack } from '../src/synth-output';
-import { synthOf } from './helpers';
+import { recordingIo } from './fixtures/recording-io';
+import { synthDirOf, synthOf } from './helpers';
 
 /** The environment's stacks as tools read them (metadata aside, which topology does not use), shared across test files. */
 function synthesized(env: string): SynthesizedStack[] {
@@ -149,18 +151,26 @@ describe('staging (EC2, bridge mode)', () => {
   });
 });
 
-describe('npm run diagram (scripts/diagram.ts)', () => {
-  it('writes an SVG and Mermaid file per environment, without a native Graphviz', () => {
+describe('npm run diagram', () => {
+  // A process of its own: Graphviz's WebAssembly build is an ES module, which jest's CommonJS runtime cannot import.
+  it('writes an SVG and Mermaid file per environment of the output, without a native Graphviz', () => {
     const out = mkdtempSync(join(tmpdir(), 'diagram-'));
-    const result = spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'scripts/diagram.ts', '--out', out], {
+    const result = spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'scripts/diagram.ts', '--dir', synthDirOf(['dev', 'staging']), '--out', out], {
       cwd: join(__dirname, '..'),
-      env: { ...process.env, ENVIRONMENTS: 'dev' },
       encoding: 'utf8',
     });
     expect(result.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['dev.mmd', 'dev.svg', 'staging.mmd', 'staging.svg']);
     const svg = readFileSync(join(out, 'dev.svg'), 'utf8');
     expect(svg).toMatch(/^<\?xml/);
     expect(svg.replace(/&#45;/g, '-')).toContain('ALB drf-api-dev');
     expect(readFileSync(join(out, 'dev.mmd'), 'utf8')).toContain('flowchart TB');
+    expect(result.stdout).toBe(`dev: ${join(out, 'dev.svg')}, ${join(out, 'dev.mmd')}\nstaging: ${join(out, 'staging.svg')}, ${join(out, 'staging.mmd')}\n`);
+  });
+
+  it('unknown options: exit 2 with the usage', async () => {
+    const { io, stderr } = recordingIo();
+    expect(await diagramCommand(['--frobnicate'], io)).toBe(2);
+    expect(stderr()).toContain('usage: npm run diagram');
   });
 });

@@ -1,7 +1,8 @@
 // Shared test helpers: the real environments, changed only where a test says so.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing, type TerraformStack } from 'cdktf';
+import { App, Testing, type TerraformStack } from 'cdktf';
 import { buildEnvironment, type EnvironmentStacks } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig, type EnvironmentConfig } from '../src/config/load';
@@ -62,8 +63,8 @@ export function synthOf(envName: string, stack: StackName): string {
   else {
     synthesized = Testing.synth(stacksFor(envName)[stack]);
     if (file) {
-      // Another worker may be writing the same stack: write aside, then rename (atomic, same content).
       mkdirSync(dir!, { recursive: true });
+      // Another worker may be writing the same stack (same content): write aside, then rename.
       const partial = `${file}.${process.pid}`;
       writeFileSync(partial, synthesized);
       renameSync(partial, file);
@@ -71,6 +72,28 @@ export function synthOf(envName: string, stack: StackName): string {
   }
   synthesizedHere.set(key, synthesized);
   return synthesized;
+}
+
+/**
+ * The cdktf output directory (manifest.json, stacks/<name>/cdk.tf.json) of real environments, as
+ * main.ts writes it, synthesized once per test run, for commands that take `--dir` (validate, diagram)
+ * and for comparing with main.ts's own output.
+ */
+export function synthDirOf(envNames: string[]): string {
+  const cache = process.env.TEST_SYNTH_CACHE ?? mkdtempSync(join(tmpdir(), 'test-synth-'));
+  const dir = join(cache, `out-${envNames.join('-')}`);
+  if (existsSync(dir)) return dir;
+  // Synthesized aside and renamed into place: another worker may be making the same directory.
+  const partial = `${dir}.${process.pid}`;
+  const app = new App({ outdir: partial });
+  for (const env of envNames) buildEnvironment(app, configFor(env));
+  app.synth();
+  try {
+    renameSync(partial, dir);
+  } catch {
+    rmSync(partial, { recursive: true, force: true }); // the other worker's is already there
+  }
+  return dir;
 }
 
 /** Synthesized JSON of a stack, parsed, for assertions the matchers cannot express (counts, absence). */

@@ -7,9 +7,9 @@ import { callLines, calls, makeProject, run } from './fixtures/terraform-harness
 const plansOf = (root: string) => readdirSync(join(root, 'plans', 'dev')).sort();
 
 describe('npm run plan', () => {
-  it('per stack in dependency order: init, plan -out=<saved plan>, show -json; bootstrap left out', () => {
+  it('per stack in dependency order: init, plan -out=<saved plan>, show -json; bootstrap left out', async () => {
     const project = makeProject();
-    const result = run('plan', project, ['dev'], { plans: { 'dev-app': 'app-update.json' } });
+    const result = await run('plan', project, ['dev'], { plans: { 'dev-app': 'app-update.json' } });
     expect(result.status).toBe(0);
     const saved = (stack: string) => join(project.root, 'plans', 'dev', `${stack}.tfplan`);
     expect(callLines(project)).toEqual(
@@ -29,39 +29,39 @@ describe('npm run plan', () => {
     expect(readdirSync(join(project.root, 'reports')).sort()).toEqual(['plan-dev.json', 'plan-dev.md']);
   });
 
-  it('named stacks only (full or short name), still in dependency order; bootstrap only when named', () => {
+  it('named stacks only (full or short name), still in dependency order; bootstrap only when named', async () => {
     const project = makeProject();
-    expect(run('plan', project, ['dev', 'app', 'dev-network']).status).toBe(0);
+    expect((await run('plan', project, ['dev', 'app', 'dev-network'])).status).toBe(0);
     expect(calls(project).filter((c) => c.argv[0] === 'plan').map((c) => c.stack)).toEqual(['dev-network', 'dev-app']);
     const bootstrap = makeProject();
-    expect(run('plan', bootstrap, ['dev', 'dev-bootstrap']).status).toBe(0);
+    expect((await run('plan', bootstrap, ['dev', 'dev-bootstrap'])).status).toBe(0);
     expect(calls(bootstrap).filter((c) => c.argv[0] === 'plan').map((c) => c.stack)).toEqual(['dev-bootstrap']);
   });
 
-  it('each run replaces plans/<env>/: no plan of an earlier run survives', () => {
+  it('each run replaces plans/<env>/: no plan of an earlier run survives', async () => {
     const project = makeProject();
-    run('plan', project, ['dev']);
+    await run('plan', project, ['dev']);
     writeFileSync(join(project.root, 'plans', 'dev', 'leftover.tfplan'), 'old');
-    expect(run('plan', project, ['dev', 'dev-network']).status).toBe(0);
+    expect((await run('plan', project, ['dev', 'dev-network'])).status).toBe(0);
     expect(plansOf(project.root)).toEqual(['dev-network.json', 'dev-network.terraform.lock.hcl', 'dev-network.tfplan', 'metadata.json']);
   });
 
-  it('terraform failing: exit 1 naming the stack with terraform\'s error, no metadata (nothing to apply)', () => {
+  it('terraform failing: exit 1 naming the stack with terraform\'s error, no metadata (nothing to apply)', async () => {
     const project = makeProject();
-    const result = run('plan', project, ['dev'], { fail: ['plan:dev-data'] });
+    const result = await run('plan', project, ['dev'], { fail: ['plan:dev-data'] });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('plan: dev-data: terraform plan failed (exit 1)');
     expect(result.stderr).toContain('Error: Unable to find remote state');
     expect(calls(project).map((c) => c.stack)).not.toContain('dev-app');
     expect(existsSync(join(project.root, 'plans', 'dev', 'metadata.json'))).toBe(false);
-    const init = run('plan', makeProject(), ['dev'], { fail: ['init:dev-network'] });
+    const init = await run('plan', makeProject(), ['dev'], { fail: ['init:dev-network'] });
     expect(init.status).toBe(1);
     expect(init.stderr).toContain('dev-network: terraform init failed');
   });
 
-  it('a downstream stack that cannot plan before its upstream\'s new outputs exist is deferred (first deploy)', () => {
+  it('a downstream stack that cannot plan before its upstream\'s new outputs exist is deferred (first deploy)', async () => {
     const project = makeProject();
-    const result = run('plan', project, ['dev'], { plans: { 'dev-network': 'network-create.json' }, fail: ['plan:dev-data', 'plan:dev-app'] });
+    const result = await run('plan', project, ['dev'], { plans: { 'dev-network': 'network-create.json' }, fail: ['plan:dev-data', 'plan:dev-app'] });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('dev-data: deferred: it reads outputs that dev-network will change');
     const metadata = JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8'));
@@ -73,76 +73,76 @@ describe('npm run plan', () => {
     expect(JSON.parse(readFileSync(join(project.root, 'reports', 'plan-dev.json'), 'utf8'))).toEqual(expect.objectContaining({ env: 'dev', deferred: ['dev-data', 'dev-app'] }));
   });
 
-  it('init with -lockfile=readonly when a lock file is committed in locks/ for that stack', () => {
+  it('init with -lockfile=readonly when a lock file is committed in locks/ for that stack', async () => {
     const project = makeProject();
     mkdirSync(join(project.root, 'locks'));
     writeFileSync(join(project.root, 'locks', 'dev-data.terraform.lock.hcl'), '# committed lock\n');
-    expect(run('plan', project, ['dev']).status).toBe(0);
+    expect((await run('plan', project, ['dev'])).status).toBe(0);
     const inits = Object.fromEntries(calls(project).filter((c) => c.argv[0] === 'init').map((c) => [c.stack, c.argv.join(' ')]));
     expect(inits).toEqual({ 'dev-network': 'init -input=false -reconfigure', 'dev-data': 'init -input=false -reconfigure -lockfile=readonly', 'dev-app': 'init -input=false -reconfigure' });
     expect(readFileSync(join(project.synthDir, 'stacks', 'dev-data', '.terraform.lock.hcl'), 'utf8')).toBe('# committed lock\n');
   });
 
-  it('a plugin cache: TF_PLUGIN_CACHE_DIR as given, else ~/.terraform.d/plugin-cache; TF_CLI_CONFIG_FILE untouched', () => {
+  it('a plugin cache: TF_PLUGIN_CACHE_DIR as given, else ~/.terraform.d/plugin-cache; TF_CLI_CONFIG_FILE untouched', async () => {
     const project = makeProject();
-    run('plan', project, ['dev', 'network'], {}, { TF_PLUGIN_CACHE_DIR: '/tmp/ci-cache', TF_CLI_CONFIG_FILE: '/tmp/other-tooling.tfrc' });
+    await run('plan', project, ['dev', 'network'], {}, { TF_PLUGIN_CACHE_DIR: '/tmp/ci-cache', TF_CLI_CONFIG_FILE: '/tmp/other-tooling.tfrc' });
     expect(calls(project)[0].env).toEqual({ TF_PLUGIN_CACHE_DIR: '/tmp/ci-cache', TF_CLI_CONFIG_FILE: '/tmp/other-tooling.tfrc' });
     const home = mkdtempSync(join(tmpdir(), 'home-'));
     const other = makeProject();
-    run('plan', other, ['dev', 'network'], {}, { TF_PLUGIN_CACHE_DIR: '', HOME: home });
+    await run('plan', other, ['dev', 'network'], {}, { TF_PLUGIN_CACHE_DIR: '', HOME: home });
     expect(calls(other)[0].env.TF_PLUGIN_CACHE_DIR).toBe(join(home, '.terraform.d', 'plugin-cache'));
     expect(existsSync(join(home, '.terraform.d', 'plugin-cache'))).toBe(true);
   });
 
-  it('one plan or apply of an environment at a time in a checkout: a running one holds plans/<env>.lock', () => {
+  it('one plan or apply of an environment at a time in a checkout: a running one holds plans/<env>.lock', async () => {
     const project = makeProject();
     mkdirSync(join(project.root, 'plans'));
     writeFileSync(join(project.root, 'plans', 'dev.lock'), `${process.pid}\n`); // a live process
-    const busy = run('plan', project, ['dev']);
+    const busy = await run('plan', project, ['dev']);
     expect(busy.status).toBe(1);
     expect(busy.stderr).toBe(`plan: another plan or apply of dev is running in this checkout (pid ${process.pid}); wait for it to finish\n`);
-    expect(run('apply', project, ['dev']).stderr).toContain('apply: another plan or apply of dev is running');
+    expect((await run('apply', project, ['dev'])).stderr).toContain('apply: another plan or apply of dev is running');
     expect(calls(project)).toEqual([]);
     writeFileSync(join(project.root, 'plans', 'dev.lock'), '999999999\n'); // its process is gone
-    expect(run('plan', project, ['dev', 'network']).status).toBe(0);
+    expect((await run('plan', project, ['dev', 'network'])).status).toBe(0);
     expect(existsSync(join(project.root, 'plans', 'dev.lock'))).toBe(false);
   });
 
-  it('bad input: unknown environment or stack, no environment (exit 2, no terraform run)', () => {
+  it('bad input: unknown environment or stack, no environment (exit 2, no terraform run)', async () => {
     const project = makeProject();
-    const env = run('plan', project, ['qa']);
+    const env = await run('plan', project, ['qa']);
     expect(env.status).toBe(2);
     expect(env.stderr).toBe('plan: unknown environment "qa" (dev, staging, prod)\n');
-    const stack = run('plan', project, ['dev', 'dev-cache']);
+    const stack = await run('plan', project, ['dev', 'dev-cache']);
     expect(stack.status).toBe(2);
     expect(stack.stderr).toContain('plan: unknown stack "dev-cache" for environment dev (dev-bootstrap, dev-network, dev-data, dev-app)');
-    expect(run('plan', project, []).status).toBe(2);
-    expect(run('plan', project, ['dev', '--frobnicate']).status).toBe(2);
+    expect((await run('plan', project, [])).status).toBe(2);
+    expect((await run('plan', project, ['dev', '--frobnicate'])).status).toBe(2);
     expect(calls(project)).toEqual([]);
   });
 
-  it('terraform not on PATH: exit 1 saying so', () => {
-    const result = run('plan', makeProject(), ['dev', 'network'], {}, { PATH: '/usr/bin:/bin' });
+  it('terraform not on PATH: exit 1 saying so', async () => {
+    const result = await run('plan', makeProject(), ['dev', 'network'], {}, { PATH: '/usr/bin:/bin' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('dev-network: terraform init failed (exit 127):\n    terraform was not found on PATH');
   });
 
-  it('terraform answering show -json with JSON that is not plan JSON: exit 1 naming the stack', () => {
+  it('terraform answering show -json with JSON that is not plan JSON: exit 1 naming the stack', async () => {
     const project = makeProject();
-    const result = run('plan', project, ['dev', 'network'], { plans: { 'dev-network': '../bad-plans/not-terraform.json' } });
+    const result = await run('plan', project, ['dev', 'network'], { plans: { 'dev-network': '../bad-plans/not-terraform.json' } });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('dev-network: terraform show -json: not Terraform JSON output');
   });
 
-  it('prints the configuration warnings, example values included, before planning', () => {
-    const result = run('plan', makeProject(), ['dev', 'network']);
+  it('prints the configuration warnings, example values included, before planning', async () => {
+    const result = await run('plan', makeProject(), ['dev', 'network']);
     expect(result.stderr).toMatch(/^warning: dev\.[a-zA-Z.]+: .*example/m);
   });
 
-  it('synthesizes only the environment and runs terraform in cdktf.out/stacks/<stack>', () => {
+  it('synthesizes only the environment and runs terraform in cdktf.out/stacks/<stack>', async () => {
     const project = makeProject();
     const outdir = join(mkdtempSync(join(tmpdir(), 'synth-')), 'cdktf.out');
-    const result = run('plan', project, ['dev'], {}, { NO_SYNTH_DIR: '1', CDKTF_OUTDIR: outdir });
+    const result = await run('plan', project, ['dev'], {}, { NO_SYNTH_DIR: '1', CDKTF_OUTDIR: outdir });
     expect(result.status).toBe(0);
     expect(readdirSync(join(outdir, 'stacks')).sort()).toEqual(['dev-app', 'dev-bootstrap', 'dev-data', 'dev-network']);
     expect(calls(project).filter((c) => c.argv[0] === 'plan').map((c) => c.cwd)).toEqual(['dev-network', 'dev-data', 'dev-app'].map((s) => join(outdir, 'stacks', s)));

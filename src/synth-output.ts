@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { processIo, type CommandIo } from './lib/command-io';
 
 export interface SynthesizedStack {
   readonly name: string;
@@ -41,17 +42,18 @@ export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = 
 }
 
 /**
- * The stacks of `dir` (an existing cdktf output) or, without one, of a fresh synth. On a failed
- * synth, prints the app's own message and returns undefined: the caller exits non-zero.
+ * The stacks of `dir` (an existing cdktf output) or, without one, of a fresh synth of `io.cwd` with
+ * `io.env`. On a failed synth, reports the app's own message and returns undefined: the caller exits
+ * non-zero.
  */
-export function stacksFrom(dir?: string): SynthesizedStack[] | undefined {
-  if (dir) return readSynthOutput(dir);
+export function stacksFrom(dir: string | undefined, io: CommandIo = processIo()): SynthesizedStack[] | undefined {
+  if (dir) return readSynthOutput(resolve(io.cwd, dir));
   let outdir: string;
   try {
-    outdir = synthesize();
+    outdir = synthesize(io.cwd, io.env);
   } catch (error) {
     if (!(error instanceof SynthError)) throw error;
-    console.error(error.message);
+    io.error(error.message);
     return undefined;
   }
   try {

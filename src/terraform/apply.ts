@@ -3,6 +3,7 @@
 // altered, from another environment or commit, or when the set has a DANGER without --allow-destroy.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { logText } from '../lib/command-io';
 import { parsePlanJson, PlanInputError, type TerraformPlan } from '../review/terraform-plan';
 import { formatPlanText, reviewPlans } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
@@ -30,13 +31,14 @@ export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as con
  * changed, so the downstream plans of the set are stale: plan again.
  */
 export async function apply(options: ApplyOptions): Promise<number> {
-  return withPlanSetLock('apply', options.plansDir, options.env, () => applyUnlocked(options));
+  return withPlanSetLock('apply', options.plansDir, options.env, options.io, () => applyUnlocked(options));
 }
 
 async function applyUnlocked(options: ApplyOptions): Promise<number> {
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const { io } = options;
+  const log = io.log;
   const refuse = (line: string, code: number = APPLY_EXIT.failed) => {
-    process.stderr.write(`apply: ${line}\n`);
+    io.error(`apply: ${line}`);
     return code;
   };
   let env: string;
@@ -53,12 +55,12 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
   if (metadata.env !== env) return refuse(`${shown} holds plans of environment ${metadata.env}, not ${env}: run \`npm run plan -- ${env}\``);
   const git = gitState(options.root);
   if (metadata.commit !== git.commit && options.allowOtherCommit) {
-    process.stderr.write(`warning: ${env}: the plans were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}; applying the saved plans as they are (--allow-other-commit)\n`);
+    io.error(`warning: ${env}: the plans were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}; applying the saved plans as they are (--allow-other-commit)`);
   } else if (metadata.commit !== git.commit) {
     return refuse(`the plans in ${shown} were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}: check out that commit, plan again (\`npm run plan -- ${env}\`), or pass --allow-other-commit`);
   }
-  if (metadata.dirty) process.stderr.write(`warning: ${env}: the plans were made from uncommitted changes on top of ${metadata.commit?.slice(0, 12)}; what is applied is what the saved plans say\n`);
-  else if (git.dirty) process.stderr.write(`warning: ${env}: this checkout has uncommitted changes; they are not applied (the saved plans are)\n`);
+  if (metadata.dirty) io.error(`warning: ${env}: the plans were made from uncommitted changes on top of ${metadata.commit?.slice(0, 12)}; what is applied is what the saved plans say`);
+  else if (git.dirty) io.error(`warning: ${env}: this checkout has uncommitted changes; they are not applied (the saved plans are)`);
   log(`apply ${env}: plans of ${metadata.createdAt} (commit ${metadata.commit?.slice(0, 12) ?? 'none'})`);
 
   // Which stacks: the named ones, or every stack the set planned; always in the set's order.
@@ -94,7 +96,7 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
     }
   }
   const review = reviewPlans(plans);
-  process.stdout.write(formatPlanText(review));
+  logText(io, formatPlanText(review));
   if (review.dangers.length > 0 && !options.allowDestroy) {
     return refuse(`refusing: ${review.dangers.length} DANGER change(s) would destroy or replace stored data (listed above); nothing was applied. If this is intended, run again with --allow-destroy.`);
   }
@@ -102,7 +104,7 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
   log(`apply ${env}: synthesizing ${env} for the working directories`);
   let synthesized;
   try {
-    synthesized = synthesizeEnvironment(env, options.outdir, options.synthDir);
+    synthesized = synthesizeEnvironment(env, options.outdir, options.synthDir, io.env);
   } catch (error) {
     if (error instanceof SynthError) return refuse(`synth failed:\n${error.message}`);
     if (error instanceof UsageError) return refuse(error.message, APPLY_EXIT.badInput);
@@ -113,7 +115,7 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
   const order = dependencyOrder(synthesized.stacks);
   todo.sort((a, b) => order.indexOf(a) - order.indexOf(b));
 
-  const tfEnv = terraformEnv();
+  const tfEnv = terraformEnv(io.env);
   const applied = [...metadata.applied];
   const save = (extra: Partial<PlanSetMetadata> = {}) => writeMetadata(dir, { ...metadata, applied, ...extra });
   for (const [i, stack] of todo.entries()) {
@@ -125,7 +127,7 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
     const init = await runTerraform(['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)], { cwd, env: tfEnv });
     if (init.status !== 0) return refuse(`${stack}: terraform init failed (exit ${init.status}):\n${terraformError(init.output)}`);
     step(`terraform apply ${shownPath(options.root, planFile(dir, stack))}`);
-    const result = await runTerraform(['apply', '-input=false', planFile(dir, stack)], { cwd, env: tfEnv, stream: true });
+    const result = await runTerraform(['apply', '-input=false', planFile(dir, stack)], { cwd, env: tfEnv, onLine: (line) => log(`    ${line}`) });
     if (result.status !== 0) {
       const stale = /saved plan is stale/i.test(result.output) ? ' The saved plan is stale: the state changed since it was made. Run `npm run plan -- ' + env + '` again.' : '';
       save();
@@ -142,7 +144,7 @@ async function applyUnlocked(options: ApplyOptions): Promise<number> {
       const because = `${stack} changed its outputs ${named}`;
       save({ stale: [...metadata.stale, ...stale.map((s) => ({ stack: s, because }))] });
       log(`apply ${env}: applied ${applied.filter((s) => !metadata.applied.includes(s)).join(', ')}; stopped: ${because}, and ${stale.join(', ')} read them — their plans were made with the old values.`);
-      process.stderr.write(`apply: plan again: \`npm run plan -- ${env}\` (stacks: ${stale.join(', ')}), review, then \`npm run apply -- ${env}\`.\n`);
+      io.error(`apply: plan again: \`npm run plan -- ${env}\` (stacks: ${stale.join(', ')}), review, then \`npm run apply -- ${env}\`.`);
       return APPLY_EXIT.planAgain;
     }
   }

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import type { CommandIo } from '../lib/command-io';
 
 export interface PlanSetMetadata {
   readonly env: string;
@@ -99,11 +100,11 @@ export function shownPath(root: string, path: string): string {
 }
 
 /** Runs `body` holding the environment's plan-set lock; refuses (exit 1) while another run holds it. */
-export async function withPlanSetLock(command: string, plansDir: string, env: string | undefined, body: () => Promise<number>): Promise<number> {
+export async function withPlanSetLock(command: string, plansDir: string, env: string | undefined, io: CommandIo, body: () => Promise<number>): Promise<number> {
   if (!env || !/^[a-z0-9-]+$/.test(env)) return body(); // refused inside with the usual message
   const lock = lockPlanSet(plansDir, env);
   if ('heldBy' in lock) {
-    process.stderr.write(`${command}: another plan or apply of ${env} is running in this checkout (pid ${lock.heldBy}); wait for it to finish\n`);
+    io.error(`${command}: another plan or apply of ${env} is running in this checkout (pid ${lock.heldBy}); wait for it to finish`);
     return 1;
   }
   try {

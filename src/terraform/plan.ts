@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environments, project } from '../config/environments';
 import { ConfigError, loadConfig } from '../config/load';
+import { logText, type CommandIo } from '../lib/command-io';
 import { configWarnings } from '../config/warnings';
 import { parsePlanJson, type TerraformPlan } from '../review/terraform-plan';
 import { countsLine, formatPlanJson, formatPlanMarkdown, formatPlanText, reviewPlan, reviewPlans, verdict } from '../review/terraform-plan-review';
@@ -27,6 +28,8 @@ export interface CommandOptions {
   /** `<plansDir>/<env>/` holds the saved plans (default `<root>/plans`). */
   readonly plansDir: string;
   readonly reportsDir: string;
+  /** Environment (credentials, TF_PLUGIN_CACHE_DIR...) and output lines. */
+  readonly io: CommandIo;
 }
 
 /** Output changes other than no-op: downstream plans made before applying this one used old values. */
@@ -38,13 +41,14 @@ export function changedOutputs(plan: TerraformPlan): string[] {
 
 /** Exit code: 0 plans made (changes or not), 1 terraform or synth failed, 2 bad input. */
 export async function plan(options: CommandOptions): Promise<number> {
-  return withPlanSetLock('plan', options.plansDir, options.env, () => planUnlocked(options));
+  return withPlanSetLock('plan', options.plansDir, options.env, options.io, () => planUnlocked(options));
 }
 
 async function planUnlocked(options: CommandOptions): Promise<number> {
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const { io } = options;
+  const log = io.log;
   const fail = (line: string, code = 1) => {
-    process.stderr.write(`plan: ${line}\n`);
+    io.error(`plan: ${line}`);
     return code;
   };
   let env: string;
@@ -57,10 +61,10 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
 
   // Configuration first: errors stop here, warnings (example values included) are printed once.
   try {
-    for (const line of configWarnings(loadConfig(project, environments, { only: env }), { examples: true })) process.stderr.write(`${line}\n`);
+    for (const line of configWarnings(loadConfig(project, environments, { only: env }), { examples: true })) io.error(line);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    io.error(error.message);
     return 1;
   }
 
@@ -68,7 +72,7 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
   let synthesized;
   let stacks: string[];
   try {
-    synthesized = synthesizeEnvironment(env, options.outdir, options.synthDir);
+    synthesized = synthesizeEnvironment(env, options.outdir, options.synthDir, io.env);
     stacks = selectStacks(synthesized.stacks, env, options.stacks);
   } catch (error) {
     if (error instanceof SynthError) return fail(`synth failed:\n${error.message}`);
@@ -78,7 +82,7 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
 
   const dir = join(options.plansDir, env);
   resetPlanDir(dir);
-  const tfEnv = terraformEnv();
+  const tfEnv = terraformEnv(io.env);
   const planned: string[] = [];
   const deferred: string[] = [];
   const outputChanges = new Map<string, string[]>();
@@ -138,7 +142,7 @@ async function planUnlocked(options: CommandOptions): Promise<number> {
   writeFileSync(join(options.reportsDir, `plan-${env}.json`), formatPlanJson(review, { env, commit: git.commit, deferred }));
 
   log('');
-  process.stdout.write(formatPlanText(review));
+  logText(io, formatPlanText(review));
   log(`Reports: ${shownPath(options.root, join(options.reportsDir, `plan-${env}.md`))}, ${shownPath(options.root, join(options.reportsDir, `plan-${env}.json`))}`);
   if (review.dangers.length > 0) log(`${review.dangers.length} DANGER: \`npm run apply -- ${env}\` refuses this set unless --allow-destroy.`);
   const rest = deferred.length ? `; not planned until ${[...outputChanges.keys()].join(', ')} is applied: ${deferred.join(', ')}` : '';

@@ -15,8 +15,8 @@ export interface TerraformResult {
 export interface RunOptions {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
-  /** Copy terraform's output to ours as it comes (long applies), each line indented. */
-  readonly stream?: boolean;
+  /** Called with each line of terraform's output as it comes (long applies show progress). */
+  readonly onLine?: (line: string) => void;
 }
 
 /**
@@ -24,9 +24,9 @@ export interface RunOptions {
  * several stacks downloads each provider once. `TF_PLUGIN_CACHE_DIR` wins when set (CI caches it);
  * otherwise `~/.terraform.d/plugin-cache` (created). The CLI config file is left alone.
  */
-export function terraformEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function terraformEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env = { ...base };
-  if (!env.TF_PLUGIN_CACHE_DIR) env.TF_PLUGIN_CACHE_DIR = join(homedir(), '.terraform.d', 'plugin-cache');
+  if (!env.TF_PLUGIN_CACHE_DIR) env.TF_PLUGIN_CACHE_DIR = join(env.HOME || homedir(), '.terraform.d', 'plugin-cache');
   mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
   // Terraform then leaves out hints to run commands by hand that this tool runs for you.
   env.TF_IN_AUTOMATION ??= '1';
@@ -41,11 +41,11 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       output += text;
-      if (!options.stream) return;
+      if (!options.onLine) return;
       pending += text;
       const lines = pending.split('\n');
       pending = lines.pop()!;
-      for (const line of lines) process.stdout.write(`    ${line}\n`);
+      for (const line of lines) options.onLine(line);
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -54,7 +54,7 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
       resolve({ status: 127, output: why });
     });
     child.on('close', (code) => {
-      if (options.stream && pending) process.stdout.write(`    ${pending}\n`);
+      if (options.onLine && pending) options.onLine(pending);
       resolve({ status: code ?? 1, output });
     });
   });

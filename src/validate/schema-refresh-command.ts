@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stacksFrom, type SynthesizedStack } from '../synth-output';
-import { processIo, type CommandIo } from './command-io';
+import { processIo, type CommandIo } from '../lib/command-io';
 import { readProviderSchemaJson, type ProviderSchemaJson } from './provider-schema';
 import { EXTRA_TYPES, importedTypes, pinnedProviderVersion, SOURCE_DIR, synthesizedTypes, unionOfTypes } from './synthesizable-types';
 import { findTerraform } from './terraform-validate';
@@ -34,7 +34,7 @@ export function schemaRefreshCommand(argv: string[], io: CommandIo = processIo()
   io.log(`schema:refresh: 1/4 types imported from @cdktf/provider-aws under ${relative(io.cwd, SOURCE_DIR) || '.'}`);
   const imported = importedTypes(SOURCE_DIR);
   io.log(`schema:refresh: 2/4 types in the synthesized stacks (${values.dir ?? 'synthesizing every environment'})`);
-  const stacks = stacksFrom(values.dir);
+  const stacks = stacksFrom(values.dir, io);
   if (!stacks) return 1;
   const wanted = unionOfTypes(imported, synthesizedTypes(stacks), EXTRA_TYPES);
 

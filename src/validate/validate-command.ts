@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stacksFrom } from '../synth-output';
-import { processIo, type CommandIo } from './command-io';
+import { processIo, type CommandIo } from '../lib/command-io';
 import { loadProviderSchema, validateStack, type ProviderSchema } from './provider-schema';
 import { pinnedProviderVersion } from './synthesizable-types';
 import { findTerraform, providerAvailability, terraformValidate } from './terraform-validate';
@@ -56,7 +56,7 @@ export async function validateCommand(argv: string[], io: CommandIo = processIo(
   }
 
   io.log(values.dir ? `validate: reading ${values.dir}` : 'validate: synthesizing every environment');
-  const stacks = stacksFrom(values.dir);
+  const stacks = stacksFrom(values.dir, io);
   if (!stacks) return 1;
 
   io.log(`validate: schema check of ${stacks.length} stacks against ${env.TF_PROVIDER_SCHEMA ? schemaName : `${schemaName} (${relative(io.cwd, committed)})`}`);

@@ -10,6 +10,12 @@ export interface CommandIo {
   readonly error: (line: string) => void;
 }
 
+/** The CLIs' io: this process's environment, directory, stdout and stderr. */
 export function processIo(): CommandIo {
   return { env: process.env, cwd: process.cwd(), log: (line) => console.log(line), error: (line) => console.error(line) };
+}
+
+/** Writes a block of text (e.g. a formatted review ending in a newline) line by line. */
+export function logText(io: CommandIo, text: string): void {
+  for (const line of text.replace(/\n$/, '').split('\n')) io.log(line);
 }

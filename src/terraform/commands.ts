@@ -1,0 +1,73 @@
+// The command lines of `npm run plan | apply | lock`: argv in, exit code out. scripts/ runs them on the
+// process; tests run them in-process with a recording io and the stand-in terraform on io.env.PATH.
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { processIo, type CommandIo } from '../lib/command-io';
+import { apply } from './apply';
+import { PROJECT_ROOT } from './environment';
+import { lock } from './lock';
+import { plan } from './plan';
+
+const USAGE = {
+  plan: 'usage: npm run plan -- <env> [<stack>...] [--synth-dir <cdktf output>] [--plans-dir plans] [--reports-dir reports]',
+  apply: 'usage: npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit] [--synth-dir <cdktf output>] [--plans-dir plans]',
+  lock: 'usage: npm run lock [-- <env>...]',
+} as const;
+
+/** Options every command takes. `--root` (the project: plans/, reports/, locks/, git) is for tests. */
+const COMMON = { root: { type: 'string' }, 'synth-dir': { type: 'string' }, 'plans-dir': { type: 'string', default: 'plans' }, 'reports-dir': { type: 'string', default: 'reports' } } as const;
+
+type Parsed = { positionals: string[]; values: Record<string, string | boolean | undefined> };
+
+/** argv parsed, or undefined after printing the usage (exit 2). */
+function parse(command: keyof typeof USAGE, argv: string[], io: CommandIo, extra: ParseArgsConfig['options'] = {}): Parsed | undefined {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, ...extra } }) as Parsed;
+  } catch (error) {
+    io.error(`${command}: ${(error as Error).message}\n${USAGE[command]}`);
+    return undefined;
+  }
+}
+
+/** Where the command works: the project, its cdktf output and its plans/reports folders. */
+function paths(values: Parsed['values'], io: CommandIo) {
+  const root = resolve(io.cwd, (values.root as string | undefined) ?? PROJECT_ROOT);
+  return {
+    root,
+    outdir: resolve(root, io.env.CDKTF_OUTDIR ?? 'cdktf.out'),
+    synthDir: values['synth-dir'] as string | undefined,
+    plansDir: resolve(root, values['plans-dir'] as string),
+    reportsDir: resolve(root, values['reports-dir'] as string),
+  };
+}
+
+/** `npm run plan -- <env> [<stack>...]`: see src/terraform/plan.ts. */
+export async function planCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const parsed = parse('plan', argv, io);
+  if (!parsed) return 2;
+  const [env, ...stacks] = parsed.positionals;
+  return plan({ ...paths(parsed.values, io), env, stacks, io });
+}
+
+/** `npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit]`: see src/terraform/apply.ts. */
+export async function applyCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const parsed = parse('apply', argv, io, { 'allow-destroy': { type: 'boolean', default: false }, 'allow-other-commit': { type: 'boolean', default: false } });
+  if (!parsed) return 2;
+  const [env, ...stacks] = parsed.positionals;
+  return apply({
+    ...paths(parsed.values, io),
+    env,
+    stacks,
+    allowDestroy: parsed.values['allow-destroy'] as boolean,
+    allowOtherCommit: parsed.values['allow-other-commit'] as boolean,
+    io,
+  });
+}
+
+/** `npm run lock [-- <env>...]`: see src/terraform/lock.ts. */
+export async function lockCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const parsed = parse('lock', argv, io);
+  if (!parsed) return 2;
+  const { root, outdir, synthDir } = paths(parsed.values, io);
+  return lock({ root, envs: parsed.positionals, outdir, synthDir, io });
+}
