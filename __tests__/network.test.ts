@@ -31,6 +31,7 @@ const base: NetworkProps = {
   interfaceEndpoints: true,
   ipv6: true,
   flowLogRetentionDays: 30,
+  partition: 'aws',
 };
 const synthNetwork = (props: Partial<NetworkProps> = {}) =>
   Testing.synthScope((scope) => {
@@ -172,7 +173,7 @@ describe('Network construct', () => {
         },
       ],
     });
-    expect(awsOwnedS3ObjectArns('eu-west-1')[0]).toBe('arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*');
+    expect(awsOwnedS3ObjectArns('eu-west-1', 'aws')[0]).toBe('arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*');
   });
 
   it('lets only principals of this account use the interface endpoints (issue 18.4)', () => {

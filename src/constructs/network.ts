@@ -30,7 +30,7 @@ export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'kms', 'logs',
  * Amazon Linux 2023 package repositories of the EC2 hosts (`dnf`, kernel live patches). Bucket names
  * as AWS documents them (ECR user guide "minimum Amazon S3 bucket permissions"; AL2023 user guide).
  */
-export function awsOwnedS3ObjectArns(region: string, partition = 'aws'): string[] {
+export function awsOwnedS3ObjectArns(region: string, partition: string): string[] {
   const s3 = `arn:${partition}:s3:::`;
   return [
     `${s3}prod-${region}-starport-layer-bucket/*`,
@@ -61,8 +61,8 @@ export interface NetworkProps {
   readonly namePrefix: string;
   /** The region the VPC is in: names the endpoint services. */
   readonly region: string;
-  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). @default "aws" */
-  readonly partition?: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`): `partitionOf(region)` of src/config/regions.ts. */
+  readonly partition: string;
   /** IPv4 CIDR of the VPC, e.g. `10.0.0.0/16`. */
   readonly vpcCidr: string;
   /** Availability zones of the subnets, at least two. */
@@ -111,7 +111,7 @@ export class Network extends Construct {
     const ipv6 = props.ipv6;
     const accountId = new DataAwsCallerIdentity(this, 'caller', {}).accountId;
     const natMode = props.natGateways;
-    const partition = props.partition ?? 'aws';
+    const { partition } = props;
     const tagged = (name: string) => ({ Name: `${namePrefix}-${name}` });
 
     const vpc = new Vpc(this, 'vpc', {
