@@ -29,7 +29,8 @@ describe('the state key', () => {
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::${data.aws_caller_identity.caller.account_id}:root' }, Action: 'kms:*' }),
       {
-        Sid: 'DenyUseByOtherPrincipals',
+        // The Sid deployed state keys have (CI may not update this key's policy).
+        Sid: 'DenyUseOutsideStateRoles',
         Effect: 'Deny',
         Principal: '*',
         Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],

@@ -49,6 +49,7 @@ describe('synth (main.ts)', () => {
   });
 });
 
+// The commands' own tests run them in-process; these start each script once, as npm does.
 describe('scripts/ are thin CLIs: argv in, the command\'s exit code and lines out', () => {
   it.each([
     ['plan', ['qa'], 'plan: unknown environment "qa" (dev, staging, prod)\n'],
@@ -59,6 +60,14 @@ describe('scripts/ are thin CLIs: argv in, the command\'s exit code and lines ou
     const result = run(`scripts/${script}.ts`, {}, args as string[]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unknown environment takes no plan-set lock (nothing is written in plans/)', async () => {
+    const project = makeProject();
+    expect((await runCommand('plan', project, ['qa'])).status).toBe(2);
+    expect((await runCommand('apply', project, ['qa'])).status).toBe(2);
+    expect(existsSync(join(project.root, 'plans'))).toBe(false);
   });
 });
 
@@ -86,6 +95,15 @@ describe('npm run validate', () => {
     }
   });
 
+  it('without --dir, synthesizes first (only ENVIRONMENTS), and a failed synth is exit 1 with the app\'s message', async () => {
+    const result = await validate(['--schema-only'], { ENVIRONMENTS: 'dev', TF_PROVIDER_SCHEMA: '' });
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^validate: 4 stacks valid: schema check against the committed trimmed schema/);
+    expect(result.status).toBe(0);
+    const failed = await validate(['--schema-only'], { ENVIRONMENTS: 'qa', TF_PROVIDER_SCHEMA: '' });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('ENVIRONMENTS: "qa" is not a defined environment (dev, staging, prod)');
+  });
+
   it('reports problems in synthesized output with exit 1', async () => {
     const schema = join(mkdtempSync(join(tmpdir(), 'schema-')), 'schema.json');
     // A schema that knows no resource: every synthesized resource is unknown.
@@ -106,11 +124,10 @@ describe('npm run review', () => {
     expect(readdirSync(out).sort()).toEqual(['review.json', 'review.md']);
   });
 
-  it('an unknown base: exit 2 with a message, no stack trace', async () => {
+  it('an unknown base: exit 2 with a one-line message (no exception escapes)', async () => {
     const result = await runCommand('review', undefined, ['--base', 'no-such-ref-anywhere']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^review: /);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).toBe('review: --base no-such-ref-anywhere: not a commit of this repository\n');
   });
 });
 
@@ -134,5 +151,9 @@ describe('npm run lock', () => {
     const env = await runCommand('lock', makeProject(), ['qa']);
     expect(env.status).toBe(2);
     expect(env.stderr).toBe('lock: unknown environment "qa" (dev, staging, prod)\n');
+    // Options of plan and apply are not lock's.
+    const option = await runCommand('lock', makeProject(), ['dev', '--plans-dir', 'x']);
+    expect(option.status).toBe(2);
+    expect(option.stderr).toContain("lock: Unknown option '--plans-dir'");
   });
 });

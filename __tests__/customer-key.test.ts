@@ -85,6 +85,15 @@ describe('CustomerKey', () => {
       Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/a'] } },
     });
     expect(() => synthKey({ usableOnlyBy: [] })).toThrow('usableOnlyBy is empty');
+    expect(statementsOf(synthKey({ usableOnlyBy: ['arn:aws:iam::111122223333:role/a'], usableOnlyBySid: 'DenyUseOutsideStateRoles' }))[1].Sid).toBe('DenyUseOutsideStateRoles');
+  });
+
+  it('refuses usableOnlyBy together with services, which its deny would lock out', () => {
+    const usableOnlyBy = ['arn:aws:iam::111122223333:role/a'];
+    expect(() => synthKey({ usableOnlyBy, logGroupNames: ['/ecs/x'] })).toThrow('usableOnlyBy cannot be combined with logGroupNames: its deny would also refuse those services');
+    expect(() => synthKey({ usableOnlyBy, viaServices: ['rds'], servicePrincipals: [{ sid: 'A', service: 'cloudwatch.amazonaws.com', actions: ['kms:Decrypt'] }] })).toThrow(
+      'usableOnlyBy cannot be combined with viaServices, servicePrincipals',
+    );
   });
 
   it('adds statements given after construction to the key policy', () => {

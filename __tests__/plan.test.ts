@@ -2,6 +2,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { planCommand } from '../src/terraform/commands';
+import { recordingIo } from './fixtures/recording-io';
 import { callLines, calls, makeProject, run } from './fixtures/terraform-harness';
 
 const plansOf = (root: string) => readdirSync(join(root, 'plans', 'dev')).sort();
@@ -137,6 +139,14 @@ describe('npm run plan', () => {
   it('prints the configuration warnings, example values included, before planning', async () => {
     const result = await run('plan', makeProject(), ['dev', 'network']);
     expect(result.stderr).toMatch(/^warning: dev\.[a-zA-Z.]+: .*example/m);
+  });
+
+  it('reads --root and --synth-dir relative to the directory it runs in', async () => {
+    const project = makeProject();
+    const { io, stdout } = recordingIo({ ...process.env, PATH: `${join(__dirname, 'bin')}:${process.env.PATH}`, FAKE_TF_LOG: project.log, FAKE_TF_FIXTURES: join(__dirname, 'fixtures', 'plans') }, project.root);
+    expect(await planCommand(['dev', 'network', '--root', '.', '--synth-dir', 'synth'], io)).toBe(0);
+    expect(calls(project).map((c) => c.cwd)).toEqual(Array(3).fill(join(project.synthDir, 'stacks', 'dev-network')));
+    expect(stdout()).toContain('[1/1] dev-network: saved plans/dev/dev-network.tfplan');
   });
 
   it('synthesizes only the environment and runs terraform in cdktf.out/stacks/<stack>', async () => {

@@ -14,7 +14,7 @@ const stackReview = (file: string) => reviewPlan(file.replace('.json', ''), load
 const bad = join(__dirname, 'fixtures', 'bad-plans');
 
 describe('plan review: actions', () => {
-  it('create: counted, attributes listed, unknowns and data reads left out', async () => {
+  it('create: counted, attributes listed, unknowns and data reads left out', () => {
     const review = stackReview('network-create.json');
     expect(review.counts).toEqual(expect.objectContaining({ create: 1, update: 0, delete: 0, replace: 0 }));
     expect(review.resources.map((r) => r.address)).toEqual(['aws_vpc.network_vpc_1A2B3C4D']); // no data.aws_availability_zones
@@ -23,7 +23,7 @@ describe('plan review: actions', () => {
     expect(review.resources[0].changes.map((c) => c.path)).not.toContain('tags_all.Name');
   });
 
-  it('update, move (previous_address), import (importing) and no-op', async () => {
+  it('update, move (previous_address), import (importing) and no-op', () => {
     const review = stackReview('data-changes.json');
     const byAddress = Object.fromEntries(review.resources.map((r) => [r.address, r]));
     expect(byAddress['aws_db_instance.database_primary_5F1E2D3C'].action).toBe('update');
@@ -34,7 +34,7 @@ describe('plan review: actions', () => {
     expect(reviewPlans([{ stack: 'dev-data', plan: load('data-changes.json') }]).dangers).toEqual([]);
   });
 
-  it('replace (delete-create) shows the paths forcing it and Terraform\'s reason; DANGER only for stored data', async () => {
+  it('replace (delete-create) shows the paths forcing it and Terraform\'s reason; DANGER only for stored data', () => {
     const review = reviewPlans([{ stack: 'dev-app', plan: load('app-danger.json') }]);
     const [stack] = review.stacks;
     const taskDefinition = stack.resources.find((r) => r.type === 'aws_ecs_task_definition')!;
@@ -48,7 +48,7 @@ describe('plan review: actions', () => {
     expect(formatPlanText(review)).toMatch(/^DANGER dev-app aws_ecr_repository\.registry_worker/); // DANGER first
   });
 
-  it('create-before-destroy replacement (["create","delete"]) of stateful data is a DANGER too', async () => {
+  it('create-before-destroy replacement (["create","delete"]) of stateful data is a DANGER too', () => {
     const plan = load('app-danger.json');
     const cbd = { ...plan, resource_changes: plan.resource_changes!.map((rc) => ({ ...rc, change: { ...rc.change, actions: rc.change.actions.length === 2 ? ['create', 'delete'] : rc.change.actions } })) };
     expect(reviewPlans([{ stack: 'dev-app', plan: cbd }]).dangers.map((d) => d.address)).toContain('aws_ecr_repository.registry_worker');
@@ -56,7 +56,7 @@ describe('plan review: actions', () => {
 });
 
 describe('plan review: values', () => {
-  it('JSON in strings (container definitions, IAM policies) is diffed path by path', async () => {
+  it('JSON in strings (container definitions, IAM policies) is diffed path by path', () => {
     const [stack] = reviewPlans([{ stack: 'dev-app', plan: load('app-danger.json') }]).stacks;
     const changes = stack.resources.flatMap((r) => r.changes);
     expect(changes).toEqual(
@@ -68,13 +68,13 @@ describe('plan review: values', () => {
     expect(formatPlanText(reviewPlans([{ stack: 'dev-app', plan: load('app-danger.json') }]))).not.toContain('\\"');
   });
 
-  it('unknown values show as (known after apply), in attributes and outputs', async () => {
+  it('unknown values show as (known after apply), in attributes and outputs', () => {
     const [stack] = reviewPlans([{ stack: 'dev-app', plan: load('app-danger.json') }]).stacks;
     expect(stack.resources.find((r) => r.type === 'aws_ecs_task_definition')!.changes).toEqual(expect.arrayContaining([{ path: 'revision', before: 7, after: UNKNOWN }]));
     expect(stack.outputs).toEqual([{ name: 'alb_dns_name', action: 'update', before: 'old.elb.amazonaws.com', after: UNKNOWN }]);
   });
 
-  it('sensitive values are masked in the terminal, Markdown and JSON reports', async () => {
+  it('sensitive values are masked in the terminal, Markdown and JSON reports', () => {
     const review = reviewPlans([{ stack: 'dev-data', plan: load('data-changes.json') }]);
     const db = review.stacks[0].resources.find((r) => r.type === 'aws_db_instance')!;
     expect(db.changes).toEqual(expect.arrayContaining([{ path: 'password', before: SENSITIVE, after: SENSITIVE }]));
@@ -86,7 +86,7 @@ describe('plan review: values', () => {
     }
   });
 
-  it('output changes are listed; no-op outputs are not', async () => {
+  it('output changes are listed; no-op outputs are not', () => {
     expect(stackReview('network-create.json').outputs).toEqual([{ name: 'vpc_id', action: 'create', after: UNKNOWN }]);
     expect(stackReview('app-update.json').outputs).toEqual([]);
     expect(stackReview('empty.json')).toEqual(expect.objectContaining({ resources: [], outputs: [] }));
@@ -96,7 +96,7 @@ describe('plan review: values', () => {
 describe('plan review: reports', () => {
   const review = reviewPlans(readPlanJsons(fixtures).map((p) => ({ ...p, stack: `dev-${p.stack}` })));
 
-  it('Markdown: a summary line per stack (+n ~n -n ±n), DANGER before the details, details collapsed', async () => {
+  it('Markdown: a summary line per stack (+n ~n -n ±n), DANGER before the details, details collapsed', () => {
     const md = formatPlanMarkdown(review, 'Terraform plan: dev');
     expect(md).toContain('| `dev-app-danger` | `+0 ~1 -2 ±2` |');
     expect(md).toContain('| `dev-empty` | no changes |');
@@ -104,7 +104,7 @@ describe('plan review: reports', () => {
     expect(md.match(/<details>/g)).toHaveLength(4); // every stack with changes, none for the empty one
   });
 
-  it('text ends with a one-line verdict; JSON carries the same review', async () => {
+  it('text ends with a one-line verdict; JSON carries the same review', () => {
     expect(formatPlanText(review).trim().split('\n').at(-1)).toBe('4 of 5 stack(s) change: +1 ~3 -2 ±2 (1 moved, 1 imported); 2 DANGER.');
     const json = JSON.parse(formatPlanJson(review));
     expect(json.dangers).toHaveLength(2);
@@ -114,7 +114,7 @@ describe('plan review: reports', () => {
 });
 
 describe('bad input', () => {
-  it('refuses a binary plan, state JSON and other JSON with a clear message', async () => {
+  it('refuses a binary plan, state JSON and other JSON with a clear message', () => {
     expect(() => parsePlanJson(readFileSync(join(bad, 'binary.tfplan'), 'latin1'), 'binary.tfplan')).toThrow(/binary.tfplan: not JSON \(a binary saved plan\?/);
     expect(() => parsePlanJson(readFileSync(join(bad, 'state.json'), 'utf8'), 'state.json')).toThrow(/state.json: a state, not a plan/);
     expect(() => parsePlanJson(readFileSync(join(bad, 'not-terraform.json'), 'utf8'), 'x.json')).toThrow(PlanInputError);
@@ -124,13 +124,13 @@ describe('bad input', () => {
 });
 
 describe('one list of stateful types for both review modes', () => {
-  it('has the stores of data and identity', async () => {
+  it('has the stores of data and identity', () => {
     for (const type of ['aws_db_instance', 'aws_rds_cluster', 'aws_s3_bucket', 'aws_ecr_repository', 'aws_secretsmanager_secret', 'aws_cloudwatch_log_group', 'aws_kms_key', 'aws_dynamodb_table', 'aws_efs_file_system', 'aws_route53_zone', 'aws_elasticache_replication_group', 'aws_elasticache_serverless_cache', 'aws_ssm_parameter']) {
       expect(STATEFUL_TYPES).toContain(type);
     }
   });
 
-  it('the synthesized-JSON review flags a removed Route53 zone from the same list', async () => {
+  it('the synthesized-JSON review flags a removed Route53 zone from the same list', () => {
     const stack = (resource: Record<string, unknown>) => ({ name: 'dev-app', dependencies: [], json: { resource } });
     const review = reviewStacks([stack({ aws_route53_zone: { zone: { name: 'dev.example.org' } } })], [stack({})]);
     expect(review.dangers).toEqual([expect.objectContaining({ address: 'aws_route53_zone.zone' })]);
@@ -155,12 +155,11 @@ describe('npm run review -- --plan (scripts/review.ts)', () => {
     expect(allowed.stdout).toContain('network-create: +1 ~0 -0 ±0');
   });
 
-  it('exit 2 for unusable input, with a message and no stack trace', async () => {
+  it('exit 2 for unusable input, with a one-line message naming the file', async () => {
     for (const file of ['binary.tfplan', 'state.json', 'not-terraform.json']) {
       const result = await run('review', undefined, ['--plan', join(bad, file), '--out', out()]);
       expect(result.status).toBe(2);
-      expect(result.stderr).toMatch(new RegExp(`^review: .*${file.replace('.', '\\.')}`));
-      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stderr).toMatch(new RegExp(`^review: .*${file.replace('.', '\\.')}.*\\n$`));
     }
     expect((await run('review', undefined, ['--plan', '/nonexistent', '--out', out()])).status).toBe(2);
     expect((await run('review', undefined, ['--bogus'])).status).toBe(2);

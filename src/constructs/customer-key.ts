@@ -60,6 +60,12 @@ export interface CustomerKeyProps {
    * @default no restriction (the account's IAM policies decide who may use the key)
    */
   readonly usableOnlyBy?: string[];
+  /**
+   * Statement ID of the `usableOnlyBy` deny. A key deployed under another name keeps it: renaming is a
+   * key-policy update, and such a key's policy is only ever updated by an administrator.
+   * @default "DenyUseByOtherPrincipals"
+   */
+  readonly usableOnlyBySid?: string;
   /** Yearly automatic rotation of the key material. @default true */
   readonly enableKeyRotation?: boolean;
   /** Days (7–30) between scheduling the key's deletion and the key being gone. @default 30 */
@@ -92,6 +98,12 @@ export class CustomerKey extends Construct {
       throw new Error(`${this.node.path}: deletionWindowDays must be 7-30, got ${deletionWindowDays}`);
     }
     if (props.usableOnlyBy?.length === 0) throw new Error(`${this.node.path}: usableOnlyBy is empty (nobody could use the key); leave it out to let IAM decide`);
+    // The deny matches any request without a principal ARN on the list: services calling as themselves,
+    // or for a principal not on it, would be locked out while the statements below seem to let them in.
+    const services = [props.logGroupNames?.length && 'logGroupNames', props.viaServices?.length && 'viaServices', props.servicePrincipals?.length && 'servicePrincipals'].filter(Boolean);
+    if (props.usableOnlyBy && services.length > 0) {
+      throw new Error(`${this.node.path}: usableOnlyBy cannot be combined with ${services.join(', ')}: its deny would also refuse those services`);
+    }
 
     this.statements = [
       {
@@ -138,7 +150,7 @@ export class CustomerKey extends Construct {
     if (props.usableOnlyBy) {
       this.statements.push({
         // Even a principal whose IAM policy allows kms:* cannot decrypt.
-        Sid: 'DenyUseByOtherPrincipals',
+        Sid: props.usableOnlyBySid ?? 'DenyUseByOtherPrincipals',
         Effect: 'Deny',
         Principal: '*',
         Action: DATA_ACTIONS,

@@ -1,4 +1,4 @@
-// Draws a Topology: Graphviz DOT (rendered to SVG by scripts/diagram.ts) and Mermaid for Markdown.
+// Draws a Topology: Graphviz DOT (rendered to SVG by diagram-command.ts) and Mermaid for Markdown.
 import type { Topology } from './topology';
 
 const TIERS = [

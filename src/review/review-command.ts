@@ -22,7 +22,13 @@ const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const git = (root: string, ...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 function baseRef(root: string, requested?: string): string {
-  if (requested) return git(root, 'rev-parse', '--verify', `${requested}^{commit}`);
+  if (requested) {
+    try {
+      return git(root, 'rev-parse', '--verify', `${requested}^{commit}`);
+    } catch {
+      throw new Error(`--base ${requested}: not a commit of this repository`);
+    }
+  }
   for (const main of ['main', 'origin/main']) {
     try {
       return git(root, 'merge-base', 'HEAD', main);

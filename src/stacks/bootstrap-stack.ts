@@ -53,6 +53,8 @@ export class BootstrapStack extends EnvironmentStack {
       region: config.region,
       partition,
       usableOnlyBy: stateUsers,
+      // The name deployed state keys have: CI may not change this key's policy, so a rename would be drift only an admin can clear.
+      usableOnlyBySid: 'DenyUseOutsideStateRoles',
       preventDestroy: true,
     });
     // Construct id "state" keeps the bucket's resource addresses of earlier versions.

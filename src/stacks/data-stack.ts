@@ -65,7 +65,8 @@ export class DataStack extends EnvironmentStack {
       databaseInsights: db.databaseInsights,
       readReplicas: db.readReplicas,
       logRetentionDays: db.logRetentionDays,
-      monitoringIntervalSeconds: db.monitoringIntervalSeconds ?? (config.production ? 60 : 0),
+      // Production's policy; elsewhere the construct's default (off).
+      monitoringIntervalSeconds: db.monitoringIntervalSeconds ?? (config.production ? 60 : undefined),
       partition: partitionOf(config.region),
       masterSecretKmsKeyArn: this.dataKey.arn,
       // A storage key change replaces an existing instance: a config decision (database.storageEncryption).

@@ -31,23 +31,24 @@ export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as con
  * changed, so the downstream plans of the set are stale: plan again.
  */
 export async function apply(options: ApplyOptions): Promise<number> {
-  return withPlanSetLock('apply', options.plansDir, options.env, options.io, () => applyUnlocked(options));
+  let env: string;
+  try {
+    env = checkEnvironment(options.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    options.io.error(`apply: ${error.message}`);
+    return APPLY_EXIT.badInput;
+  }
+  return withPlanSetLock('apply', options.plansDir, env, options.io, () => applyUnlocked(options, env));
 }
 
-async function applyUnlocked(options: ApplyOptions): Promise<number> {
+async function applyUnlocked(options: ApplyOptions, env: string): Promise<number> {
   const { io } = options;
   const log = io.log;
   const refuse = (line: string, code: number = APPLY_EXIT.failed) => {
     io.error(`apply: ${line}`);
     return code;
   };
-  let env: string;
-  try {
-    env = checkEnvironment(options.env);
-  } catch (error) {
-    if (error instanceof UsageError) return refuse(error.message, APPLY_EXIT.badInput);
-    throw error;
-  }
   const dir = join(options.plansDir, env);
   const shown = shownPath(options.root, dir) || dir;
   const metadata = readMetadata(dir);

@@ -14,36 +14,38 @@ const USAGE = {
   lock: 'usage: npm run lock [-- <env>...]',
 } as const;
 
-/** Options every command takes. `--root` (the project: plans/, reports/, locks/, git) is for tests. */
-const COMMON = { root: { type: 'string' }, 'synth-dir': { type: 'string' }, 'plans-dir': { type: 'string', default: 'plans' }, 'reports-dir': { type: 'string', default: 'reports' } } as const;
+/** Options of every command. `--root` (the project: plans/, reports/, locks/, git) is for tests. */
+const COMMON = { root: { type: 'string' }, 'synth-dir': { type: 'string' } } as const;
+/** Options of the commands that work on a plan set. */
+const PLAN_SET = { ...COMMON, 'plans-dir': { type: 'string' }, 'reports-dir': { type: 'string' } } as const;
 
 type Parsed = { positionals: string[]; values: Record<string, string | boolean | undefined> };
 
 /** argv parsed, or undefined after printing the usage (exit 2). */
-function parse(command: keyof typeof USAGE, argv: string[], io: CommandIo, extra: ParseArgsConfig['options'] = {}): Parsed | undefined {
+function parse(command: keyof typeof USAGE, argv: string[], io: CommandIo, options: ParseArgsConfig['options']): Parsed | undefined {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, ...extra } }) as Parsed;
+    return parseArgs({ args: argv, allowPositionals: true, options }) as Parsed;
   } catch (error) {
     io.error(`${command}: ${(error as Error).message}\n${USAGE[command]}`);
     return undefined;
   }
 }
 
-/** Where the command works: the project, its cdktf output and its plans/reports folders. */
+/** Where the command works: the project, its cdktf output and its plans/reports folders (default `plans/`, `reports/`). */
 function paths(values: Parsed['values'], io: CommandIo) {
   const root = resolve(io.cwd, (values.root as string | undefined) ?? PROJECT_ROOT);
   return {
     root,
     outdir: resolve(root, io.env.CDKTF_OUTDIR ?? 'cdktf.out'),
-    synthDir: values['synth-dir'] as string | undefined,
-    plansDir: resolve(root, values['plans-dir'] as string),
-    reportsDir: resolve(root, values['reports-dir'] as string),
+    synthDir: values['synth-dir'] === undefined ? undefined : resolve(io.cwd, values['synth-dir'] as string),
+    plansDir: resolve(root, (values['plans-dir'] as string | undefined) ?? 'plans'),
+    reportsDir: resolve(root, (values['reports-dir'] as string | undefined) ?? 'reports'),
   };
 }
 
 /** `npm run plan -- <env> [<stack>...]`: see src/terraform/plan.ts. */
 export async function planCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
-  const parsed = parse('plan', argv, io);
+  const parsed = parse('plan', argv, io, PLAN_SET);
   if (!parsed) return 2;
   const [env, ...stacks] = parsed.positionals;
   return plan({ ...paths(parsed.values, io), env, stacks, io });
@@ -51,7 +53,7 @@ export async function planCommand(argv: string[], io: CommandIo = processIo()): 
 
 /** `npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit]`: see src/terraform/apply.ts. */
 export async function applyCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
-  const parsed = parse('apply', argv, io, { 'allow-destroy': { type: 'boolean', default: false }, 'allow-other-commit': { type: 'boolean', default: false } });
+  const parsed = parse('apply', argv, io, { ...PLAN_SET, 'allow-destroy': { type: 'boolean', default: false }, 'allow-other-commit': { type: 'boolean', default: false } });
   if (!parsed) return 2;
   const [env, ...stacks] = parsed.positionals;
   return apply({
@@ -66,7 +68,7 @@ export async function applyCommand(argv: string[], io: CommandIo = processIo()):
 
 /** `npm run lock [-- <env>...]`: see src/terraform/lock.ts. */
 export async function lockCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
-  const parsed = parse('lock', argv, io);
+  const parsed = parse('lock', argv, io, COMMON);
   if (!parsed) return 2;
   const { root, outdir, synthDir } = paths(parsed.values, io);
   return lock({ root, envs: parsed.positionals, outdir, synthDir, io });

@@ -99,9 +99,8 @@ export function shownPath(root: string, path: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
-/** Runs `body` holding the environment's plan-set lock; refuses (exit 1) while another run holds it. */
-export async function withPlanSetLock(command: string, plansDir: string, env: string | undefined, io: CommandIo, body: () => Promise<number>): Promise<number> {
-  if (!env || !/^[a-z0-9-]+$/.test(env)) return body(); // refused inside with the usual message
+/** Runs `body` holding the (defined) environment's plan-set lock; refuses (exit 1) while another run holds it. */
+export async function withPlanSetLock(command: string, plansDir: string, env: string, io: CommandIo, body: () => Promise<number>): Promise<number> {
   const lock = lockPlanSet(plansDir, env);
   if ('heldBy' in lock) {
     io.error(`${command}: another plan or apply of ${env} is running in this checkout (pid ${lock.heldBy}); wait for it to finish`);

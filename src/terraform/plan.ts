@@ -41,23 +41,24 @@ export function changedOutputs(plan: TerraformPlan): string[] {
 
 /** Exit code: 0 plans made (changes or not), 1 terraform or synth failed, 2 bad input. */
 export async function plan(options: CommandOptions): Promise<number> {
-  return withPlanSetLock('plan', options.plansDir, options.env, options.io, () => planUnlocked(options));
+  let env: string;
+  try {
+    env = checkEnvironment(options.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    options.io.error(`plan: ${error.message}`);
+    return 2;
+  }
+  return withPlanSetLock('plan', options.plansDir, env, options.io, () => planUnlocked(options, env));
 }
 
-async function planUnlocked(options: CommandOptions): Promise<number> {
+async function planUnlocked(options: CommandOptions, env: string): Promise<number> {
   const { io } = options;
   const log = io.log;
   const fail = (line: string, code = 1) => {
     io.error(`plan: ${line}`);
     return code;
   };
-  let env: string;
-  try {
-    env = checkEnvironment(options.env);
-  } catch (error) {
-    if (error instanceof UsageError) return fail(error.message, 2);
-    throw error;
-  }
 
   // Configuration first: errors stop here, warnings (example values included) are printed once.
   try {
