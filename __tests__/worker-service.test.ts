@@ -4,6 +4,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { Testing } from 'cdktf';
 import { Connections } from '../src/constructs/connections';
 import { DatabaseReference } from '../src/constructs/database-reference';
+import type { TrackingPolicy } from '../src/constructs/service-scaling';
 import { WorkerService, type WorkerServiceProps } from '../src/constructs/worker-service';
 import { serviceNames } from '../src/naming';
 import { resourcesIn } from './helpers';
@@ -127,5 +128,16 @@ describe('WorkerService', () => {
     });
     const policy = JSON.parse(resourcesIn(more, 'aws_iam_role_policy').find((p) => p.name === 'ecs-exec')!.policy);
     expect(policy.Statement.map((x: { Sid: string }) => x.Sid)).toEqual(['EcsExec', 'EcsExecSessionKey', 'EcsExecAuditDescribe', 'EcsExecAudit', 'Queue']);
+  });
+});
+
+describe('TrackingPolicy', () => {
+  it('takes a predefined or a customized metric, never both (a type error, checked by tsc)', () => {
+    const cpu: TrackingPolicy = { key: 'cpu', targetValue: 60, predefined: { metric: 'ECSServiceAverageCPUUtilization' } };
+    // @ts-expect-error a policy with both kinds of metric does not type-check
+    const both: TrackingPolicy = { key: 'x', targetValue: 1, predefined: { metric: 'm' }, customized: { metrics: [] } };
+    // @ts-expect-error nor does one with neither
+    const neither: TrackingPolicy = { key: 'y', targetValue: 1 };
+    expect([cpu, both, neither].map((policy) => policy.key)).toEqual(['cpu', 'x', 'y']);
   });
 });

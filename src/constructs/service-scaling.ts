@@ -5,16 +5,31 @@ import { AppautoscalingPolicy, type AppautoscalingPolicyTargetTrackingScalingPol
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import type { Construct } from 'constructs';
 
-/** One target-tracking policy: a predefined metric, or a customized one (metric math). */
-export interface TrackingPolicy {
+/** One target-tracking policy: a predefined metric, or a customized one (metric math); never both. */
+export type TrackingPolicy = TrackingPolicyTarget & (PredefinedMetric | CustomizedMetric);
+
+/** What every target-tracking policy has. */
+export interface TrackingPolicyTarget {
   /** Names the policy (`<policyNamePrefix>-<key>`) and its construct id (`scale-on-<key>`). */
   readonly key: string;
   /** The value the metric is kept at. */
   readonly targetValue: number;
-  /** An ECS predefined metric, e.g. `ECSServiceAverageCPUUtilization` (with `resourceLabel` for ALB request counts). */
-  readonly predefined?: { readonly metric: string; readonly resourceLabel?: string };
-  /** A customized metric specification, e.g. queue backlog per task. */
-  readonly customized?: AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration['customizedMetricSpecification'];
+}
+
+/** A policy on an ECS predefined metric. */
+export interface PredefinedMetric {
+  /** The metric, e.g. `ECSServiceAverageCPUUtilization` (with `resourceLabel` for ALB request counts, `ALBRequestCountPerTarget`). */
+  readonly predefined: { readonly metric: string; readonly resourceLabel?: string };
+  /** Not with a predefined metric. @default none */
+  readonly customized?: never;
+}
+
+/** A policy on a customized metric specification, e.g. queue backlog per task. */
+export interface CustomizedMetric {
+  /** The metric specification (a metric, or metric math). */
+  readonly customized: NonNullable<AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration['customizedMetricSpecification']>;
+  /** Not with a customized metric. @default none */
+  readonly predefined?: never;
 }
 
 export interface ServiceScalingProps {
