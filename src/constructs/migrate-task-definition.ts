@@ -3,17 +3,15 @@
 // holds the database master credential: it creates the application's own role (IAM authentication,
 // no password) and runs the migrations. Like the service's, this task definition is a template whose
 // image the release replaces by digest.
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Construct } from 'constructs';
-import { grantLogWrite, grantSecretsRead, InlinePolicy } from '../lib/grants';
-import { grantPull } from './container-registry';
 import {
   containerVariables,
   ecsTasksTrustPolicy,
   hardenedContainer,
   launchSettings,
+  logsAndExecutionRole,
   SCRATCH_VOLUMES,
   type ServiceTaskDefinitionProps,
 } from './task-definition';
@@ -38,12 +36,9 @@ export class MigrateTaskDefinition extends Construct {
     super(scope, id);
     const { names, database, container } = props;
 
-    const logGroup = new CloudwatchLogGroup(this, 'logs', {
-      name: names.migrateLogGroup,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.logsKmsKeyArn,
-      skipDestroy: props.retainLogs ?? false,
-    });
+    // The only execution role in the project that may read the master secret.
+    const { logGroup, executionRole, executionPolicy } = logsAndExecutionRole(this, props, { logGroup: names.migrateLogGroup, executionRole: names.migrateExecutionRole });
+    database?.instance.grantReadMasterSecret(executionPolicy);
 
     // The application's settings module loads the same variables; the database part differs.
     const { environment, secrets } = containerVariables(container.environment ?? {}, container.secrets ?? {});
@@ -62,13 +57,6 @@ export class MigrateTaskDefinition extends Construct {
       );
     }
 
-    // The only role in the project that may read the master secret.
-    const executionRole = new IamRole(this, 'execution-role', { name: names.migrateExecutionRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
-    const executionPolicy = new InlinePolicy(this, 'execution-policy', { role: executionRole.id, name: 'pull-log-read-secrets' });
-    grantPull(executionPolicy, props.repositoryArn);
-    grantLogWrite(executionPolicy, logGroup.arn);
-    grantSecretsRead(executionPolicy, Object.values(container.secrets ?? {}), props);
-    database?.instance.grantReadMasterSecret(executionPolicy);
     // No permissions: migrations talk to the database only.
     const taskRole = new IamRole(this, 'task-role', { name: names.migrateTaskRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
 

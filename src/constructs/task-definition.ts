@@ -168,6 +168,31 @@ export function ecsTasksTrustPolicy(options: { region: string; accountId: string
 }
 
 /** Launch type and runtime platform of a task definition for its networking. */
+/**
+ * What each task definition of a service starts with: its log group, and an execution role that pulls
+ * the service's image, writes that log group and reads exactly the configured secrets (never the
+ * database master secret: only the migrate family's caller grants that). Ids `logs`,
+ * `execution-role` and `execution-policy` under `scope`.
+ */
+export function logsAndExecutionRole(
+  scope: Construct,
+  props: Pick<ServiceTaskDefinitionProps, 'logRetentionDays' | 'logsKmsKeyArn' | 'retainLogs' | 'repositoryArn' | 'container' | 'region' | 'accountId' | 'partition'>,
+  names: { logGroup: string; executionRole: string },
+): { logGroup: CloudwatchLogGroup; executionRole: IamRole; executionPolicy: InlinePolicy } {
+  const logGroup = new CloudwatchLogGroup(scope, 'logs', {
+    name: names.logGroup,
+    retentionInDays: props.logRetentionDays,
+    kmsKeyId: props.logsKmsKeyArn,
+    skipDestroy: props.retainLogs ?? false,
+  });
+  const executionRole = new IamRole(scope, 'execution-role', { name: names.executionRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
+  const executionPolicy = new InlinePolicy(scope, 'execution-policy', { role: executionRole.id, name: 'pull-log-read-secrets' });
+  grantPull(executionPolicy, props.repositoryArn);
+  grantLogWrite(executionPolicy, logGroup.arn);
+  grantSecretsRead(executionPolicy, Object.values(props.container.secrets ?? {}), props);
+  return { logGroup, executionRole, executionPolicy };
+}
+
 export function launchSettings(networking: TaskNetworking): { requiresCompatibilities: string[]; networkMode: string; runtimePlatform?: { operatingSystemFamily: string; cpuArchitecture: string } } {
   const fargate = networking.kind === 'awsvpc' && networking.compatibility === 'FARGATE';
   return {
@@ -191,12 +216,7 @@ export class ServiceTaskDefinition extends Construct {
     super(scope, id);
     const { container, database, names } = props;
 
-    const logGroup = new CloudwatchLogGroup(this, 'logs', {
-      name: names.logGroup,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.logsKmsKeyArn,
-      skipDestroy: props.retainLogs ?? false,
-    });
+    const { logGroup, executionRole } = logsAndExecutionRole(this, props, { logGroup: names.logGroup, executionRole: names.executionRole });
 
     const { environment, secrets } = containerVariables(container.environment ?? {}, container.secrets ?? {});
     if (database) {
@@ -211,14 +231,6 @@ export class ServiceTaskDefinition extends Construct {
         { name: 'DB_USER', value: database.user },
       );
     }
-
-    // Execution role: pull this service's image, write its log group, read exactly its configured
-    // secrets. Never the database master secret (only the migrate task's execution role reads it).
-    const executionRole = new IamRole(this, 'execution-role', { name: names.executionRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
-    const executionPolicy = new InlinePolicy(this, 'execution-policy', { role: executionRole.id, name: 'pull-log-read-secrets' });
-    grantPull(executionPolicy, props.repositoryArn);
-    grantLogWrite(executionPolicy, logGroup.arn);
-    grantSecretsRead(executionPolicy, Object.values(container.secrets ?? {}), props);
 
     // Task role: the application's own permissions: ECS Exec (when on) and connecting to the database as its role.
     const taskRole = new IamRole(this, 'task-role', { name: names.taskRole, assumeRolePolicy: ecsTasksTrustPolicy(props) });
