@@ -7,7 +7,7 @@ import { logText } from '../lib/command-io';
 import { parsePlanJson, PlanInputError, type TerraformPlan } from '../review/terraform-plan';
 import { formatPlanText, reviewPlans } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
-import { checkEnvironment, synthesizeEnvironment } from './environment';
+import { synthesizeEnvironment } from './environment';
 import { committedLockFile, prepareLockFile } from './lock-files';
 import { changedOutputs, type CommandOptions } from './plan';
 import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
@@ -31,15 +31,7 @@ export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as con
  * changed, so the downstream plans of the set are stale: plan again.
  */
 export async function apply(options: ApplyOptions): Promise<number> {
-  let env: string;
-  try {
-    env = checkEnvironment(options.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    options.io.error(`apply: ${error.message}`);
-    return APPLY_EXIT.badInput;
-  }
-  return withPlanSetLock('apply', options.plansDir, env, options.io, () => applyUnlocked(options, env));
+  return withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env));
 }
 
 async function applyUnlocked(options: ApplyOptions, env: string): Promise<number> {

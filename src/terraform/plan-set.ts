@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { CommandIo } from '../lib/command-io';
+import { checkEnvironment } from './environment';
+import { UsageError } from './stack-selection';
 
 export interface PlanSetMetadata {
   readonly env: string;
@@ -99,15 +101,26 @@ export function shownPath(root: string, path: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
-/** Runs `body` holding the (defined) environment's plan-set lock; refuses (exit 1) while another run holds it. */
-export async function withPlanSetLock(command: string, plansDir: string, env: string, io: CommandIo, body: () => Promise<number>): Promise<number> {
+/**
+ * Runs `body` for a defined environment, holding its plan-set lock. Refuses an environment the
+ * configuration does not define (exit 2, nothing written), and any run while another holds the lock (exit 1).
+ */
+export async function withPlanSetLock(command: string, plansDir: string, requested: string | undefined, io: CommandIo, body: (env: string) => Promise<number>): Promise<number> {
+  let env: string;
+  try {
+    env = checkEnvironment(requested);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.error(`${command}: ${error.message}`);
+    return 2;
+  }
   const lock = lockPlanSet(plansDir, env);
   if ('heldBy' in lock) {
     io.error(`${command}: another plan or apply of ${env} is running in this checkout (pid ${lock.heldBy}); wait for it to finish`);
     return 1;
   }
   try {
-    return await body();
+    return await body(env);
   } finally {
     lock.release();
   }

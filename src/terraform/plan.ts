@@ -10,7 +10,7 @@ import { configWarnings } from '../config/warnings';
 import { parsePlanJson, type TerraformPlan } from '../review/terraform-plan';
 import { countsLine, formatPlanJson, formatPlanMarkdown, formatPlanText, reviewPlan, reviewPlans, verdict } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
-import { checkEnvironment, synthesizeEnvironment } from './environment';
+import { synthesizeEnvironment } from './environment';
 import { committedLockFile, LOCK_FILE, prepareLockFile } from './lock-files';
 import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
@@ -41,15 +41,7 @@ export function changedOutputs(plan: TerraformPlan): string[] {
 
 /** Exit code: 0 plans made (changes or not), 1 terraform or synth failed, 2 bad input. */
 export async function plan(options: CommandOptions): Promise<number> {
-  let env: string;
-  try {
-    env = checkEnvironment(options.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    options.io.error(`plan: ${error.message}`);
-    return 2;
-  }
-  return withPlanSetLock('plan', options.plansDir, env, options.io, () => planUnlocked(options, env));
+  return withPlanSetLock('plan', options.plansDir, options.env, options.io, (env) => planUnlocked(options, env));
 }
 
 async function planUnlocked(options: CommandOptions, env: string): Promise<number> {
