@@ -57,6 +57,11 @@ describe('regions: those AWS provider 6.25 knows, or an explicit escape hatch', 
     expect(AWS_REGIONS.get('ap-southeast-6')).toBe('aws');
   });
 
+  it('derives the partition of the loaded config from its region', () => {
+    expect(configFor('dev').partition).toBe('aws');
+    expect(configFor('dev', { region: 'cn-northwest-1', availabilityZones: ['cn-northwest-1a', 'cn-northwest-1b'] }).partition).toBe('aws-cn');
+  });
+
   it('allowUnknownRegion accepts a region opened after the provider release', () => {
     const config = configFor('dev', { region: 'xx-nowhere-1', availabilityZones: ['xx-nowhere-1a', 'xx-nowhere-1b'], allowUnknownRegion: true });
     expect(config.region).toBe('xx-nowhere-1');

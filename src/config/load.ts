@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { environmentPrefix, TARGET_GROUP_SUFFIXES, targetGroupName } from '../naming';
 import { parseCidr } from './cidr';
+import { partitionOf, type Partition } from './regions';
 import {
   crossFieldIssues,
   environmentSchema,
@@ -21,10 +22,12 @@ export interface Project {
   readonly repository: string;
 }
 
-/** One environment, validated, with everything derived at synth time resolved (subnet CIDRs). */
+/** One environment, validated, with everything derived at synth time resolved (subnet CIDRs, partition). */
 export interface EnvironmentConfig extends Omit<ParsedEnvironment, 'network'> {
   readonly name: string;
   readonly project: Project;
+  /** ARN partition of `region` (`aws`, `aws-cn`, `aws-us-gov`): what every construct's `partition` prop gets. */
+  readonly partition: Partition;
   readonly network: ParsedEnvironment['network'] & { readonly subnetCidrs: Record<Tier, string[]> };
 }
 
@@ -98,7 +101,7 @@ export function loadConfig(
     if (cross.length > 0 || !projectResult.success) continue;
 
     const subnetCidrs = env.network.subnets ?? planSubnets(parseCidr(env.network.vpcCidr)!, env.availabilityZones.length);
-    configs.push({ ...env, name: envName, project: projectResult.data, network: { ...env.network, subnetCidrs } });
+    configs.push({ ...env, name: envName, project: projectResult.data, partition: partitionOf(env.region), network: { ...env.network, subnetCidrs } });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return configs.filter((c) => selected.includes(c.name));

@@ -7,7 +7,6 @@ import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { DnsValidatedCertificate } from '../constructs/certificate';
-import { partitionOf } from '../config/regions';
 import { Alarms } from '../constructs/alarms';
 import { Cluster } from '../constructs/cluster';
 import type { ContainerRegistry } from '../constructs/container-registry';
@@ -62,7 +61,7 @@ export class AppStack extends EnvironmentStack {
           maxSize: ec2Settings.maxSize,
           targetCapacityPercent: ec2Settings.targetCapacityPercent,
           rootVolumeGiB: ec2Settings.rootVolumeGiB,
-          partition: partitionOf(config.region),
+          partition: config.partition,
           bridgeNetworking: bridge,
           // Bridge-mode tasks use the host's groups, so the host joins the database clients'.
           extraSecurityGroupIds: bridge
@@ -76,7 +75,7 @@ export class AppStack extends EnvironmentStack {
       description: `${prefix} app stack: log groups, ECS Exec sessions, alarm topic`,
       accountId,
       region: config.region,
-      partition: partitionOf(config.region),
+      partition: config.partition,
       logGroupNames: [`/ecs/${prefix}/*`],
       // Alarms publish to the encrypted topic: without this they would stop notifying.
       servicePrincipals: [{ sid: 'CloudWatchAlarmsPublishToTheTopic', service: 'cloudwatch.amazonaws.com', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] }],
@@ -129,7 +128,7 @@ export class AppStack extends EnvironmentStack {
         masterSecretKeyArn: database.masterSecretKeyArn,
         region: config.region,
         accountId,
-        partition: partitionOf(config.region),
+        partition: config.partition,
       }),
       kmsKeyArn: this.key.arn,
       execAuditLogGroupArn: this.cluster.execAuditLogGroupArn,

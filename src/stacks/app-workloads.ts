@@ -5,7 +5,6 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Fn, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { partitionOf } from '../config/regions';
 import type { Cache } from '../constructs/cache';
 import { CacheAlarms } from '../constructs/cache-alarms';
 import { ScheduledTask } from '../constructs/scheduled-task';
@@ -92,7 +91,7 @@ export class AppWorkloads extends Construct {
       new CacheAlarms(this, 'cache-alarms', { nodeIds: cache.nodeIds, topicArn: props.alarmTopicArn, thresholds: config.cache.alarms });
     }
 
-    const partition = partitionOf(config.region);
+    const partition = config.partition;
     const arnOfRole = (roleName: string) => `arn:${partition}:iam::${props.accountId}:role/${roleName}`;
     this.schedules = config.schedules.map((schedule) => {
       // The config rules guarantee the service exists; a broken invariant says where, not a TypeError.

@@ -9,7 +9,6 @@ import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-s
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { partitionOf } from '../config/regions';
 import type { ProjectConfig } from '../config/schema';
 import { CustomerKey } from '../constructs/customer-key';
 import { circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
@@ -35,7 +34,7 @@ export class BootstrapStack extends EnvironmentStack {
     // bucket's and key's allowed principals, so a first apply cannot lock its deployer out.
     const deployer = new DataAwsIamSessionContext(this, 'deployer', { arn: caller.arn }).issuerArn;
 
-    const partition = partitionOf(config.region);
+    const partition = config.partition;
     const roles = pipelineRoleNames(this.prefix);
     const ci = project.ci;
     const stateUsers = [

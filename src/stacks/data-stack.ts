@@ -4,7 +4,6 @@ import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { partitionOf } from '../config/regions';
 import { Cache, cacheLogGroupPattern } from '../constructs/cache';
 import { ContainerRegistry } from '../constructs/container-registry';
 import { CustomerKey } from '../constructs/customer-key';
@@ -39,7 +38,7 @@ export class DataStack extends EnvironmentStack {
       description: `Database and cache data of ${this.prefix}: storage, log groups, the master secret`,
       accountId: new DataAwsCallerIdentity(this, 'caller').accountId,
       region: config.region,
-      partition: partitionOf(config.region),
+      partition: config.partition,
       logGroupNames: [databaseLogGroupPattern(this.prefix), ...(config.cache ? [cacheLogGroupPattern(this.prefix)] : [])],
       viaServices: ['rds', 'secretsmanager', 'elasticache'],
       preventDestroy: config.production,
@@ -67,7 +66,7 @@ export class DataStack extends EnvironmentStack {
       logRetentionDays: db.logRetentionDays,
       // Production's policy; elsewhere the construct's default (off).
       monitoringIntervalSeconds: db.monitoringIntervalSeconds ?? (config.production ? 60 : undefined),
-      partition: partitionOf(config.region),
+      partition: config.partition,
       masterSecretKmsKeyArn: this.dataKey.arn,
       // A storage key change replaces an existing instance: a config decision (database.storageEncryption).
       storageKmsKeyArn: db.storageEncryption === 'customerKey' ? this.dataKey.arn : undefined,

@@ -2,7 +2,6 @@
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { partitionOf } from '../config/regions';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { CustomerKey } from '../constructs/customer-key';
 import { flowLogGroupName, Network } from '../constructs/network';
@@ -17,7 +16,7 @@ export class NetworkStack extends EnvironmentStack {
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, 'network', { config });
     const { network: net } = config;
-    const partition = partitionOf(config.region);
+    const partition = config.partition;
     // The environment's network key: only CloudWatch Logs, only for the flow-log group.
     this.flowLogKey = new CustomerKey(this, 'flow-log-key', {
       alias: `${this.prefix}/flow-logs`,

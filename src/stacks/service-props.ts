@@ -2,7 +2,6 @@
 // field names meet construct prop names. Environment-level decisions with a production-dependent
 // default (ECS Exec, egress) are resolved here, once.
 import type { EnvironmentConfig } from '../config/load';
-import { partitionOf } from '../config/regions';
 import type { Connections } from '../constructs/connections';
 import type { ServiceEgress, ServiceNetwork } from '../constructs/service-network';
 import type { IDatabase } from '../constructs/database-reference';
@@ -51,7 +50,7 @@ export function taskDefinitionProps(ctx: ServiceContext, svc: ServiceSettings): 
     names: serviceNames(config.project.service, config.name, svc.name),
     region: config.region,
     accountId: ctx.accountId,
-    partition: partitionOf(config.region),
+    partition: config.partition,
     // The first deploy's image: push this tag before the first apply of the app stack.
     image: `${ctx.repositories[svc.name].url}:${config.imageTag}`,
     repositoryArn: ctx.repositories[svc.name].arn,
