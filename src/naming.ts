@@ -71,6 +71,21 @@ export function serviceNames(projectService: string, envName: string, serviceNam
   };
 }
 
+/** The EventBridge Scheduler names of one scheduled task (`schedules[].name` of the config). */
+export interface ScheduleNames {
+  /** Schedule name (`<prefix>-<name>`). */
+  readonly schedule: string;
+  /** Its own schedule group (same name: the scheduler role's trust policy names the group exactly). */
+  readonly group: string;
+  /** IAM role Scheduler assumes to run the task (`<prefix>-<name>-scheduler`). */
+  readonly role: string;
+}
+
+export function scheduleNames(projectService: string, envName: string, scheduleName: string): ScheduleNames {
+  const name = `${environmentPrefix(projectService, envName)}-${scheduleName}`;
+  return { schedule: name, group: name, role: `${name}-scheduler` };
+}
+
 /**
  * Value of a blue/green service's test header (`deployment.blueGreen.testHeaderName`): the HTTPS
  * listener's test rule sends requests carrying `<header>: green` to the green target group.
