@@ -12,6 +12,28 @@ export function stateKeyAlias(projectService: string, envName: string): string {
   return `alias/${environmentPrefix(projectService, envName)}-tfstate`;
 }
 
+/**
+ * The permissions boundary every IAM role of the network, data and app stacks carries: a managed policy
+ * the bootstrap stack (an administrator) creates under the `/pipeline/` path, where the apply role may
+ * neither change nor detach it, so roles the apply role creates can never hold more than it allows.
+ */
+export interface PermissionsBoundaryName {
+  /** Policy name (`<prefix>-workload-boundary`). */
+  readonly name: string;
+  /** IAM path of the policy (the pipeline roles' path, which the apply role may not touch). */
+  readonly path: '/pipeline/';
+}
+
+export function permissionsBoundaryName(projectService: string, envName: string): PermissionsBoundaryName {
+  return { name: `${environmentPrefix(projectService, envName)}-workload-boundary`, path: '/pipeline/' };
+}
+
+/** ARN of the environment's permissions boundary policy (policy ARNs contain the path). */
+export function permissionsBoundaryArn(partition: string, accountId: string, projectService: string, envName: string): string {
+  const { name, path } = permissionsBoundaryName(projectService, envName);
+  return `arn:${partition}:iam::${accountId}:policy${path}${name}`;
+}
+
 /** Every deterministic name that belongs to one service of one environment. */
 export interface ServiceNames {
   /** ECS cluster of the environment. */
