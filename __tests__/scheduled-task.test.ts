@@ -16,6 +16,7 @@ const base: ScheduledTaskProps = {
   clusterArn: 'arn:aws:ecs:ap-northeast-1:111122223333:cluster/drf-api-prod',
   clusterName: 'drf-api-prod',
   taskFamily: 'drf-api-prod-api',
+  taskDefinitionArn: 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api:1',
   containerName: 'api',
   command: ['python', 'manage.py', 'clearsessions'],
   scheduleExpression: 'cron(0 3 * * ? *)',
@@ -36,7 +37,7 @@ const policyOf = (synthesized: string, type: string, key: string): Json => JSON.
 describe('ScheduledTask', () => {
   const synthesized = synth();
 
-  it('runs the family\'s latest revision in the cluster with a command override, at 03:00 Tokyo time, no flexible window', () => {
+  it('runs the given revision in the cluster with a command override, at 03:00 Tokyo time, no flexible window', () => {
     expect(synthesized).toHaveResourceWithProperties(SchedulerSchedule, {
       name: 'drf-api-prod-clearsessions',
       group_name: expect.stringMatching(/aws_scheduler_schedule_group\.job_group_.*\.name/),
@@ -48,7 +49,7 @@ describe('ScheduledTask', () => {
         arn: base.clusterArn,
         role_arn: expect.stringMatching(/aws_iam_role\.job_role_.*\.arn/),
         ecs_parameters: expect.objectContaining({
-          task_definition_arn: 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api',
+          task_definition_arn: 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api:1',
           task_count: 1,
           capacity_provider_strategy: [{ capacity_provider: 'FARGATE', weight: 1 }],
           propagate_tags: 'TASK_DEFINITION',
@@ -115,7 +116,14 @@ describe('ScheduledTask', () => {
     ]);
   });
 
-  it('lets the role run that family only, in that cluster only, and pass only its task and execution roles', () => {
+  it('leaves the revision it runs to releases: Terraform sets it once and ignores it afterwards', () => {
+    const schedule = resourcesIn(synthesized, 'aws_scheduler_schedule')[0];
+    expect(schedule.lifecycle).toEqual({ ignore_changes: ['target[0].ecs_parameters[0].task_definition_arn'] });
+    // Only the revision: the command, network and state stay Terraform's.
+    expect(JSON.stringify(schedule.lifecycle)).not.toMatch(/"target"|state|input|network/);
+  });
+
+  it('lets the role run any revision of that family only, in that cluster only, and pass only its task and execution roles', () => {
     const policy = policyOf(synthesized, 'aws_iam_role_policy', 'policy');
     const bySid = Object.fromEntries((policy.Statement as Json[]).map((s) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual(['DeadLetter', 'PassTheFamilysRoles', 'RunTheFamilyInTheCluster', 'TagTheTasksItStarts']);
@@ -123,10 +131,8 @@ describe('ScheduledTask', () => {
       Sid: 'RunTheFamilyInTheCluster',
       Effect: 'Allow',
       Action: 'ecs:RunTask',
-      Resource: [
-        'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api',
-        'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api:*',
-      ],
+      // Any revision: the released one, which the target names (never the bare family = latest ACTIVE).
+      Resource: 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api:*',
       Condition: { ArnEquals: { 'ecs:cluster': base.clusterArn } },
     });
     expect(bySid.PassTheFamilysRoles.Resource).toEqual([base.taskRoleArn, base.executionRoleArn]);
@@ -166,13 +172,11 @@ describe('ScheduledTask', () => {
   });
 
   it('builds every ARN in the region\'s partition', () => {
-    const china = synth({ partition: 'aws-cn', region: 'cn-north-1' });
-    const target = resourcesIn(china, 'aws_scheduler_schedule')[0].target;
-    expect(target.ecs_parameters.task_definition_arn).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api');
+    const china = synth({ partition: 'aws-cn', region: 'cn-north-1', taskDefinitionArn: 'arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api:3' });
     const trust = policyOf(china, 'aws_iam_role', 'assume_role_policy');
     expect(trust.Statement[0].Condition.ArnEquals['aws:SourceArn']).toBe('arn:aws-cn:scheduler:cn-north-1:111122223333:schedule-group/drf-api-prod-clearsessions');
     const statements = policyOf(china, 'aws_iam_role_policy', 'policy').Statement as Json[];
-    expect(statements.find((st) => st.Sid === 'RunTheFamilyInTheCluster')!.Resource[1]).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api:*');
+    expect(statements.find((st) => st.Sid === 'RunTheFamilyInTheCluster')!.Resource).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api:*');
     expect(statements.find((st) => st.Sid === 'TagTheTasksItStarts')!.Resource).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task/drf-api-prod/*');
   });
 
@@ -193,6 +197,8 @@ describe('ScheduledTask', () => {
     ['an event age under a minute', { maxEventAgeSeconds: 30 }, /maxEventAgeSeconds must be 60-86400/],
     ['a flexible window of 0', { flexibleWindowMinutes: 0 }, /flexibleWindowMinutes must be 1-1440/],
     ['a DLQ retention beyond 14 days', { deadLetterRetentionDays: 15 }, /deadLetterRetentionDays must be 1-14/],
+    ['a revision of another family', { taskDefinitionArn: 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api-migrate:1' }, /not a revision of drf-api-prod-api/],
+    ['a family ARN without revision', { taskDefinitionArn: 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api' }, /not a revision of drf-api-prod-api/],
     ['no subnets', { network: { kind: 'awsvpc', subnetIds: [], securityGroupIds: ['sg-api'] } }, /subnetIds must not be empty/],
   ])('refuses %s', (_, overrides, message) => {
     expect(() => synth(overrides)).toThrow(message);

@@ -7,6 +7,7 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Testing } from 'cdktf';
+import { environments } from '../src/config/environments';
 import { CACHE_NODE_TYPES } from '../src/config/workloads';
 import { configFor, configProblems, resourcesIn, stacksFor, synthOf, type Json, type Overrides } from './helpers';
 
@@ -136,6 +137,8 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
   const family = (synthesized: string, name: string) => resourcesIn(synthesized, 'aws_ecs_task_definition').find((t) => t.family === name)!;
   const containerOf = (synthesized: string, name: string) => JSON.parse(family(synthesized, name).container_definitions)[0];
   const policies = (synthesized: string): Json[] => resourcesIn(synthesized, 'aws_iam_role_policy').map((p) => ({ ...p, document: JSON.parse(p.policy) }));
+  const taskDefinitionKey = (synthesized: string, name: string) =>
+    Object.entries(JSON.parse(synthesized).resource.aws_ecs_task_definition as Record<string, Json>).find(([, t]) => t.family === name)![0];
 
   it('gives a service that uses the cache its URL (no password), its clients\' group and elasticache:Connect', () => {
     const env = Object.fromEntries((containerOf(prod, 'drf-api-prod-api').environment as Json[]).map((e) => [e.name, e.value]));
@@ -236,7 +239,8 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
       flexible_time_window: { mode: 'OFF' },
     });
     const target = resourcesIn(prod, 'aws_scheduler_schedule')[0].target;
-    expect(target.ecs_parameters.task_definition_arn).toMatch(/^arn:aws:ecs:ap-northeast-1:\$\{data\.aws_caller_identity.*\}:task-definition\/drf-api-prod-api$/);
+    // Created on Terraform's own revision of the api family (releases re-point it: next test).
+    expect(target.ecs_parameters.task_definition_arn).toBe(`\${aws_ecs_task_definition.${taskDefinitionKey(prod, 'drf-api-prod-api')}.arn}`);
     expect(target.ecs_parameters.capacity_provider_strategy).toEqual([{ capacity_provider: 'FARGATE', weight: 1 }]);
     expect(target.ecs_parameters.network_configuration).toEqual({
       assign_public_ip: false,
@@ -248,6 +252,30 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
     expect(pass.Resource).toEqual([expect.stringMatching(/:role\/drf-api-prod-api-task$/), expect.stringMatching(/:role\/drf-api-prod-api-execution$/)]);
     const outputs = JSON.parse(prod).output as Record<string, Json>;
     expect(Object.values(outputs).some((o) => o.description?.includes('aws scheduler get-schedule'))).toBe(true);
+  });
+
+  it('keeps scheduled runs on the released revision when a Terraform change registers a new template revision', () => {
+    // A config change to the api's task definition (a new environment variable): Terraform registers a
+    // new revision with the template image; the schedule is untouched and ignores its revision.
+    const changed = Testing.synth(
+      stacksFor('prod', {
+        services: environments.prod.services.map((svc) => (svc.name === 'api' ? { ...svc, container: { ...svc.container, environment: { ...svc.container?.environment, FEATURE_X: 'on' } } } : svc)),
+      } as Overrides).app,
+    );
+    expect(containerOf(changed, 'drf-api-prod-api').environment).toEqual(expect.arrayContaining([{ name: 'FEATURE_X', value: 'on' }]));
+    expect(family(changed, 'drf-api-prod-api').container_definitions).not.toBe(family(prod, 'drf-api-prod-api').container_definitions);
+    const [before, after] = [prod, changed].map((s) => resourcesIn(s, 'aws_scheduler_schedule')[0]);
+    expect(after).toEqual(before);
+    expect(after.lifecycle.ignore_changes).toEqual(['target[0].ecs_parameters[0].task_definition_arn']);
+    // Whatever revision a release points it at, the scheduler role may run it (any revision of the family, no other family).
+    const run = policies(prod).find((p) => /schedule-clearsessions/.test(JSON.stringify(p.role)))!.document.Statement.find((st: Json) => st.Sid === 'RunTheFamilyInTheCluster');
+    expect(run.Resource).toMatch(/:task-definition\/drf-api-prod-api:\*$/);
+  });
+
+  it('starts a worker\'s schedule on the worker\'s own Terraform revision', () => {
+    const withWorkerJob = Testing.synth(stacksFor('prod', { schedules: [{ ...nightly, name: 'purge', service: 'worker' }] } as Overrides).app);
+    const target = resourcesIn(withWorkerJob, 'aws_scheduler_schedule')[0].target;
+    expect(target.ecs_parameters.task_definition_arn).toBe(`\${aws_ecs_task_definition.${taskDefinitionKey(withWorkerJob, 'drf-api-prod-worker')}.arn}`);
   });
 
   it('in staging the schedule runs the bridge-mode api on the EC2 capacity provider, without awsvpc settings', () => {

@@ -2,8 +2,13 @@
 // Scheduler: a service's task definition family with a command override, in a time zone, retried a few
 // times, with what still fails kept in an encrypted dead-letter queue and alarmed on.
 //
-// The target is the family ARN without a revision, so every run uses the family's latest ACTIVE
-// revision — the one the last release registered (Terraform's own revision is only the first template).
+// What a schedule runs is the service's RELEASED revision, never the first-deploy template: `npm run
+// release` points every schedule of the service at the revision it released (scheduler:UpdateSchedule),
+// and Terraform ignores the target's task_definition_arn after creating the schedule on its own
+// revision (the template, the image of the first deploy, which the first release replaces). A Terraform
+// change to the task definition registers a new template revision; the schedule stays on the release.
+// (Targeting the bare family ARN would run the latest ACTIVE revision: that new template.)
+// The schedule's `state` stays Terraform's (config `enabled`), so an apply can always stop a job.
 // Each schedule has its own schedule group: the scheduler role's trust policy names that group exactly
 // (confused-deputy protection), and Scheduler's metrics, which exist per group only, become per schedule.
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
@@ -13,11 +18,15 @@ import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { SchedulerScheduleGroup } from '@cdktf/provider-aws/lib/scheduler-schedule-group';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument } from '../lib/iam';
 import { isTimeZone, SCHEDULE_EXPRESSION } from './schedule-expression';
 
 export { isTimeZone, SCHEDULE_EXPRESSION };
+
+/** The schedule attribute releases own (Terraform `ignore_changes` path; target and ecs_parameters are single-item list blocks). */
+export const SCHEDULE_TASK_DEFINITION_PATH = 'target[0].ecs_parameters[0].task_definition_arn';
 
 
 /** Where the task runs: its own ENI in private subnets (awsvpc), or the EC2 host's network (bridge). */
@@ -55,8 +64,13 @@ export interface ScheduledTaskProps {
   readonly clusterArn: string;
   /** Its name (the tasks' ARNs contain it). */
   readonly clusterName: string;
-  /** Task definition family to run (latest ACTIVE revision). */
+  /** Task definition family of the service (the role may run any of its revisions). */
   readonly taskFamily: string;
+  /**
+   * Revision ARN the schedule is created with: Terraform's own revision of the family (the template).
+   * Releases re-point the schedule at what they ship; Terraform ignores the target's revision afterwards.
+   */
+  readonly taskDefinitionArn: string;
   /** Container of the family whose command is replaced. */
   readonly containerName: string;
   /** Command run in that container, e.g. `["python", "manage.py", "clearsessions"]`. */
@@ -143,8 +157,9 @@ export class ScheduledTask extends Construct {
           Sid: 'RunTheFamilyInTheCluster',
           Effect: 'Allow',
           Action: 'ecs:RunTask',
-          // The family ARN (latest revision) and its revisions; IAM matches either form depending on the call.
-          Resource: [familyArn, `${familyArn}:*`],
+          // Any revision of the family: Terraform's template first, then whichever a release points the
+          // schedule at. The target always names a revision, so the bare family ARN is not needed.
+          Resource: `${familyArn}:*`,
           Condition: { ArnEquals: { 'ecs:cluster': props.clusterArn } },
         },
         {
@@ -182,7 +197,7 @@ export class ScheduledTask extends Construct {
         retryPolicy: { maximumRetryAttempts: props.retries ?? 2, maximumEventAgeInSeconds: props.maxEventAgeSeconds ?? 3600 },
         deadLetterConfig: { arn: dlq.arn },
         ecsParameters: {
-          taskDefinitionArn: familyArn,
+          taskDefinitionArn: props.taskDefinitionArn,
           taskCount: 1,
           capacityProviderStrategy: props.capacityProviderStrategy ?? [{ capacityProvider: 'FARGATE', weight: 1 }],
           enableEcsManagedTags: true,
@@ -194,6 +209,8 @@ export class ScheduledTask extends Construct {
       },
       // The role's policy must exist before Scheduler first assumes it.
       dependsOn: [rolePolicy],
+      // Releases own what runs (the released revision); Terraform only sets the first one.
+      lifecycle: { ignoreChanges: [SCHEDULE_TASK_DEFINITION_PATH] },
     });
 
     const alarm = (key: string, description: string, spec: Partial<ConstructorParameters<typeof CloudwatchMetricAlarm>[2]>) =>
@@ -259,6 +276,10 @@ function validate(props: ScheduledTaskProps, name: string): void {
   if (window !== undefined && (!Number.isInteger(window) || window < 1 || window > 1440)) problems.push(`flexibleWindowMinutes must be 1-1440, got ${window}`);
   const days = props.deadLetterRetentionDays ?? 14;
   if (!Number.isInteger(days) || days < 1 || days > 14) problems.push(`deadLetterRetentionDays must be 1-14, got ${days}`);
+  // A literal revision must be one of the family's (a reference is the family's own task definition).
+  if (!Token.isUnresolved(props.taskDefinitionArn) && !new RegExp(`:task-definition/${props.taskFamily}:\\d+$`).test(props.taskDefinitionArn)) {
+    problems.push(`taskDefinitionArn "${props.taskDefinitionArn}" is not a revision of ${props.taskFamily}`);
+  }
   if (props.network.kind === 'awsvpc' && props.network.subnetIds.length === 0) problems.push('network.subnetIds must not be empty');
   if (problems.length > 0) throw new Error(`ScheduledTask ${name}: ${problems.join('; ')}`);
 }

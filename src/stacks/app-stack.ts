@@ -19,7 +19,7 @@ import { LoadBalancer } from '../constructs/load-balancer';
 import type { Network } from '../constructs/network';
 import { WebService } from '../constructs/web-service';
 import type { WorkerService } from '../constructs/worker-service';
-import { AppWorkloads, clientSecurityGroups, grantCacheConnect, type CacheAccess } from './app-workloads';
+import { AppWorkloads, clientSecurityGroups, grantCacheConnect, templateRevisionArnOf, type CacheAccess } from './app-workloads';
 import { EnvironmentStack } from './environment-stack';
 import { serviceNetwork, taskDefinitionProps, type ServiceContext } from './service-props';
 
@@ -196,6 +196,7 @@ export class AppStack extends EnvironmentStack {
       database: { clientSecurityGroupId: database.clientSecurityGroupId },
       cache: props.cache,
       webServiceSecurityGroups: Object.fromEntries(this.services.map((svc) => [svc.name, svc.securityGroupId])),
+      webServiceTaskDefinitionArns: Object.fromEntries(this.services.map((svc) => [svc.name, templateRevisionArnOf(svc)!])),
       alarmTopicArn: alarms.topicArn,
     });
     this.workers = workloads.workers;

@@ -9,6 +9,8 @@ import type { Cache } from '../constructs/cache';
 import { CacheAlarms } from '../constructs/cache-alarms';
 import { ScheduledTask } from '../constructs/scheduled-task';
 import { capacityProviderName } from '../constructs/service-network';
+import { ServiceTaskDefinition } from '../constructs/task-definition';
+import type { WebService } from '../constructs/web-service';
 import { WorkerService } from '../constructs/worker-service';
 import { policyDocument } from '../lib/iam';
 import { serviceNames } from '../naming';
@@ -35,6 +37,19 @@ export function grantCacheConnect(scope: Construct, id: string, taskRoleArn: str
   });
 }
 
+/**
+ * Terraform's own task definition revision of a web service or worker (the first-deploy template), the
+ * revision a new schedule of that service starts on.
+ * (WebService and WorkerService keep their ServiceTaskDefinition private; until they expose its ARN,
+ * it is read from their `task-definition` child, checked by type.)
+ */
+export function templateRevisionArnOf(service: WebService | WorkerService | undefined): string | undefined {
+  if (!service) return undefined;
+  const child = service.node.tryFindChild('task-definition');
+  if (!(child instanceof ServiceTaskDefinition)) throw new Error(`${service.node.path}: no task definition child to start its schedules on`);
+  return child.arn;
+}
+
 export interface AppWorkloadsProps {
   /** The validated environment: its workers (`kind: "worker"`), `schedules` and `cache` settings. */
   readonly config: EnvironmentConfig;
@@ -52,6 +67,8 @@ export interface AppWorkloadsProps {
   readonly cache?: CacheAccess;
   /** The security group of each web service's tasks (a schedule of that service runs with it). */
   readonly webServiceSecurityGroups: Record<string, string>;
+  /** Terraform's own task definition revision of each web service (a schedule of that service starts on it). */
+  readonly webServiceTaskDefinitionArns: Record<string, string>;
   /** The environment's alarm topic. */
   readonly alarmTopicArn: string;
 }
@@ -97,7 +114,8 @@ export class AppWorkloads extends Construct {
       // The config rules guarantee the service exists; a broken invariant says where, not a TypeError.
       const svc = config.services.find((s) => s.name === schedule.service);
       const ownGroup = svc && (props.webServiceSecurityGroups[svc.name] ?? this.workers.find((w) => w.name === svc.name)?.securityGroupId);
-      if (!svc || !ownGroup) throw new Error(`${config.name}.schedules.${schedule.name}.service: ${schedule.service} is not a service of this environment`);
+      const templateRevision = svc && (props.webServiceTaskDefinitionArns[svc.name] ?? templateRevisionArnOf(this.workers.find((w) => w.name === svc.name)));
+      if (!svc || !ownGroup || !templateRevision) throw new Error(`${config.name}.schedules.${schedule.name}.service: ${schedule.service} is not a service of this environment`);
       const names = serviceNames(config.project.service, config.name, svc.name);
       return new ScheduledTask(this, `schedule-${schedule.name}`, {
         namePrefix: props.prefix,
@@ -108,6 +126,8 @@ export class AppWorkloads extends Construct {
         clusterArn: props.cluster.arn,
         clusterName: props.cluster.name,
         taskFamily: names.taskFamily,
+        // Created on Terraform's revision; from then on the service's releases decide (ScheduledTask).
+        taskDefinitionArn: templateRevision,
         containerName: names.container,
         command: schedule.command,
         scheduleExpression: schedule.schedule,
