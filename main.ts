@@ -1,6 +1,6 @@
 // Entry point of `cdktf synth`: validate all configuration first, then build every environment.
-import { App } from 'cdktf';
 import { buildEnvironment } from './src/app';
+import { ConstructValidationError, newApp, synthesizeApp } from './src/app-synth';
 import { environments, project } from './src/config/environments';
 import { loadConfig, optionsFromEnv } from './src/config/load';
 import { reportConfigErrors } from './src/config/report';
@@ -12,7 +12,13 @@ if (configs) {
   // Switched-off safeguards warn on every synth; example values only when plan/deploy ask for them.
   // (`cdktf synth/deploy` pass this stderr on, behind a log header of their own.)
   for (const line of configWarnings(configs, { examples: process.env.CONFIG_WARN_EXAMPLES === '1' })) process.stderr.write(`${line}\n`);
-  const app = new App();
+  const app = newApp();
   for (const config of configs) buildEnvironment(app, config);
-  app.synth();
+  try {
+    synthesizeApp(app);
+  } catch (error) {
+    if (!(error instanceof ConstructValidationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -2,8 +2,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Testing, type TerraformStack } from 'cdktf';
+import { Testing, type TerraformStack } from 'cdktf';
 import { buildEnvironment, type EnvironmentStacks } from '../src/app';
+import { newApp, synthesizeApp } from '../src/app-synth';
 import { environments, project } from '../src/config/environments';
 import { loadConfig, type EnvironmentConfig } from '../src/config/load';
 import type { EnvironmentInput } from '../src/config/schema';
@@ -85,9 +86,9 @@ export function synthDirOf(envNames: string[]): string {
   if (existsSync(dir)) return dir;
   // Synthesized aside and renamed into place: another worker may be making the same directory.
   const partial = `${dir}.${process.pid}`;
-  const app = new App({ outdir: partial });
+  const app = newApp({ outdir: partial });
   for (const env of envNames) buildEnvironment(app, configFor(env));
-  app.synth();
+  synthesizeApp(app);
   try {
     renameSync(partial, dir);
   } catch {

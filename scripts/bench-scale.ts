@@ -3,8 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdktf';
 import { buildEnvironment } from '../src/app';
+import { newApp, synthesizeApp } from '../src/app-synth';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
 import type { EnvironmentInput } from '../src/config/schema';
@@ -26,7 +26,7 @@ const scaled: Record<string, EnvironmentInput> = Object.fromEntries(
 );
 
 const started = performance.now();
-const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'bench-scale-')) });
+const app = newApp({ outdir: mkdtempSync(join(tmpdir(), 'bench-scale-')) });
 for (const config of loadConfig(project, scaled)) buildEnvironment(app, config);
-app.synth();
+synthesizeApp(app);
 process.stdout.write(`BENCH_SYNTH_MS=${Math.round(performance.now() - started)}\n`);

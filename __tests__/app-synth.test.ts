@@ -1,0 +1,71 @@
+// synthesizeApp: every construct validation runs, nothing is written when one fails, and stacks with
+// `moved` blocks synthesize without cdktf spawning `terraform version` once per stack.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { App, TerraformStack } from 'cdktf';
+import { ConstructValidationError, newApp, synthesizeApp } from '../src/app-synth';
+import { movedFromSibling } from '../src/lib/moved';
+
+function outdir(): string {
+  return mkdtempSync(join(tmpdir(), 'app-synth-'));
+}
+
+/** A stack with one resource that moved from another construct ID (cdktf then wants terraform >= 1.5). */
+function stackWithMove(app: App): TerraformStack {
+  const stack = new TerraformStack(app, 'moves');
+  new AwsProvider(stack, 'aws', { region: 'ap-northeast-1' });
+  movedFromSibling(new SnsTopic(stack, 'alarms', { name: 'alarms' }), 'alarm-topic');
+  return stack;
+}
+
+describe('synthesizeApp', () => {
+  it('writes stacks with moved blocks without running `terraform version` (cdktf\'s own synth runs it per stack)', () => {
+    // cdktf's version check runs `execSync("terraform version")`: count those calls.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, not an interop copy
+    const execSync = jest.spyOn(require('child_process') as typeof import('child_process'), 'execSync').mockImplementation(() => Buffer.from('Terraform v1.11.4\n'));
+    try {
+      const dir = outdir();
+      const app = newApp({ outdir: dir });
+      stackWithMove(app);
+      synthesizeApp(app);
+      const stack = JSON.parse(readFileSync(join(dir, 'stacks', 'moves', 'cdk.tf.json'), 'utf8'));
+      expect(stack.moved).toEqual([expect.objectContaining({ to: 'aws_sns_topic.alarms' })]);
+      expect(execSync).not.toHaveBeenCalled();
+
+      // The same app through cdktf's validating synth spawns it.
+      const plain = new App({ outdir: outdir() });
+      stackWithMove(plain);
+      plain.synth();
+      expect(execSync).toHaveBeenCalledWith('terraform version', expect.anything());
+    } finally {
+      execSync.mockRestore();
+    }
+  });
+
+  it('runs every construct\'s validations and writes nothing when one fails', () => {
+    const dir = outdir();
+    const app = newApp({ outdir: dir });
+    const stack = new TerraformStack(app, 'invalid');
+    new AwsProvider(stack, 'aws', { region: 'ap-northeast-1' });
+    const topic = new SnsTopic(stack, 'topic', { name: 'topic' });
+    topic.node.addValidation({ validate: () => ['topic names must say what alarms on them'] });
+
+    let error: unknown;
+    try {
+      synthesizeApp(app);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConstructValidationError);
+    expect((error as ConstructValidationError).problems).toEqual(['[invalid/topic] topic names must say what alarms on them']);
+    expect(existsSync(join(dir, 'manifest.json'))).toBe(false);
+    // cdktf's own checks run too (here: a stack without the provider its resources need).
+    const unprovided = newApp({ outdir: outdir() });
+    new SnsTopic(new TerraformStack(unprovided, 'unprovided'), 'topic', { name: 'topic' });
+    expect(() => synthesizeApp(unprovided)).toThrow(/\[unprovided\] Found resources without a matching provider construct/);
+    expect(existsSync(join(dir, 'stacks', 'invalid'))).toBe(false);
+  });
+});
