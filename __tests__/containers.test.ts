@@ -19,6 +19,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Connections } from '../src/constructs/connections';
+import { lifecyclePolicy } from '../src/constructs/container-registry';
 import { WebService, type WebServiceProps } from '../src/constructs/web-service';
 import { serviceNames } from '../src/naming';
 import { isArmInstanceType } from '../src/constructs/ec2-capacity';
@@ -51,13 +52,69 @@ describe('registry (data stack)', () => {
     });
   });
 
-  it('expires untagged images after days and keeps the last N', () => {
+  it('keeps released images first, then the template image, then expires untagged ones by age and the rest by count', () => {
     expect(data).toHaveResource(EcrLifecyclePolicy);
     const rules = JSON.parse(all(data, 'aws_ecr_lifecycle_policy')[0].policy).rules;
     expect(rules).toEqual([
-      expect.objectContaining({ selection: expect.objectContaining({ tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }) }),
-      expect.objectContaining({ selection: expect.objectContaining({ tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }) }),
+      expect.objectContaining({
+        rulePriority: 1,
+        selection: { tagStatus: 'tagged', tagPatternList: ['released-*'], countType: 'imageCountMoreThan', countNumber: 50 },
+        action: { type: 'expire' },
+      }),
+      expect.objectContaining({ rulePriority: 2, selection: { tagStatus: 'tagged', tagPatternList: ['v0.1.0'], countType: 'imageCountMoreThan', countNumber: 1 } }),
+      expect.objectContaining({ rulePriority: 3, selection: expect.objectContaining({ tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }) }),
+      expect.objectContaining({ rulePriority: 4, selection: expect.objectContaining({ tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }) }),
     ]);
+  });
+
+  // ECR: a rule cannot expire an image that matches the tagging requirements of a higher-priority rule,
+  // and a tagPatternList selects images carrying all its patterns. A small evaluator of those semantics
+  // (count rules, newest first by push time) shows which images the synthesized policy can ever expire.
+  type Image = { tags: string[]; pushedDaysAgo: number };
+  const matches = (rule: Json, image: Image) =>
+    rule.selection.tagStatus === 'any' ||
+    (rule.selection.tagStatus === 'untagged' ? image.tags.length === 0 : (rule.selection.tagPatternList as string[]).every((p) => image.tags.some((t) => new RegExp(`^${p.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(t))));
+  const expired = (rules: Json[], images: Image[]): Image[] => {
+    const claimed = new Set<Image>();
+    const out: Image[] = [];
+    for (const rule of [...rules].sort((a, b) => a.rulePriority - b.rulePriority)) {
+      const selected = images.filter((img) => matches(rule, img)).sort((a, b) => a.pushedDaysAgo - b.pushedDaysAgo);
+      const expiring =
+        rule.selection.countType === 'imageCountMoreThan' ? selected.slice(rule.selection.countNumber) : selected.filter((img) => img.pushedDaysAgo > rule.selection.countNumber);
+      out.push(...expiring.filter((img) => !claimed.has(img)));
+      for (const img of selected) claimed.add(img); // lower-priority rules can no longer expire these
+    }
+    return out;
+  };
+
+  it('never expires the running release, the rollback target or the template image, however many images CI pushes', () => {
+    const rules = JSON.parse(all(data, 'aws_ecr_lifecycle_policy')[0].policy).rules as Json[];
+    const template: Image = { tags: ['v0.1.0'], pushedDaysAgo: 400 };
+    const rollbackTarget: Image = { tags: ['sha-old', 'released-prod-7'], pushedDaysAgo: 200 };
+    const running: Image = { tags: ['sha-new', 'released-prod-8'], pushedDaysAgo: 100 };
+    const pushes: Image[] = Array.from({ length: 80 }, (_, i) => ({ tags: [`sha-${i}`], pushedDaysAgo: i }));
+    const untagged: Image[] = Array.from({ length: 5 }, (_, i) => ({ tags: [], pushedDaysAgo: 30 + i }));
+    const gone = expired(rules, [template, rollbackTarget, running, ...pushes, ...untagged]);
+    expect(gone).not.toContain(running);
+    expect(gone).not.toContain(rollbackTarget);
+    expect(gone).not.toContain(template);
+    expect(gone).toEqual(expect.arrayContaining(untagged));
+    expect(gone.length).toBeGreaterThan(40); // the count rule still trims CI's pushes
+    // Only released images beyond the newest 50 released ones ever expire.
+    const manyReleases: Image[] = Array.from({ length: 60 }, (_, i) => ({ tags: [`released-prod-${100 - i}`], pushedDaysAgo: i }));
+    expect(expired(rules, manyReleases)).toEqual(manyReleases.slice(50));
+  });
+
+  it('takes the kept counts and pinned tags from props, and refuses keeping fewer than 10 releases', () => {
+    const rules = lifecyclePolicy({ keepReleasedImages: 10, pinnedTags: ['v2', 'v2', 'released-prod-1'], keepImages: 5 }).rules as Json[];
+    expect(rules.map((r) => [r.rulePriority, r.selection.tagPatternList ?? r.selection.tagStatus, r.selection.countNumber])).toEqual([
+      [1, ['released-*'], 10],
+      [2, ['v2'], 1],
+      [3, 'untagged', 7],
+      [4, 'any', 5],
+    ]);
+    expect(() => lifecyclePolicy({ keepReleasedImages: 3 })).toThrow(/keepReleasedImages must be an integer of at least 10, got 3/);
+    expect(() => lifecyclePolicy({ pinnedTags: ['v1*'] })).toThrow(/pinned tag "v1\*" is not an image tag/);
   });
 });
 

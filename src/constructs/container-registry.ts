@@ -1,5 +1,6 @@
 // ECR repositories, one per service. Images are immutable and
-// scanned; old ones expire so the registry does not grow forever.
+// scanned; old ones expire so the registry does not grow forever — except what releases shipped
+// (the running image and the rollback target) and the first deploy's template image.
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { Construct } from 'constructs';
@@ -10,8 +11,16 @@ export interface ContainerRegistryProps {
   readonly namePrefix: string;
   /** One repository per service name. */
   readonly services: string[];
-  /** Images kept per repository (older ones expire). @default 30 */
+  /** Images kept per repository (older ones expire), not counting released or pinned ones, which this rule cannot expire. @default 30 */
   readonly keepImages?: number;
+  /**
+   * Released images kept per repository (at least 10): images a release tagged `released-<env>-<n>`,
+   * the most recently pushed first. The running image and the rollback target are among the newest.
+   * @default 50
+   */
+  readonly keepReleasedImages?: number;
+  /** Tags whose images never expire, e.g. the first deploy's template image (config `imageTag`). @default [] */
+  readonly pinnedTags?: string[];
   /** Days after which untagged images expire. @default 7 */
   readonly untaggedExpiryDays?: number;
   /** Terraform `prevent_destroy` on the repositories (production images). @default false */
@@ -43,30 +52,61 @@ export function grantPull(grantee: Grantable, repositoryArn: string): void {
   );
 }
 
+/** Tag prefix of what releases ship: `released-<env>-<n>` (src/release). */
+export const RELEASED_TAG_PREFIX = 'released-';
+
+/**
+ * The repositories' lifecycle policy. ECR applies rules by priority, and "an image that matches the
+ * tagging requirements of a rule cannot be expired by a rule with a lower priority"; an image is expired
+ * by one rule at most, and a tagPatternList selects images carrying ALL its patterns, so each kept
+ * pattern gets a rule of its own
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html, lifecycle_policy_parameters.html).
+ * So: released images first (only the oldest beyond `keepReleasedImages` expire, by push time), then
+ * each pinned tag (one image each: tags are immutable), then untagged ones by age, and last (`any` must
+ * be last) the count of everything else — which can no longer reach a released or pinned image.
+ */
+export function lifecyclePolicy(props: Pick<ContainerRegistryProps, 'keepImages' | 'keepReleasedImages' | 'pinnedTags' | 'untaggedExpiryDays'>): { rules: object[] } {
+  const untaggedExpiryDays = props.untaggedExpiryDays ?? 7;
+  const keepImages = props.keepImages ?? 30;
+  const keepReleased = props.keepReleasedImages ?? 50;
+  if (!Number.isInteger(keepReleased) || keepReleased < 10) throw new Error(`ContainerRegistry: keepReleasedImages must be an integer of at least 10, got ${keepReleased}`);
+  // A pinned tag that is itself a release tag is already kept (and two rules may not select the same tags).
+  const pinned = [...new Set(props.pinnedTags ?? [])].filter((tag) => !tag.startsWith(RELEASED_TAG_PREFIX));
+  for (const tag of pinned) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new Error(`ContainerRegistry: pinned tag "${tag}" is not an image tag`);
+  }
+  const rules = [
+    {
+      description: `Keep the last ${keepReleased} released images (released-<env>-<n>): the running one and the rollback target`,
+      selection: { tagStatus: 'tagged', tagPatternList: [`${RELEASED_TAG_PREFIX}*`], countType: 'imageCountMoreThan', countNumber: keepReleased },
+      action: { type: 'expire' },
+    },
+    ...pinned.map((tag) => ({
+      description: `Keep the image tagged ${tag} (the first deploy's template)`,
+      selection: { tagStatus: 'tagged', tagPatternList: [tag], countType: 'imageCountMoreThan', countNumber: 1 },
+      action: { type: 'expire' },
+    })),
+    {
+      description: `Expire untagged images after ${untaggedExpiryDays} days`,
+      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: untaggedExpiryDays },
+      action: { type: 'expire' },
+    },
+    {
+      description: `Keep the last ${keepImages} images`,
+      selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keepImages },
+      action: { type: 'expire' },
+    },
+  ];
+  return { rules: rules.map((rule, i) => ({ rulePriority: i + 1, ...rule })) };
+}
+
 export class ContainerRegistry extends Construct {
   /** Repository of each service, by service name. */
   readonly repositories: Record<string, Repository> = {};
 
   constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
     super(scope, id);
-    const untaggedExpiryDays = props.untaggedExpiryDays ?? 7;
-    const keepImages = props.keepImages ?? 30;
-    const lifecycle = JSON.stringify({
-      rules: [
-        {
-          rulePriority: 1,
-          description: `Expire untagged images after ${untaggedExpiryDays} days`,
-          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: untaggedExpiryDays },
-          action: { type: 'expire' },
-        },
-        {
-          rulePriority: 2,
-          description: `Keep the last ${keepImages} images`,
-          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keepImages },
-          action: { type: 'expire' },
-        },
-      ],
-    });
+    const lifecycle = JSON.stringify(lifecyclePolicy(props));
     for (const service of props.services) {
       const repository = new EcrRepository(this, service, {
         name: `${props.namePrefix}/${service}`,

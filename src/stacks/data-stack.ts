@@ -79,6 +79,8 @@ export class DataStack extends EnvironmentStack {
     this.registry = new ContainerRegistry(this, 'registry', {
       namePrefix: this.prefix,
       services: config.services.map((svc) => svc.name),
+      // The app stack's template revisions name this image: the service runs it until the first release.
+      pinnedTags: [config.imageTag],
       preventDestroy: config.production,
     });
     if (config.cache) this.cache = this.buildCache(config.cache, network, config.production);
