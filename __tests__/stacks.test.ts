@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -10,7 +11,7 @@ import { Testing } from 'cdktf';
 import { buildEnvironment } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
-import { configFor, stacksFor, synthJson, synthOf } from './helpers';
+import { configFor, resourcesIn, stacksFor, synthJson, synthOf } from './helpers';
 
 describe('stacks of every environment', () => {
   const configs = loadConfig(project, environments);
@@ -93,6 +94,31 @@ describe('stacks of every environment', () => {
     // The shipped prod example's account: its other ARNs (admin roles, web ACL) must be in it.
     const { network } = stacksFor('prod', { allowedAccountIds: ['123456789012'] });
     expect(Testing.synth(network)).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: ['123456789012'] });
+  });
+
+  it('give every IAM role of the network, data and app stacks the environment\'s permissions boundary; the bootstrap\'s pipeline roles carry none', () => {
+    let roles = 0;
+    for (const env of Object.keys(environments)) {
+      for (const stack of ['network', 'data', 'app'] as const) {
+        const synthesized = synthOf(env, stack);
+        const caller = Object.keys(JSON.parse(synthesized).data.aws_caller_identity)[0];
+        const boundary = `arn:aws:iam::\${data.aws_caller_identity.${caller}.account_id}:policy/pipeline/drf-api-${env}-workload-boundary`;
+        for (const role of resourcesIn(synthesized, 'aws_iam_role')) {
+          expect([env, stack, role.name, role.permissions_boundary]).toEqual([env, stack, role.name, boundary]);
+          roles += 1;
+        }
+      }
+      const bootstrapRoles = resourcesIn(synthOf(env, 'bootstrap'), 'aws_iam_role');
+      expect(bootstrapRoles.length).toBeGreaterThan(0);
+      for (const role of bootstrapRoles) expect(role.permissions_boundary).toBeUndefined();
+    }
+    expect(roles).toBeGreaterThan(20);
+  });
+
+  it('refuse a workload role that sets a permissions boundary of its own', () => {
+    const { app: stack } = stacksFor('dev');
+    new IamRole(stack, 'rogue', { name: 'rogue', assumeRolePolicy: '{}', permissionsBoundary: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+    expect(() => Testing.synth(stack)).toThrow(/rogue: sets its own permissions boundary \(arn:aws:iam::aws:policy\/AdministratorAccess\)/);
   });
 
   it('synthesizes byte-identical output for the same config', () => {

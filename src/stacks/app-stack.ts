@@ -1,7 +1,6 @@
 // `<env>-app`: the cluster, its capacity, the services and the ALB in front of them (with its
 // certificate and DNS names). Releases change no Terraform: they register task definition revisions
 // and update the services through the ECS API (`npm run release`), which this stack leaves alone.
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
@@ -20,7 +19,7 @@ import type { Network } from '../constructs/network';
 import { WebService } from '../constructs/web-service';
 import type { WorkerService } from '../constructs/worker-service';
 import { AppWorkloads, clientSecurityGroups, grantCacheConnect, templateRevisionArnOf, type CacheAccess } from './app-workloads';
-import { EnvironmentStack } from './environment-stack';
+import { WorkloadStack } from './workload-stack';
 import { serviceNetwork, taskDefinitionProps, type ServiceContext } from './service-props';
 
 export interface AppStackProps {
@@ -32,7 +31,7 @@ export interface AppStackProps {
   readonly cache?: CacheAccess;
 }
 
-export class AppStack extends EnvironmentStack {
+export class AppStack extends WorkloadStack {
   readonly cluster: Cluster;
   /** The app stack's customer-managed key (log groups, ECS Exec, alarm topic). */
   readonly key: CustomerKey;
@@ -45,7 +44,7 @@ export class AppStack extends EnvironmentStack {
     const { config, network, database, registry } = props;
     super(scope, 'app', { config });
     const prefix = this.prefix;
-    const accountId = new DataAwsCallerIdentity(this, 'caller', {}).accountId;
+    const accountId = this.accountId;
     const edge = config.edge;
 
     const ec2Settings = config.capacity.ec2;

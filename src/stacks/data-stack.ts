@@ -3,21 +3,20 @@
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { Cache, cacheLogGroupPattern } from '../constructs/cache';
 import { ContainerRegistry } from '../constructs/container-registry';
 import { CustomerKey } from '../constructs/customer-key';
 import { Database, databaseLogGroupPattern } from '../constructs/database';
 import type { Network } from '../constructs/network';
 import { movedFromSibling } from '../lib/moved';
-import { EnvironmentStack } from './environment-stack';
+import { WorkloadStack } from './workload-stack';
 
 export interface DataStackProps {
   readonly config: EnvironmentConfig;
   readonly network: Pick<Network, 'vpcId' | 'dbSubnetGroupName' | 'dataSubnetIds'>;
 }
 
-export class DataStack extends EnvironmentStack {
+export class DataStack extends WorkloadStack {
   readonly database: Database;
   /** Customer-managed key of the environment's data (log groups, master secret). */
   readonly dataKey: CustomerKey;
@@ -36,7 +35,7 @@ export class DataStack extends EnvironmentStack {
     this.dataKey = new CustomerKey(this, 'data-key', {
       alias: `${this.prefix}/data`,
       description: `Database and cache data of ${this.prefix}: storage, log groups, the master secret`,
-      accountId: new DataAwsCallerIdentity(this, 'caller').accountId,
+      accountId: this.accountId,
       region: config.region,
       partition: config.partition,
       logGroupNames: [databaseLogGroupPattern(this.prefix), ...(config.cache ? [cacheLogGroupPattern(this.prefix)] : [])],

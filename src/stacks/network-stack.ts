@@ -2,13 +2,12 @@
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { CustomerKey } from '../constructs/customer-key';
 import { flowLogGroupName, Network } from '../constructs/network';
 import { movedFromSibling } from '../lib/moved';
-import { EnvironmentStack } from './environment-stack';
+import { WorkloadStack } from './workload-stack';
 
-export class NetworkStack extends EnvironmentStack {
+export class NetworkStack extends WorkloadStack {
   readonly network: Network;
   /** Customer-managed key of the flow-log log group. */
   readonly flowLogKey: CustomerKey;
@@ -21,7 +20,7 @@ export class NetworkStack extends EnvironmentStack {
     this.flowLogKey = new CustomerKey(this, 'flow-log-key', {
       alias: `${this.prefix}/flow-logs`,
       description: `VPC flow logs of ${this.prefix}`,
-      accountId: new DataAwsCallerIdentity(this, 'caller').accountId,
+      accountId: this.accountId,
       region: config.region,
       partition,
       logGroupNames: [flowLogGroupName(this.prefix)],
