@@ -24,7 +24,12 @@ import { WebService, type WebServiceProps } from '../src/constructs/web-service'
 import { serviceNames } from '../src/naming';
 import { isArmInstanceType } from '../src/constructs/ec2-capacity';
 import { secretResourceArns } from '../src/lib/grants';
-import { configProblems, resourcesIn, stacksFor, synthOf, type Json } from './helpers';
+import { environments } from '../src/config/environments';
+import type { EnvironmentConfig } from '../src/config/load';
+import { DataStack } from '../src/stacks/data-stack';
+import { NetworkStack } from '../src/stacks/network-stack';
+import { nextEnvironmentOf, promotionReaders } from '../src/stacks/promotion';
+import { configFor, configProblems, resourcesIn, stacksFor, synthOf, type Json } from './helpers';
 
 const parsed = (s: string) => JSON.parse(s) as { resource: Record<string, Record<string, Json>>; data: Record<string, Record<string, Json>>; output: Json };
 const all = resourcesIn;
@@ -115,6 +120,60 @@ describe('registry (data stack)', () => {
     ]);
     expect(() => lifecyclePolicy({ keepReleasedImages: 3 })).toThrow(/keepReleasedImages must be an integer of at least 10, got 3/);
     expect(() => lifecyclePolicy({ pinnedTags: ['v1*'] })).toThrow(/pinned tag "v1\*" is not an image tag/);
+  });
+});
+
+describe('promotion evidence across accounts (data stack repository policy)', () => {
+  const accounts = { dev: '111111111111', staging: '222222222222', prod: '123456789012' };
+  const envs = (overrides: Partial<Record<'dev' | 'staging' | 'prod', Record<string, unknown>>> = {}) =>
+    (['dev', 'staging', 'prod'] as const).map((name) => configFor(name, { allowedAccountIds: [accounts[name]], ...overrides[name] } as never));
+  const dataOf = (environments: EnvironmentConfig[], name: string) => {
+    const config = environments.find((env) => env.name === name)!;
+    const app = Testing.app();
+    const network = new NetworkStack(app, config);
+    return Testing.synth(new DataStack(app, { config, network: network.network, environments }));
+  };
+  const policies = (synthesized: string): Record<string, Json> => Object.fromEntries(all(synthesized, 'aws_ecr_repository_policy').map((p) => [p.repository, JSON.parse(p.policy)]));
+
+  it('lets the next environment\'s release role, in its own account, read the tags of each service\'s repository', () => {
+    const staging = policies(dataOf(envs(), 'staging'));
+    expect(Object.keys(staging).map((ref) => ref.replace(/^\$\{aws_ecr_repository\.registry_(\w+)_.*$/, '$1')).sort()).toEqual(['api', 'worker']);
+    for (const policy of Object.values(staging)) {
+      expect(policy.Statement).toEqual([
+        {
+          Sid: 'PromotionEvidence',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'ecr:DescribeImages',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/pipeline/drf-api-prod-pipeline-release' } },
+        },
+      ]);
+    }
+  });
+
+  it('follows the chain of each service: the nearest later environment that has it', () => {
+    // dev has only the api; staging promotes it. The worker's chain starts in staging.
+    const dev = policies(dataOf(envs(), 'dev'));
+    expect(Object.values(dev).map((p) => p.Statement[0].Condition.ArnEquals['aws:PrincipalArn'])).toEqual(['arn:aws:iam::222222222222:role/pipeline/drf-api-staging-pipeline-release']);
+    // A service that skips staging: dev's repository is read by prod.
+    const skipping = envs({ staging: { services: environments.staging.services!.filter((svc) => svc.name !== 'api'), schedules: [] } });
+    expect(nextEnvironmentOf(skipping, skipping[0], 'api')?.name).toBe('prod');
+    expect(Object.values(policies(dataOf(skipping, 'dev')))[0].Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::123456789012:root' });
+    expect(nextEnvironmentOf(skipping, skipping[2], 'api')).toBeUndefined();
+  });
+
+  it('adds no repository policy where the identity policy is enough: last environment, same account, account unknown', () => {
+    expect(policies(dataOf(envs(), 'prod'))).toEqual({});
+    expect(policies(dataOf(envs({ staging: { allowedAccountIds: [accounts.prod] } }), 'staging'))).toEqual({});
+    expect(policies(dataOf(envs({ staging: { allowedAccountIds: undefined } }), 'staging'))).toEqual({});
+    const unknownDev = envs({ dev: { allowedAccountIds: undefined } });
+    expect(promotionReaders(unknownDev, unknownDev[0])).toEqual({});
+    // The shipped environments: only prod names an account.
+    expect(all(synthOf('staging', 'data'), 'aws_ecr_repository_policy')).toEqual([]);
+  });
+
+  it('refuses an environment missing from the chain it is given', () => {
+    expect(() => nextEnvironmentOf(envs().slice(1), envs()[0], 'api')).toThrow(/dev: not among the environments given for the promotion chain \(staging, prod\)/);
   });
 });
 

@@ -3,8 +3,10 @@
 // (the running image and the rollback target) and the first deploy's template image.
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { EcrRepositoryPolicy } from '@cdktf/provider-aws/lib/ecr-repository-policy';
 import { Construct } from 'constructs';
 import type { Grantable } from '../lib/grants';
+import { policyDocument } from '../lib/iam';
 
 export interface ContainerRegistryProps {
   /** Repository names are `<namePrefix>/<service>`. */
@@ -25,6 +27,22 @@ export interface ContainerRegistryProps {
   readonly untaggedExpiryDays?: number;
   /** Terraform `prevent_destroy` on the repositories (production images). @default false */
   readonly preventDestroy?: boolean;
+  /**
+   * Per service, a role of ANOTHER account that may list the repository's images and tags
+   * (ecr:DescribeImages only): the release role of the environment that promotes from this one.
+   * @default {} (no repository policy)
+   */
+  readonly tagReaders?: Record<string, TagReader>;
+}
+
+/** A role in another account that reads a repository's tags (promotion evidence). */
+export interface TagReader {
+  /** The role's account: the policy's principal (the account root, so a role not created yet does not fail the policy). */
+  readonly accountId: string;
+  /** The role itself (`aws:PrincipalArn` must equal it). */
+  readonly roleArn: string;
+  /** Partition of the ARNs. */
+  readonly partition: string;
 }
 
 export interface Repository {
@@ -117,6 +135,21 @@ export class ContainerRegistry extends Construct {
         lifecycle: { preventDestroy: props.preventDestroy ?? false },
       });
       new EcrLifecyclePolicy(this, `${service}-lifecycle`, { repository: repository.name, policy: lifecycle });
+      const reader = props.tagReaders?.[service];
+      if (reader) {
+        new EcrRepositoryPolicy(this, `${service}-policy`, {
+          repository: repository.name,
+          policy: policyDocument({
+            Sid: 'PromotionEvidence',
+            Effect: 'Allow',
+            // The account as principal, narrowed to one role by aws:PrincipalArn: ECR refuses a policy naming
+            // a role ARN that does not exist (yet) as principal, and a recreated role keeps its access.
+            Principal: { AWS: `arn:${reader.partition}:iam::${reader.accountId}:root` },
+            Action: 'ecr:DescribeImages',
+            Condition: { ArnEquals: { 'aws:PrincipalArn': reader.roleArn } },
+          }),
+        });
+      }
       this.repositories[service] = { name: repository.name, arn: repository.arn, url: repository.repositoryUrl };
     }
   }

@@ -9,10 +9,17 @@ import { CustomerKey } from '../constructs/customer-key';
 import { Database, databaseLogGroupPattern } from '../constructs/database';
 import type { Network } from '../constructs/network';
 import { movedFromSibling } from '../lib/moved';
+import { promotionReaders } from './promotion';
 import { WorkloadStack } from './workload-stack';
 
 export interface DataStackProps {
   readonly config: EnvironmentConfig;
+  /**
+   * Every environment of the app, in declaration order (src/config/environments.ts): the promotion
+   * chain, whose next environment of a service may read this environment's image tags from another account.
+   * @default [config] (no later environment)
+   */
+  readonly environments?: readonly EnvironmentConfig[];
   readonly network: Pick<Network, 'vpcId' | 'dbSubnetGroupName' | 'dataSubnetIds'>;
 }
 
@@ -80,6 +87,13 @@ export class DataStack extends WorkloadStack {
       services: config.services.map((svc) => svc.name),
       // The app stack's template revisions name this image: the service runs it until the first release.
       pinnedTags: [config.imageTag],
+      // The next environment of each service, when in another account, checks what this one released.
+      tagReaders: Object.fromEntries(
+        Object.entries(promotionReaders(props.environments ?? [config], config)).map(([svc, reader]) => [
+          svc,
+          { accountId: reader.accountId, roleArn: reader.releaseRoleArn, partition: config.partition },
+        ]),
+      ),
       preventDestroy: config.production,
     });
     if (config.cache) this.cache = this.buildCache(config.cache, network, config.production);

@@ -1,0 +1,48 @@
+// Promotion evidence across accounts: a release to an environment ships only a digest the previous
+// environment of its service released, which it reads from that environment's repository
+// (ecr:DescribeImages, registryId = that environment's account). In one account the release role's
+// identity policy is enough; when the next environment of a service lives in another account, the
+// repository's own policy must allow it too (cross-account access needs both: ECR
+// https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html, IAM
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+import type { EnvironmentConfig } from '../config/load';
+import { pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
+import { environmentPrefix } from '../naming';
+
+/** Who may read a repository's tags to check promotion: the next environment's release role, in its account. */
+export interface PromotionReader {
+  /** The environment that promotes from this one. */
+  readonly environment: string;
+  /** Its account (`allowedAccountIds[0]`). */
+  readonly accountId: string;
+  /** Its release role, `arn:<partition>:iam::<account>:role/pipeline/<prefix>-pipeline-release`. */
+  readonly releaseRoleArn: string;
+}
+
+/**
+ * The environment that promotes from `config` for `service`: the nearest later one, in declaration order
+ * (the order of `environments`), that has the service. undefined when none does.
+ */
+export function nextEnvironmentOf(environments: readonly EnvironmentConfig[], config: EnvironmentConfig, service: string): EnvironmentConfig | undefined {
+  const position = environments.findIndex((env) => env.name === config.name);
+  if (position < 0) throw new Error(`${config.name}: not among the environments given for the promotion chain (${environments.map((e) => e.name).join(', ')})`);
+  return environments.slice(position + 1).find((env) => env.services.some((svc) => svc.name === service));
+}
+
+/**
+ * Per service of `config`, the next environment's release role when that environment is in ANOTHER
+ * account. Both accounts must be known (`allowedAccountIds`): the release tool reads the repository of
+ * an environment without accounts in its own account, where its identity policy is enough.
+ */
+export function promotionReaders(environments: readonly EnvironmentConfig[], config: EnvironmentConfig): Record<string, PromotionReader> {
+  const ownAccount = config.allowedAccountIds?.[0];
+  const readers: Record<string, PromotionReader> = {};
+  for (const svc of config.services) {
+    const next = nextEnvironmentOf(environments, config, svc.name);
+    const accountId = next?.allowedAccountIds?.[0];
+    if (!next || !ownAccount || !accountId || accountId === ownAccount) continue;
+    const role = pipelineRoleNames(environmentPrefix(next.project.service, next.name)).release;
+    readers[svc.name] = { environment: next.name, accountId, releaseRoleArn: pipelineRoleArn(accountId, role, next.partition) };
+  }
+  return readers;
+}
