@@ -1,6 +1,7 @@
 // `<env>-app`: the cluster, its capacity, the services and the ALB in front of them (with its
-// certificate and DNS names). Releases change no Terraform: they register task definition revisions
-// and update the services through the ECS API (`npm run release`), which this stack leaves alone.
+// certificate and DNS names). Releases change no Terraform: they register task definition revisions,
+// update the services through the ECS API and point the schedules at the released revision
+// (`npm run release`), all of which this stack leaves alone (ignore_changes).
 import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
