@@ -8,16 +8,27 @@ export const GITHUB_OIDC_URL = 'https://token.actions.githubusercontent.com';
 /** The audience `aws-actions/configure-aws-credentials` requests. */
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 
-/** CircleCI issues per-organization tokens: the URL and the audience both carry the organization id. */
+/** CircleCI issues per-organization tokens: the URL and the default audience both carry the organization id. */
 export function circleciOidcUrl(organizationId: string): string {
   return `https://oidc.circleci.com/org/${organizationId}`;
+}
+
+/**
+ * The `aud` each CircleCI job presents. Plans use the default token (`$CIRCLE_OIDC_TOKEN_V2`, audience
+ * = the organization id); apply and release jobs mint their own with
+ * `circleci run oidc get --claims '{"aud":"<audience>"}'` (only `aud` is customisable:
+ * https://circleci.com/docs/oidc-tokens-with-custom-claims/), so a token minted for one purpose is
+ * refused by the other roles. STS accepts only audiences in the provider's client-id list.
+ */
+export function circleciAudiences(organizationId: string): { plan: string; apply: string; release: string } {
+  return { plan: organizationId, apply: 'aws-pipeline-apply', release: 'aws-pipeline-release' };
 }
 
 export interface OidcProviderProps {
   /** Issuer URL, `https://…`. */
   readonly url: string;
-  /** The one audience (`aud`) the provider accepts. */
-  readonly audience: string;
+  /** The audiences (`aud`, the provider's client ids) its tokens may carry; every role also pins its own. */
+  readonly audiences: string[];
   /** `create` the provider, or refer to the `existing` one of this URL in `accountId`. */
   readonly mode: 'create' | 'existing';
   /** The account the provider is in (a token of `aws_caller_identity`); builds the ARN of an existing one. */
@@ -37,7 +48,7 @@ export class OidcProvider extends Construct {
     this.host = props.url.replace(/^https:\/\//, '');
     if (props.mode === 'create') {
       // No thumbprint_list: AWS verifies these issuers' TLS certificates itself, and provider 6.x makes it optional.
-      const provider = new IamOpenidConnectProvider(this, 'provider', { url: props.url, clientIdList: [props.audience] });
+      const provider = new IamOpenidConnectProvider(this, 'provider', { url: props.url, clientIdList: props.audiences });
       this.arn = provider.arn;
     } else {
       this.arn = `arn:${props.partition}:iam::${props.accountId}:oidc-provider/${this.host}`;

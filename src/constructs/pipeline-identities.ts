@@ -1,13 +1,15 @@
 // The three roles the pipelines of one environment assume, each with only what its job needs:
 //   plan    — any branch or pull request of this repository: read-only, plus the state lock files;
-//   apply   — main only (GitHub: the protected deployment environment; CircleCI: the main branch):
-//             what Terraform needs to manage these stacks;
-//   release — the same jobs: what `npm run release` needs for this environment's services.
-// Role ARNs are deterministic (name and path), so the state bucket's policy can name them before
-// they exist.
+//   apply   — the deploy branch's terraform workflow only: what Terraform needs to manage these stacks,
+//             unable to create a role that escapes the workload permissions boundary;
+//   release — the deploy branch's release workflow only: what `npm run release` needs for this
+//             environment's services.
+// A token minted for one of them is refused by the others (GitHub: the workflow file in the customised
+// subject; CircleCI: the audience). Role ARNs are deterministic (name and path), so the state bucket's
+// policy can name them before they exist.
 import { Construct } from 'constructs';
-import type { Statement } from '../lib/iam';
-import type { ServiceNames } from '../naming';
+import type { PolicyStatement } from '../lib/iam-conditions';
+import type { ScheduleNames, ServiceNames } from '../naming';
 import type { Grantable } from '../lib/grants';
 import { PIPELINE_ROLE_PATH, PipelineRole, type OidcTrust } from './pipeline-role';
 import type { CustomerKey } from './customer-key';
@@ -34,6 +36,40 @@ export function pipelineRoleArn(accountId: string, roleName: string, partition: 
   return `arn:${partition}:iam::${accountId}:role${PIPELINE_ROLE_PATH}${roleName}`;
 }
 
+/**
+ * Session limits (`MaxSessionDuration`; the job requests up to this with `role-duration-seconds`).
+ * plan: one hour (a plan of every stack takes minutes). apply: four hours: creating or modifying a
+ * Multi-AZ RDS instance (class change, storage, engine upgrade) routinely takes over an hour and
+ * Terraform waits for it; credentials that expire mid-apply leave a half-applied stack and a stale
+ * lock. release: two hours: the migrate task may run up to 60 minutes, then the rollout until the
+ * blue/green bake starts (the release returns then; ECS finishes the bake on its own).
+ */
+export const PIPELINE_SESSION_SECONDS = { plan: 3600, apply: 4 * 3600, release: 2 * 3600 } as const;
+
+/** The workflow files whose jobs the GitHub trust names (`job_workflow_ref`). */
+export const GITHUB_WORKFLOWS = { terraform: '.github/workflows/terraform.yml', release: '.github/workflows/release.yml' } as const;
+
+/**
+ * The `include_claim_keys` of the repository's OIDC subject customisation (REST
+ * `PUT /repos/{owner}/{repo}/actions/oidc/customization/sub` with `use_default: false`), which makes
+ * every token's subject `repo:<org>/<repo>:<context>:job_workflow_ref:<org>/<repo>/<workflow file>@<ref>`,
+ * where context is `environment:<name>`, `ref:refs/heads/<branch>` or `pull_request`
+ * (https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository;
+ * ":" inside a value is written "%3A", and git refs cannot contain ":", so no branch name can forge a
+ * later part). AWS STS can also check some GitHub claims as their own condition keys since 2026
+ * (https://aws.amazon.com/about-aws/whats-new/2026/01/aws-sts-supports-validation-identity-provider-claims/),
+ * but the subject is what every STS region has always compared, so the trust relies on it alone.
+ */
+export const GITHUB_SUBJECT_CLAIM_KEYS = ['repo', 'context', 'job_workflow_ref'] as const;
+
+/** A customised GitHub subject (see GITHUB_SUBJECT_CLAIM_KEYS). */
+export function githubSubject(repository: string, context: string, workflowFile: string, ref: string): string {
+  return `repo:${repository}:${context}:job_workflow_ref:${repository}/${workflowFile}@${ref}`;
+}
+
+/** A CircleCI user id in a subject: a UUID, matched by shape so that `*` never spans into the ref. */
+export const CIRCLECI_USER_ID_PATTERN = '????????-????-????-????-????????????';
+
 /** GitHub Actions: tokens from `token.actions.githubusercontent.com`. */
 export interface GithubTrust {
   /** ARN of the account's GitHub OIDC provider. */
@@ -42,22 +78,26 @@ export interface GithubTrust {
   readonly host: string;
   /** The only `aud` accepted. */
   readonly audience: string;
-  /** Deployment environment whose jobs may apply and release (subject `repo:<org>/<repo>:environment:<name>`). */
+  /** Deployment environment whose jobs may apply and release (the subject's context `environment:<name>`). */
   readonly environment: string;
+  /** Branch whose terraform and release workflows may apply and release (the subject's `@refs/heads/<branch>`). */
+  readonly deployBranch: string;
 }
 
-/** CircleCI: tokens from `oidc.circleci.com/org/<organization id>` (`$CIRCLE_OIDC_TOKEN_V2`). */
+/** CircleCI: tokens from `oidc.circleci.com/org/<organization id>`. */
 export interface CircleciTrust {
   /** ARN of the account's CircleCI OIDC provider (of this organization). */
   readonly providerArn: string;
   /** Provider URL without `https://`. */
   readonly host: string;
-  /** CircleCI organization id: the audience of its tokens. */
+  /** CircleCI organization id: the provider's and the subjects' first part. */
   readonly organizationId: string;
   /** CircleCI project id: pins the subjects to this project. */
   readonly projectId: string;
-  /** Branch whose pipelines may apply and release. */
+  /** Branch whose pipelines may apply and release (v2 subject `…/vcs-ref/refs/heads/<branch>`). */
   readonly deployBranch: string;
+  /** The `aud` each kind of job presents (`circleciAudiences()` of oidc-provider.ts). */
+  readonly audiences: { readonly plan: string; readonly apply: string; readonly release: string };
 }
 
 export interface PipelineIdentitiesProps {
@@ -81,6 +121,8 @@ export interface PipelineIdentitiesProps {
   readonly stateBucket: Pick<StateBucket, 'bucketArn' | 'grantRead' | 'grantWrite'>;
   /** The state key (its alias is protected like the key). */
   readonly stateKey: Pick<CustomerKey, 'arn' | 'aliasArn' | 'grantEncryptDecrypt'>;
+  /** ARN of the workload permissions boundary (`permissionsBoundaryArn()` of naming.ts): every role the apply role creates carries it. */
+  readonly permissionsBoundaryArn: string;
   /** Every service of the environment: what a release touches. */
   readonly services: ReleasedService[];
 }
@@ -91,7 +133,37 @@ export interface ReleasedService {
   readonly names: ServiceNames;
   /** Whether it has a `<service>-migrate` family (`release.migrate` configured) that releases run. */
   readonly migrates: boolean;
+  /** Its EventBridge Scheduler schedules (`scheduleNames` of naming.ts), which releases repoint. @default [] */
+  readonly schedules?: ScheduleNames[];
+  /**
+   * ECR repository ARN of the same service in the previous environment of the promotion chain, whose
+   * images a release checks (`ecr:DescribeImages`). @default none (the first environment of its chain)
+   */
+  readonly promotedFromRepositoryArn?: string;
 }
+
+/**
+ * The services the workload roles are passed to (`iam:PassedToService`), one per trust principal the
+ * stacks' roles name: task and execution roles (ecs-tasks), the blue/green infrastructure role (ecs),
+ * the EC2 hosts' instance role (ec2, also when Auto Scaling launches them), the schedule roles
+ * (scheduler), RDS Enhanced Monitoring (monitoring.rds), VPC flow logs to CloudWatch Logs
+ * (vpc-flow-logs). A test checks every role of every environment against this list.
+ */
+export const WORKLOAD_ROLE_SERVICES = [
+  'ecs-tasks.amazonaws.com',
+  'ecs.amazonaws.com',
+  'ec2.amazonaws.com',
+  'scheduler.amazonaws.com',
+  'monitoring.rds.amazonaws.com',
+  'vpc-flow-logs.amazonaws.com',
+] as const;
+
+/** The AWS managed policies the stacks attach (paths after `policy/`); the apply role may attach no other AWS managed policy. */
+export const WORKLOAD_MANAGED_POLICIES = [
+  'service-role/AmazonEC2ContainerServiceforEC2Role',
+  'AmazonSSMManagedInstanceCore',
+  'service-role/AmazonRDSEnhancedMonitoringRole',
+] as const;
 
 export class PipelineIdentities extends Construct {
   readonly plan: PipelineRole;
@@ -104,26 +176,41 @@ export class PipelineIdentities extends Construct {
     const repo = props.repository;
 
     const planTrust: OidcTrust[] = [];
-    const deployTrust: OidcTrust[] = [];
+    const applyTrust: OidcTrust[] = [];
+    const releaseTrust: OidcTrust[] = [];
     if (props.github) {
       const gh = props.github;
       const base = { providerArn: gh.providerArn, host: gh.host, audience: gh.audience };
-      // Any branch of THIS repository (the `*` stays inside it), and its pull requests: plans are
-      // read-only, and only people with write access can push a branch. Forks get no OIDC token.
-      planTrust.push({ ...base, match: 'pattern', subjects: [`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/*`] });
-      // A job that declares a deployment environment gets this subject (no branch in it): GitHub's
-      // deployment-branch rules on that environment are what restrict it to main.
-      deployTrust.push({ ...base, match: 'exact', subjects: [`repo:${repo}:environment:${gh.environment}`] });
+      const terraform = GITHUB_WORKFLOWS.terraform;
+      // Plans: the terraform workflow of any branch of THIS repository, and its pull requests (read-only;
+      // only people with write access can push a branch; forks get no OIDC token). Each `*` is followed
+      // by text a branch name cannot contain (":"), so it stays inside the branch or pull request number.
+      planTrust.push({
+        ...base,
+        match: 'pattern',
+        subjects: [
+          githubSubject(repo, 'ref:refs/heads/*', terraform, 'refs/heads/*'),
+          githubSubject(repo, 'pull_request', terraform, 'refs/pull/*'),
+        ],
+      });
+      // Apply and release: exactly one workflow file on the deploy branch, in the deployment environment
+      // (whose required reviewers are the approval), compared exactly.
+      const deploy = (workflow: string) => githubSubject(repo, `environment:${gh.environment}`, workflow, `refs/heads/${gh.deployBranch}`);
+      applyTrust.push({ ...base, match: 'exact', subjects: [deploy(terraform)] });
+      releaseTrust.push({ ...base, match: 'exact', subjects: [deploy(GITHUB_WORKFLOWS.release)] });
     }
     if (props.circleci) {
       const cc = props.circleci;
-      const base = { providerArn: cc.providerArn, host: cc.host, audience: cc.organizationId };
       const project = `org/${cc.organizationId}/project/${cc.projectId}/user/`;
-      // The project pins the repository; `*` is the CircleCI user (and, in v2 tokens, the ref).
-      planTrust.push({ ...base, match: 'pattern', subjects: [`${project}*`] });
-      // v2 tokens end with the repository and ref: only the deploy branch of this repository (a fork's
-      // "main" has another vcs-origin). Contexts cannot be checked by AWS: restricted contexts do that.
-      deployTrust.push({ ...base, match: 'pattern', subjects: [`${project}*/vcs-origin/github.com/${repo}/vcs-ref/refs/heads/${cc.deployBranch}`] });
+      // Plans: any pipeline of this project (the `*` is the user and, in v2 tokens, origin and ref).
+      planTrust.push({ providerArn: cc.providerArn, host: cc.host, audience: cc.audiences.plan, match: 'pattern', subjects: [`${project}*`] });
+      // Apply and release: the deploy branch of this repository (v2 subject; a fork's main has another
+      // vcs-origin). The user id is matched by its fixed UUID shape, never by `*`: a `*` there would also
+      // match "x/vcs-origin/github.com/<org>/<repo>/vcs-ref/refs/heads/main" inside a hostile branch's name.
+      const deploySubject = `${project}${CIRCLECI_USER_ID_PATTERN}/vcs-origin/github.com/${repo}/vcs-ref/refs/heads/${cc.deployBranch}`;
+      // AWS cannot see CircleCI contexts: the audience separates apply from release tokens.
+      applyTrust.push({ providerArn: cc.providerArn, host: cc.host, audience: cc.audiences.apply, match: 'pattern', subjects: [deploySubject] });
+      releaseTrust.push({ providerArn: cc.providerArn, host: cc.host, audience: cc.audiences.release, match: 'pattern', subjects: [deploySubject] });
     }
 
     const state = stateAccess(props);
@@ -132,28 +219,31 @@ export class PipelineIdentities extends Construct {
       description: `Plans ${props.environment} from any branch or pull request of ${repo}: read-only`,
       trust: planTrust,
       managedPolicyArns: [`arn:${props.partition}:iam::aws:policy/ReadOnlyAccess`],
-      statements: [...state.read, ...state.lockFiles, ...planDenies(props.region)],
+      statements: [...state.read, ...state.lockFiles, ...planDenies(props)],
+      maxSessionSeconds: PIPELINE_SESSION_SECONDS.plan,
     });
     this.apply = new PipelineRole(this, 'apply', {
       name: names.apply,
-      description: `Applies ${props.environment}'s stacks from main of ${repo}`,
-      trust: deployTrust,
+      description: `Applies ${props.environment}'s stacks from ${GITHUB_WORKFLOWS.terraform} on the deploy branch of ${repo}`,
+      trust: applyTrust,
       managedPolicyArns: [`arn:${props.partition}:iam::aws:policy/PowerUserAccess`],
       statements: [...state.read, ...state.write, ...iamForStacks(props), ...applyDenies(props)],
+      maxSessionSeconds: PIPELINE_SESSION_SECONDS.apply,
     });
     this.release = new PipelineRole(this, 'release', {
       name: names.release,
-      description: `Releases images to ${props.environment}'s services from main of ${repo}`,
-      trust: deployTrust,
+      description: `Releases images to ${props.environment}'s services from ${GITHUB_WORKFLOWS.release} on the deploy branch of ${repo}`,
+      trust: releaseTrust,
       statements: releaseStatements(props),
+      maxSessionSeconds: PIPELINE_SESSION_SECONDS.release,
     });
   }
 }
 
 /** State of this environment only: keys `<env>/…` of its bucket, encrypted with the state key (grants of their owners). */
-function stateAccess(props: PipelineIdentitiesProps): { read: Statement[]; lockFiles: Statement[]; write: Statement[] } {
-  const collect = (grant: (grantee: Grantable) => void): Statement[] => {
-    const statements: Statement[] = [];
+function stateAccess(props: PipelineIdentitiesProps): { read: PolicyStatement[]; lockFiles: PolicyStatement[]; write: PolicyStatement[] } {
+  const collect = (grant: (grantee: Grantable) => void): PolicyStatement[] => {
+    const statements: PolicyStatement[] = [];
     grant({ addToPolicy: (...added) => void statements.push(...added) });
     return statements;
   };
@@ -171,9 +261,11 @@ function stateAccess(props: PipelineIdentitiesProps): { read: Statement[]; lockF
 
 /**
  * ReadOnlyAccess lets a plan refresh every resource type these stacks manage (dozens of services'
- * Describe/Get/List). These denies take back what it also reads that a plan never needs: data.
+ * Describe/Get/List). Plans run code from any branch unreviewed, so these denies take back what it
+ * also reads that a plan never needs — data — and every write but the state lock files.
  */
-function planDenies(region: string): Statement[] {
+function planDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
+  const bucket = props.stateBucket.bucketArn;
   return [
     {
       Sid: 'DenyDataReads',
@@ -190,44 +282,78 @@ function planDenies(region: string): Statement[] {
         'dynamodb:BatchGetItem',
         'dynamodb:Query',
         'dynamodb:Scan',
+        // Database logs (statements, parameters) and the images themselves (code, baked-in settings).
+        'rds:DownloadDBLogFilePortion',
+        'rds:DownloadCompleteDBLogFile',
+        'ecr:BatchGetImage',
+        'ecr:GetDownloadUrlForLayer',
+        // EC2 user data, console output and Windows passwords.
+        'ec2:DescribeInstanceAttribute',
+        'ec2:GetLaunchTemplateData',
+        'ec2:GetConsoleOutput',
+        'ec2:GetConsoleScreenshot',
+        'ec2:GetPasswordData',
+        // Messages (the schedules' dead-letter queues): receiving is also a write (visibility).
+        'sqs:ReceiveMessage',
       ],
       Resource: '*',
     },
     {
-      // SecureString parameters and other KMS-encrypted data stay sealed: the only decryption a plan
-      // does is of its state objects, through S3.
-      Sid: 'DenyDecryptOutsideS3',
+      // Objects of any bucket but this environment's state: the ALB access logs (`<prefix>-alb-logs-*`)
+      // and whatever else a bucket of the account holds.
+      Sid: 'DenyObjectReadsOutsideState',
+      Effect: 'Deny',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      NotResource: `${bucket}/${props.environment}/*`,
+    },
+    {
+      // SecureString parameters and every other KMS-encrypted datum stay sealed: the only key a plan
+      // decrypts with is the state key (the state objects, through S3).
+      Sid: 'DenyDecryptOutsideStateKey',
       Effect: 'Deny',
       Action: 'kms:Decrypt',
-      Resource: '*',
-      Condition: { StringNotEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+      NotResource: props.stateKey.arn,
+    },
+    {
+      // `use_lockfile`: a plan writes and deletes `<key>.tflock` next to the state, nothing else anywhere.
+      Sid: 'DenyObjectWritesOutsideLockFiles',
+      Effect: 'Deny',
+      Action: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl', 's3:RestoreObject'],
+      NotResource: `${bucket}/${props.environment}/*.tflock`,
     },
   ];
 }
 
 /**
  * PowerUserAccess covers every service these stacks use except IAM. IAM is granted only for the
- * roles, policies and instance profiles named `<prefix>-*` (every IAM name the stacks create), and
- * only those roles may be passed to services.
+ * roles, policies and instance profiles named `<prefix>-*` (every IAM name the stacks create); a role
+ * may be created or given policies only while it carries the workload permissions boundary, and
+ * roles may be passed only to the services the stacks pass them to.
  */
-function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
+function iamForStacks(props: PipelineIdentitiesProps): PolicyStatement[] {
   const iam = (type: string) => `arn:${props.partition}:iam::${props.accountId}:${type}/${props.prefix}-*`;
+  // Request key on CreateRole/PutRolePermissionsBoundary (the boundary asked for); on the policy
+  // actions, the boundary the role already has
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PermissionsBoundary).
+  const bounded = { StringEquals: { 'iam:PermissionsBoundary': props.permissionsBoundaryArn } };
   return [
     {
-      Sid: 'IamOfThisEnvironment',
+      Sid: 'RolesWithTheBoundary',
+      Effect: 'Allow',
+      Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: iam('role'),
+      Condition: bounded,
+    },
+    {
+      Sid: 'RolesOfThisEnvironment',
+      Effect: 'Allow',
+      Action: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
+      Resource: iam('role'),
+    },
+    {
+      Sid: 'PoliciesAndInstanceProfilesOfThisEnvironment',
       Effect: 'Allow',
       Action: [
-        'iam:CreateRole',
-        'iam:DeleteRole',
-        'iam:UpdateRole',
-        'iam:UpdateRoleDescription',
-        'iam:UpdateAssumeRolePolicy',
-        'iam:TagRole',
-        'iam:UntagRole',
-        'iam:PutRolePolicy',
-        'iam:DeleteRolePolicy',
-        'iam:AttachRolePolicy',
-        'iam:DetachRolePolicy',
         'iam:CreatePolicy',
         'iam:DeletePolicy',
         'iam:CreatePolicyVersion',
@@ -241,24 +367,52 @@ function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
         'iam:TagInstanceProfile',
         'iam:UntagInstanceProfile',
       ],
-      Resource: [iam('role'), iam('policy'), iam('instance-profile')],
+      Resource: [iam('policy'), iam('instance-profile')],
     },
     { Sid: 'IamRead', Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' },
-    { Sid: 'PassRolesOfThisEnvironment', Effect: 'Allow', Action: 'iam:PassRole', Resource: iam('role') },
+    {
+      Sid: 'PassRolesOfThisEnvironment',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: iam('role'),
+      Condition: { StringEquals: { 'iam:PassedToService': [...WORKLOAD_ROLE_SERVICES] } },
+    },
   ];
 }
 
-/** What PowerUserAccess would allow but must stay out of the pipeline's reach. */
-function applyDenies(props: PipelineIdentitiesProps): Statement[] {
+/** What PowerUserAccess (or the grants above) would allow but must stay out of the pipeline's reach. */
+function applyDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
   const bucket = props.stateBucket.bucketArn;
   const { partition } = props;
+  const account = `arn:${partition}:iam::${props.accountId}`;
   return [
     {
-      // The pipeline cannot widen its own trust or permissions, nor another environment's.
+      // The pipeline cannot widen its own trust or permissions, nor another environment's, nor the
+      // boundary (a policy under /pipeline/).
       Sid: 'DenyPipelineIdentityChanges',
       Effect: 'Deny',
-      Action: ['iam:Create*', 'iam:Delete*', 'iam:Update*', 'iam:Put*', 'iam:Attach*', 'iam:Detach*', 'iam:Add*', 'iam:Remove*', 'iam:Tag*', 'iam:Untag*', 'iam:PassRole'],
-      Resource: [`arn:${partition}:iam::${props.accountId}:role${PIPELINE_ROLE_PATH}*`, `arn:${partition}:iam::${props.accountId}:oidc-provider/*`],
+      Action: ['iam:Create*', 'iam:Delete*', 'iam:Update*', 'iam:Put*', 'iam:Set*', 'iam:Attach*', 'iam:Detach*', 'iam:Add*', 'iam:Remove*', 'iam:Tag*', 'iam:Untag*', 'iam:PassRole'],
+      Resource: [`${account}:role${PIPELINE_ROLE_PATH}*`, `${account}:policy${PIPELINE_ROLE_PATH}*`, `${account}:oidc-provider/*`],
+    },
+    {
+      // No role without the boundary, whatever else allows CreateRole; and no way to take it off.
+      Sid: 'DenyRolesWithoutTheBoundary',
+      Effect: 'Deny',
+      Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'iam:PermissionsBoundary': props.permissionsBoundaryArn } },
+    },
+    { Sid: 'DenyBoundaryRemoval', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
+    {
+      // Only the AWS managed policies the stacks use, and this environment's own policies (which the
+      // boundary caps anyway): never AdministratorAccess, IAMFullAccess, PowerUserAccess…
+      Sid: 'DenyOtherManagedPolicies',
+      Effect: 'Deny',
+      Action: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy'],
+      Resource: '*',
+      Condition: {
+        ArnNotLike: { 'iam:PolicyARN': [...WORKLOAD_MANAGED_POLICIES.map((p) => `arn:${partition}:iam::aws:policy/${p}`), `${account}:policy/${props.prefix}-*`] },
+      },
     },
     {
       // Roles trusting the account (e.g. administrators') would otherwise be a way out.
@@ -303,26 +457,46 @@ function applyDenies(props: PipelineIdentitiesProps): Statement[] {
   ];
 }
 
-/** `npm run release -- <env> <service> <tag>` for every service of the environment, and nothing else. */
-function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
+/** `npm run release` for every service of the environment (the contract's API list), and nothing else. */
+function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
   const { partition } = props;
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}:${resource}`;
+  const roleArn = (name: string) => `arn:${partition}:iam::${props.accountId}:role/${name}`;
   const svcs = props.services.map((s) => s.names);
   const migrating = props.services.filter((s) => s.migrates).map((s) => s.names);
+  const schedules = props.services.flatMap((s) => s.schedules ?? []);
+  const promotedFrom = props.services.flatMap((s) => (s.promotedFromRepositoryArn ? [s.promotedFromRepositoryArn] : []));
   if (svcs.length === 0) throw new Error('a release role needs at least one service');
   const clusterName = svcs[0].cluster;
   const cluster = arn('ecs', `cluster/${clusterName}`);
   const tasks = arn('ecs', `task/${clusterName}/*`);
+  const inCluster = { ArnEquals: { 'ecs:cluster': cluster } };
   const serviceArns = svcs.map((s) => arn('ecs', `service/${s.cluster}/${s.service}`));
+  const deployments = svcs.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`));
   const migrateFamilies = migrating.map((s) => arn('ecs', `task-definition/${s.migrateFamily}:*`));
   const families = [...svcs.map((s) => arn('ecs', `task-definition/${s.taskFamily}:*`)), ...migrateFamilies];
   const roles = [...svcs.flatMap((s) => [s.taskRole, s.executionRole]), ...migrating.flatMap((s) => [s.migrateTaskRole, s.migrateExecutionRole])];
-  const statements: Statement[] = [
-    { Sid: 'ResolveImageTags', Effect: 'Allow', Action: ['ecr:DescribeImages', 'ecr:DescribeRepositories'], Resource: svcs.map((s) => arn('ecr', `repository/${s.repository}`)) },
+  const statements: PolicyStatement[] = [
+    {
+      // Resolve tags, read the image manifest and tag what was shipped (`released-<env>-<n>`).
+      Sid: 'OwnRepositories',
+      Effect: 'Allow',
+      Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage'],
+      Resource: svcs.map((s) => arn('ecr', `repository/${s.repository}`)),
+    },
     // DescribeTaskDefinition has no resource-level permissions (task definitions hold no secrets here).
     { Sid: 'ReadTaskDefinitions', Effect: 'Allow', Action: 'ecs:DescribeTaskDefinition', Resource: '*' },
-    // Deregister: a failed release retires the revision it registered (best effort in the tool).
-    { Sid: 'RegisterRevisions', Effect: 'Allow', Action: ['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition'], Resource: families },
+    {
+      // RegisterTaskDefinition and DeregisterTaskDefinition support no resource-level permissions
+      // (Service Authorization Reference, ECS: no resource type for either,
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
+      // a scoped Resource makes every release fail with AccessDenied. What a revision may carry is
+      // bounded by PassTaskRoles below: only the services' own roles, only to ECS tasks.
+      Sid: 'RegisterRevisions',
+      Effect: 'Allow',
+      Action: ['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition'],
+      Resource: '*',
+    },
     {
       Sid: 'TagWhatReleasesCreate',
       Effect: 'Allow',
@@ -336,30 +510,47 @@ function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
       Sid: 'FollowDeployments',
       Effect: 'Allow',
       Action: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
-      Resource: [
-        ...serviceArns,
-        ...svcs.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`)),
-        ...svcs.map((s) => arn('ecs', `service-revision/${s.cluster}/${s.service}/*`)),
-      ],
+      Resource: [...serviceArns, ...deployments, ...svcs.map((s) => arn('ecs', `service-revision/${s.cluster}/${s.service}/*`))],
     },
+    // Rollback of an in-flight deployment.
+    { Sid: 'StopDeployments', Effect: 'Allow', Action: 'ecs:StopServiceDeployment', Resource: deployments },
     { Sid: 'ReleaseRecords', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: svcs.map((s) => arn('ssm', `parameter${s.releaseParameter}`)) },
     {
       Sid: 'PassTaskRoles',
       Effect: 'Allow',
       Action: 'iam:PassRole',
-      Resource: roles.map((r) => `arn:${partition}:iam::${props.accountId}:role/${r}`),
+      Resource: roles.map(roleArn),
       Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     },
   ];
+  if (promotedFrom.length > 0) {
+    // Promotion evidence: the `released-<prev>-<n>` tags in the previous environment's repositories
+    // (another account's repository must also allow this role in its repository policy).
+    statements.push({ Sid: 'PromotionEvidence', Effect: 'Allow', Action: 'ecr:DescribeImages', Resource: [...new Set(promotedFrom)] });
+  }
   if (migrating.length > 0) {
     statements.push(
-      { Sid: 'RunMigrations', Effect: 'Allow', Action: 'ecs:RunTask', Resource: migrateFamilies, Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
-      { Sid: 'FollowMigrations', Effect: 'Allow', Action: 'ecs:DescribeTasks', Resource: tasks, Condition: { ArnEquals: { 'ecs:cluster': cluster } } },
+      { Sid: 'RunMigrations', Effect: 'Allow', Action: 'ecs:RunTask', Resource: migrateFamilies, Condition: inCluster },
+      // StopTask: a migrate task is stopped when the release is aborted.
+      { Sid: 'FollowMigrations', Effect: 'Allow', Action: ['ecs:DescribeTasks', 'ecs:StopTask'], Resource: tasks, Condition: inCluster },
       {
         Sid: 'MigrationLogs',
         Effect: 'Allow',
         Action: 'logs:GetLogEvents',
         Resource: migrating.flatMap((s) => [arn('logs', `log-group:${s.migrateLogGroup}`), arn('logs', `log-group:${s.migrateLogGroup}:log-stream:*`)]),
+      },
+    );
+  }
+  if (schedules.length > 0) {
+    statements.push(
+      // A release points the service's schedules at the revision it registered.
+      { Sid: 'RepointSchedules', Effect: 'Allow', Action: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'], Resource: schedules.map((s) => arn('scheduler', `schedule/${s.group}/${s.schedule}`)) },
+      {
+        Sid: 'PassScheduleRoles',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: schedules.map((s) => roleArn(s.role)),
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       },
     );
   }

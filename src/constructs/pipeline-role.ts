@@ -7,7 +7,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
 import { Construct } from 'constructs';
-import { policyDocument, type Statement } from '../lib/iam';
+import type { PolicyStatement } from '../lib/iam-conditions';
 
 /** IAM path of pipeline roles: outside `role/<prefix>-*`, which an apply role may manage. */
 export const PIPELINE_ROLE_PATH = '/pipeline/';
@@ -20,9 +20,13 @@ export interface OidcTrust {
   readonly host: string;
   /** The only `aud` accepted. */
   readonly audience: string;
-  /** Accepted `sub` values; each must start with a fixed prefix naming this repository or project. */
+  /**
+   * Accepted `sub` values; each must start with a fixed prefix naming this repository or project.
+   * With `pattern`, `*` matches ANY run of characters, "/" and ":" included: put it only where no
+   * attacker-chosen text (a branch name) can supply the rest of the subject.
+   */
   readonly subjects: string[];
-  /** `exact` compares with StringEquals; `pattern` with StringLike (`*` inside a subject). */
+  /** `exact` compares with StringEquals; `pattern` with StringLike (`*`, `?` inside a subject). */
   readonly match: 'exact' | 'pattern';
 }
 
@@ -42,8 +46,13 @@ export interface PipelineRoleProps {
   /** AWS managed policies to attach (ARNs; each policy name appears once). @default [] */
   readonly managedPolicyArns?: string[];
   /** The role's inline policy. */
-  readonly statements: Statement[];
-  /** @default 3600 (one hour: a plan, an apply or a release fits; a stolen session expires soon) */
+  readonly statements: PolicyStatement[];
+  /**
+   * Longest session a job may request (`role-duration-seconds`), 3600–43200: as long as the longest
+   * job needs, since credentials that expire mid-apply leave a stale state lock; no longer, since a
+   * leaked session lasts that long.
+   * @default 3600
+   */
   readonly maxSessionSeconds?: number;
 }
 
@@ -59,25 +68,32 @@ export class PipelineRole extends Construct {
       const loose = trust.subjects.find((s) => s.length === 0 || s.startsWith('*'));
       if (trust.subjects.length === 0 || loose !== undefined) throw new Error(`${this.node.path}: subject ${JSON.stringify(loose)} is not pinned`);
     }
+    const maxSession = props.maxSessionSeconds ?? 3600;
+    if (!Number.isInteger(maxSession) || maxSession < 3600 || maxSession > 43200) throw new Error(`${this.node.path}: maxSessionSeconds ${maxSession} is outside IAM's 3600–43200`);
     const role = new IamRole(this, 'role', {
       name: props.name,
       path: props.path ?? PIPELINE_ROLE_PATH,
       description: props.description,
-      maxSessionDuration: props.maxSessionSeconds ?? 3600,
-      assumeRolePolicy: policyDocument(...props.trust.map(trustStatement)),
+      maxSessionDuration: maxSession,
+      assumeRolePolicy: policyJson(...props.trust.map(trustStatement)),
     });
     const managed = props.managedPolicyArns ?? [];
     // Keyed by the policy's name, not its position: reordering the list replaces nothing.
     for (const policyArn of managed) new IamRolePolicyAttachment(this, `managed-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
     new IamRolePolicyAttachmentsExclusive(this, 'managed-exclusive', { roleName: role.name, policyArns: managed });
-    const inline = new IamRolePolicy(this, 'policy', { role: role.id, name: 'pipeline', policy: policyDocument(...props.statements) });
+    const inline = new IamRolePolicy(this, 'policy', { role: role.id, name: 'pipeline', policy: policyJson(...props.statements) });
     new IamRolePoliciesExclusive(this, 'inline-exclusive', { roleName: role.name, policyNames: [inline.name] });
     this.arn = role.arn;
     this.name = role.name;
   }
 }
 
-function trustStatement(trust: OidcTrust): Statement {
+/** An IAM policy document, as literal JSON (a reviewer reads the exact policy in the synthesized output). */
+export function policyJson(...statements: PolicyStatement[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
+function trustStatement(trust: OidcTrust): PolicyStatement {
   const audience = { [`${trust.host}:aud`]: trust.audience };
   const subject = { [`${trust.host}:sub`]: trust.subjects };
   return {

@@ -1,26 +1,51 @@
 // `<env>-bootstrap`: what must exist before any pipeline can run, deployed by an administrator:
 // the state bucket (and its key) every other stack keeps its state in, and the pipeline identities
-// (OIDC providers, plan/apply/release roles). The pipelines cannot create the roles they assume, and
-// keeping the roles out of the stacks the apply role manages means a pipeline can never widen its own
-// permissions. Bootstrap starts with local state (it creates the bucket); `state.bootstrapInBucket`
+// (OIDC providers, plan/apply/release roles) and the permissions boundary of every workload role. The
+// pipelines cannot create the roles they assume, and keeping the roles and the boundary out of the
+// stacks the apply role manages means a pipeline can never widen its own permissions. Bootstrap starts with local state (it creates the bucket); `state.bootstrapInBucket`
 // moves it in later (README).
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
+import { environments as declaredEnvironments } from '../config/environments';
 import type { EnvironmentConfig } from '../config/load';
-import type { ProjectConfig } from '../config/schema';
+import { partitionOf } from '../config/regions';
+import { environmentSchema, type EnvironmentInput, type ProjectConfig } from '../config/schema';
 import { CustomerKey } from '../constructs/customer-key';
-import { circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
+import { circleciAudiences, circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
 import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
 import { StateBucket } from '../constructs/state-bucket';
-import { serviceNames, stateKeyAlias } from '../naming';
+import { WorkloadBoundary } from '../constructs/workload-boundary';
+import { scheduleNames, serviceNames, stateKeyAlias } from '../naming';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
 
 /** The pipeline variable an output feeds: `AWS_<KIND>_ROLE_ARN_<ENV>` (env upper-cased, `-` → `_`). */
 export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: string): string {
   return `AWS_${kind}_ROLE_ARN_${envName.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * The ECR repository ARN of `serviceName` in the environment before `envName` in its promotion chain:
+ * the nearest earlier environment, in declaration order of src/config/environments.ts, that has the
+ * service; in its `allowedAccountIds[0]`, else in `accountId` (this account). Undefined for the first.
+ */
+export function promotionSourceRepositoryArn(
+  projectService: string,
+  envName: string,
+  serviceName: string,
+  accountId: string,
+  all: Record<string, EnvironmentInput> = declaredEnvironments,
+): string | undefined {
+  const names = Object.keys(all);
+  const before = names.slice(0, Math.max(names.indexOf(envName), 0)).reverse();
+  const previous = before.find((name) => (all[name].services ?? []).some((svc) => svc.name === serviceName));
+  if (previous === undefined) return undefined;
+  const env = all[previous];
+  const account = env.allowedAccountIds?.[0] ?? accountId;
+  const region = environmentSchema.shape.region.parse(env.region); // its default when unset
+  return `arn:${partitionOf(region)}:ecr:${region}:${account}:repository/${serviceNames(projectService, previous, serviceName).repository}`;
 }
 
 export class BootstrapStack extends EnvironmentStack {
@@ -60,18 +85,21 @@ export class BootstrapStack extends EnvironmentStack {
     const bucket = new StateBucket(this, 'state', { bucketName: config.state.bucket, kmsKeyArn: key.arn, allowedPrincipalArns: stateUsers });
 
     const github = ci.github.enabled
-      ? new OidcProvider(this, 'github-oidc', { url: GITHUB_OIDC_URL, audience: GITHUB_OIDC_AUDIENCE, mode: config.ci.oidcProviders.github, accountId, partition })
+      ? new OidcProvider(this, 'github-oidc', { url: GITHUB_OIDC_URL, audiences: [GITHUB_OIDC_AUDIENCE], mode: config.ci.oidcProviders.github, accountId, partition })
       : undefined;
     const circle = ci.circleci?.enabled ? ci.circleci : undefined;
-    const circleci = circle
-      ? new OidcProvider(this, 'circleci-oidc', {
-          url: circleciOidcUrl(circle.organizationId),
-          audience: circle.organizationId,
-          mode: config.ci.oidcProviders.circleci,
-          accountId,
-          partition,
-        })
-      : undefined;
+    const audiences = circle && circleciAudiences(circle.organizationId);
+    const circleci =
+      circle && audiences
+        ? new OidcProvider(this, 'circleci-oidc', {
+            url: circleciOidcUrl(circle.organizationId),
+            audiences: [audiences.plan, audiences.apply, audiences.release],
+            mode: config.ci.oidcProviders.circleci,
+            accountId,
+            partition,
+          })
+        : undefined;
+    const boundary = new WorkloadBoundary(this, 'workload-boundary', { projectService: config.project.service, environment: config.name, prefix: this.prefix, accountId, partition });
 
     const identities = new PipelineIdentities(this, 'pipeline', {
       prefix: this.prefix,
@@ -85,24 +113,34 @@ export class BootstrapStack extends EnvironmentStack {
         host: github.host,
         audience: GITHUB_OIDC_AUDIENCE,
         environment: config.ci.githubEnvironment ?? config.name,
+        deployBranch: config.ci.deployBranch,
       },
       circleci: circleci &&
-        circle && {
+        circle &&
+        audiences && {
           providerArn: circleci.arn,
           host: circleci.host,
           organizationId: circle.organizationId,
           projectId: circle.projectId,
           deployBranch: config.ci.deployBranch,
+          audiences,
         },
       stateBucket: bucket,
       stateKey: key,
-      services: config.services.map((svc) => ({ names: serviceNames(config.project.service, config.name, svc.name), migrates: svc.release.migrate !== undefined })),
+      permissionsBoundaryArn: boundary.arn,
+      services: config.services.map((svc) => ({
+        names: serviceNames(config.project.service, config.name, svc.name),
+        migrates: svc.release.migrate !== undefined,
+        schedules: config.schedules.filter((s) => s.service === svc.name).map((s) => scheduleNames(config.project.service, config.name, s.name)),
+        promotedFromRepositoryArn: promotionSourceRepositoryArn(config.project.service, config.name, svc.name, accountId),
+      })),
     });
 
     // Earlier versions keyed each role's one managed-policy attachment by position (`managed-0`).
     movedFromSibling(identities.plan.node.findChild('managed-ReadOnlyAccess') as TerraformResource, 'managed-0');
     movedFromSibling(identities.apply.node.findChild('managed-PowerUserAccess') as TerraformResource, 'managed-0');
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName, description: 'The bucket every stack of this environment keeps its Terraform state in (S3 backend `bucket`)' });
+    new TerraformOutput(this, 'workload_boundary_arn', { value: boundary.arn, description: 'The permissions boundary every workload role carries (the apply role may create roles only with it)' });
     new TerraformOutput(this, 'state_kms_key_arn', { value: key.arn, description: `The state key; S3 backends name it by its alias ${key.aliasName}` });
     // Each description says where the ARN goes (README "Pipeline identities").
     const githubEnvironment = config.ci.githubEnvironment ?? config.name;
@@ -110,8 +148,8 @@ export class BootstrapStack extends EnvironmentStack {
     const inContext = (v: string) => `${v} in the restricted context aws-${config.name}`;
     const outputs = [
       { kind: 'PLAN', role: identities.plan, what: 'Plan role (any branch, read-only)', github: (v: string) => `repository variable ${v}`, circleci: (v: string) => `project environment variable ${v}` },
-      { kind: 'APPLY', role: identities.apply, what: 'Apply role (main only)', github: inEnvironment, circleci: inContext },
-      { kind: 'RELEASE', role: identities.release, what: 'Release role (main only)', github: inEnvironment, circleci: inContext },
+      { kind: 'APPLY', role: identities.apply, what: `Apply role (${config.ci.deployBranch} only)`, github: inEnvironment, circleci: inContext },
+      { kind: 'RELEASE', role: identities.release, what: `Release role (${config.ci.deployBranch} only)`, github: inEnvironment, circleci: inContext },
     ] as const;
     for (const output of outputs) {
       const variable = pipelineVariable(output.kind, config.name);

@@ -32,15 +32,16 @@ export const projectCiSchema = z.strictObject({
 
 export const environmentCiSchema = z.strictObject({
   /**
-   * The GitHub deployment environment whose jobs may assume the apply and release roles (their OIDC
-   * subject is `repo:<org>/<repo>:environment:<name>`). Restrict it to main with GitHub's
-   * deployment-branch rules (README). Required in production.
+   * The GitHub deployment environment whose jobs may assume the apply and release roles (their
+   * customised OIDC subject is `repo:<org>/<repo>:environment:<name>:job_workflow_ref:<org>/<repo>/.github/workflows/<terraform|release>.yml@refs/heads/<deployBranch>`).
+   * Give it required reviewers and restrict it to the deploy branch (README). Required in production.
    * @default the environment's name (outside production)
    */
   githubEnvironment: checked((v) => /^[A-Za-z0-9._-]{1,255}$/.test(v), 'a GitHub environment name (letters, digits, ".", "_", "-")').optional(),
   /**
-   * CircleCI: the branch whose pipelines may assume the apply and release roles (checked in the
-   * token's subject with `$CIRCLE_OIDC_TOKEN_V2`).
+   * The branch whose pipelines may assume the apply and release roles: GitHub, the ref of the
+   * workflow file in the subject (`…@refs/heads/<branch>`); CircleCI, the v2 subject's
+   * `…/vcs-ref/refs/heads/<branch>`. No wildcards: the trust compares it literally.
    * @default "main"
    */
   deployBranch: checked((v) => /^[A-Za-z0-9._/-]{1,255}$/.test(v) && !v.includes('..'), 'a branch name').default('main'),
