@@ -1,12 +1,14 @@
 // The bootstrap stack's state bucket and key: who may use them, and how uploads must be encrypted.
 import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { Testing } from 'cdktf';
-import { stateKeyAlias } from '../src/naming';
+import { evaluate, type PolicyStatement } from '../src/lib/iam-conditions';
+import { permissionsBoundaryArn, stateKeyAlias } from '../src/naming';
 import { BootstrapStack } from '../src/stacks/bootstrap-stack';
-import { configFor, configProblems, resourcesIn, type Json, type Overrides } from './helpers';
+import { configFor, configProblems, resourcesIn, synthOf, type Json, type Overrides } from './helpers';
 
 const synthBootstrap = (envName: string, overrides: Overrides = {}) => Testing.synth(new BootstrapStack(Testing.app(), configFor(envName, overrides)));
 
@@ -136,5 +138,58 @@ describe('bootstrap stack in another partition', () => {
   it('describes every output', () => {
     const outputs = JSON.parse(synthBootstrap('prod')).output as Record<string, { description?: string }>;
     for (const [name, output] of Object.entries(outputs)) expect([name, output.description]).toEqual([name, expect.stringMatching(/\w/)]);
+  });
+});
+
+describe('the workload permissions boundary', () => {
+  const synthesized = synthBootstrap('prod');
+  const [policy] = resourcesIn(synthesized, 'aws_iam_policy');
+  const statements = JSON.parse(policy.policy).Statement as PolicyStatement[];
+  const account = '${data.aws_caller_identity.caller.account_id}';
+  const decide = (action: string, resource = '*', context: Record<string, string> = {}) => evaluate(statements, { action, resource, context });
+
+  it('is the managed policy naming.ts names, under /pipeline/ (where the apply role may not touch it)', () => {
+    expect(synthesized).toHaveResourceWithProperties(IamPolicy, { name: 'drf-api-prod-workload-boundary', path: '/pipeline/' });
+    expect(permissionsBoundaryArn('aws', account, 'drf-api', 'prod')).toBe(`arn:aws:iam::${account}:policy/pipeline/drf-api-prod-workload-boundary`);
+    expect(JSON.parse(synthesized).output.workload_boundary_arn.value).toMatch(/^\$\{aws_iam_policy\.workload-boundary_policy_/);
+  });
+
+  it('lets workloads use services but no IAM, Organizations or account settings, and no STS into other roles', () => {
+    for (const action of ['ecs:RunTask', 's3:GetObject', 'kms:Decrypt', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'ssmmessages:OpenDataChannel']) {
+      expect([action, decide(action)]).toEqual([action, 'allow']);
+    }
+    for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:CreateAccessKey', 'iam:DeleteRolePermissionsBoundary', 'organizations:LeaveOrganization', 'account:PutAlternateContact']) {
+      expect([action, decide(action)]).not.toEqual([action, 'allow']);
+    }
+    expect(decide('sts:AssumeRole', 'arn:aws:iam::999999999999:role/admin')).toBe('implicit-deny');
+    expect(decide('sts:AssumeRole', `arn:aws:iam::${account}:role/admin`)).toBe('implicit-deny');
+    expect(decide('sts:AssumeRole', `arn:aws:iam::${account}:role/drf-api-prod-api-task`)).toBe('allow');
+  });
+
+  it('lets a role pass this environment\'s roles to ECS tasks only (the schedules\' RunTask)', () => {
+    const role = `arn:aws:iam::${account}:role/drf-api-prod-api-task`;
+    expect(decide('iam:PassRole', role, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe('allow');
+    expect(decide('iam:PassRole', role, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe('implicit-deny');
+    expect(decide('iam:PassRole', `arn:aws:iam::${account}:role/pipeline/drf-api-prod-pipeline-apply`, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe('implicit-deny');
+  });
+
+  it('allows every action the stacks grant their own roles (a boundary that cut one would break a workload)', () => {
+    let checked = 0;
+    for (const env of ['dev', 'staging', 'prod']) {
+      for (const stack of ['network', 'data', 'app'] as const) {
+        const synthesizedStack = synthOf(env, stack);
+        const inline = [...resourcesIn(synthesizedStack, 'aws_iam_role_policy'), ...resourcesIn(synthesizedStack, 'aws_iam_policy')];
+        for (const granted of inline.flatMap((p) => JSON.parse(p.policy).Statement as PolicyStatement[]).filter((s) => s.Effect === 'Allow')) {
+          const resource = [granted.Resource ?? '*'].flat()[0].replace(/drf-api-(dev|staging)-/, 'drf-api-prod-');
+          const passedTo = granted.Condition?.StringEquals?.['iam:PassedToService'];
+          for (const action of [granted.Action ?? []].flat()) {
+            const context: Record<string, string> = passedTo ? { 'iam:PassedToService': String(passedTo) } : {};
+            expect([env, action, decide(action, action === 'iam:PassRole' ? resource : '*', context)]).toEqual([env, action, 'allow']);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 });
