@@ -1,7 +1,7 @@
 // npm run release, step by step against mocked AWS clients (aws-sdk-client-mock): what it calls, in
 // which order, what it prints, and that the record changes only after a successful rollout.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ImageNotFoundException } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ImageNotFoundException, PutImageCommand } from '@aws-sdk/client-ecr';
 import {
   ClientException,
   DeregisterTaskDefinitionCommand,
@@ -22,12 +22,13 @@ import {
   type Task,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { environments, project } from '../src/config/environments';
 import type { EnvironmentInput } from '../src/config/schema';
 import { createClients } from '../src/release/clients';
-import { ReleaseFailed } from '../src/release/errors';
+import { ReleaseFailed, WaitEnded } from '../src/release/errors';
 import { parseReleaseArgs, type ReleaseRequest } from '../src/release/input';
 import { parseRecord, type ReleaseEntry, type ReleaseRecord } from '../src/release/record';
 import { Release, type Timing } from '../src/release/release';
@@ -36,6 +37,7 @@ const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
 const ssm = mockClient(SSMClient);
 const logs = mockClient(CloudWatchLogsClient);
+const scheduler = mockClient(SchedulerClient);
 
 const ACCOUNT = '123456789012'; // prod's allowedAccountIds (example)
 const REGION = 'ap-northeast-1';
@@ -103,8 +105,12 @@ function givenRecord(record: ReleaseRecord, account = ACCOUNT) {
 
 function givenImage(env: string) {
   ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: `drf-api-${env}/api`, repositoryUri: uri(env) }] });
-  ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.2.3'] }] });
+  // The previous environments released it (promotion evidence for staging and prod).
+  ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.2.3', 'released-dev-4', 'released-staging-2'] }] });
 }
+
+/** A sidecar pinned by digest in the environment's own registry: what a release accepts. */
+const SIDECAR = (family: string) => `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${family.split('-').slice(0, 3).join('-')}/xray@sha256:${'c'.repeat(64)}`;
 
 /** The latest revision Terraform (or the last release) left: a sidecar shows only the named container changes. */
 function taskDefinition(family: string, container: string): TaskDefinition {
@@ -127,7 +133,7 @@ function taskDefinition(family: string, container: string): TaskDefinition {
     registeredBy: `arn:aws:iam::${ACCOUNT}:role/terraform`,
     containerDefinitions: [
       { name: container, image: `${uri('dev')}:v0.1.0`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }] },
-      { name: 'xray', image: 'public.ecr.aws/xray/aws-xray-daemon:3.3.14', essential: false },
+      { name: 'xray', image: SIDECAR(family), essential: false },
     ],
   };
 }
@@ -188,16 +194,18 @@ beforeEach(() => {
   ecr.reset();
   ssm.reset();
   logs.reset();
+  scheduler.reset();
 });
 
 const noMigration = { release: {} };
 
 describe('rolling release (dev)', () => {
   it('resolves the tag, registers a revision pinned to the digest, waits for COMPLETED, then records it', async () => {
-    givenRecord({ current: entry('v1.2.2', OLD_DIGEST, 7), previous: null });
+    givenRecord({ current: entry('v1.2.2', OLD_DIGEST, 7), previous: null, sequence: 4 });
     givenImage('dev');
     givenTaskDefinitions();
     givenRollout('dev', [ours('dev', { runningCount: 1, pendingCount: 1 })], [ours('dev', { runningCount: 2, rolloutState: 'COMPLETED' })]);
+    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{"schemaVersion":2}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }] });
 
     const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
     const result = await promise;
@@ -208,8 +216,17 @@ describe('rolling release (dev)', () => {
     expect(registered.family).toBe('drf-api-dev-api');
     expect(registered.containerDefinitions).toEqual([
       { name: 'api', image: `${uri('dev')}@${DIGEST}`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }] },
-      { name: 'xray', image: 'public.ecr.aws/xray/aws-xray-daemon:3.3.14', essential: false },
+      { name: 'xray', image: SIDECAR('drf-api-dev-api'), essential: false },
     ]);
+    // What ships is tagged released-<env>-<n> (n: the record's next sequence number) so the lifecycle policy keeps it.
+    expect(ecr.commandCalls(BatchGetImageCommand)[0].args[0].input).toMatchObject({ repositoryName: 'drf-api-dev/api', imageIds: [{ imageDigest: DIGEST }] });
+    expect(ecr.commandCalls(PutImageCommand)[0].args[0].input).toEqual({
+      repositoryName: 'drf-api-dev/api',
+      imageManifest: '{"schemaVersion":2}',
+      imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+      imageDigest: DIGEST,
+      imageTag: 'released-dev-5',
+    });
     expect(registered.tags).toEqual([{ key: 'project', value: 'drf-api' }]);
     expect(registered).toMatchObject({ taskRoleArn: expect.stringContaining('drf-api-dev-api-task'), cpu: '256', memory: '512', networkMode: 'awsvpc' });
     for (const readOnly of ['taskDefinitionArn', 'revision', 'status', 'compatibilities', 'requiresAttributes', 'registeredAt', 'registeredBy', 'volumes']) {
@@ -222,8 +239,16 @@ describe('rolling release (dev)', () => {
     expect(put).toMatchObject({ Name: '/drf-api/dev/releases/api', Type: 'String', Overwrite: true });
     const record = parseRecord(put.Value!, 'test');
     expect(record.previous).toEqual(entry('v1.2.2', OLD_DIGEST, 7));
-    expect(record.current).toEqual({ tag: 'v1.2.3', digest: DIGEST, image: `${uri('dev')}@${DIGEST}`, taskDefinitionArn: tdArn('drf-api-dev-api', 8), releasedAt: expect.any(String) });
-    expect(result).toEqual(record.current);
+    expect(record.current).toEqual({
+      tag: 'v1.2.3',
+      digest: DIGEST,
+      image: `${uri('dev')}@${DIGEST}`,
+      taskDefinitionArn: tdArn('drf-api-dev-api', 8),
+      releasedAt: expect.any(String),
+      sequence: 5,
+    });
+    expect(record.sequence).toBe(5);
+    expect(result).toEqual({ outcome: 'released', entry: record.current });
 
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -283,12 +308,26 @@ describe('rolling release (dev)', () => {
     ecs.on(UpdateServiceCommand).resolves({ service: service('dev', { deployments: [ours('dev', {})] }) });
     ecs.on(DescribeServicesCommand).resolvesOnce({ services: [service('dev')] }).resolves({ services: [service('dev', { deployments: [ours('dev', {})] })] });
 
-    const { promise, timing } = run({ ...request(['dev', 'api', 'v1.2.3'], noMigration), timeoutMinutes: 5 });
+    const { lines, promise, timing } = run({ ...request(['dev', 'api', 'v1.2.3'], noMigration), timeoutMinutes: 5 });
     const error = await failure(promise);
 
-    expect(error.message).toMatch(/^rollout not finished after 5 min \(rollout IN_PROGRESS: 0\/2 running/);
+    // Exit 4: the wait ended without an outcome; where it stands and what to run next are printed.
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toMatch(/^rollout not finished after 5 min \(rollout IN_PROGRESS: 0\/2 running.*\): the deadline passed; ECS carries on without this tool$/);
     expect(timing.slept).toBe(5 * 60_000);
-    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'ERR     where it stands: rolling deployment ecs-svc/new: rollout IN_PROGRESS: 0/2 running, 0 pending, 0 failed',
+        'ERR     follow it:    npm run release -- dev api --status',
+        "ERR                   aws ecs describe-services --cluster drf-api-dev --services api --query 'services[0].deployments'",
+        `ERR     roll it back: aws ecs update-service --cluster drf-api-dev --service api --task-definition ${tdArn('drf-api-dev-api', 7)}`,
+      ]),
+    );
+    expect(lines[lines.length - 1]).toMatch(/^ERR release dev\/api v1.2.3: WAIT ENDED without an outcome: rollout not finished/);
+    // The record lists the release as pending (current unchanged), so --status can settle it later.
+    const record = parseRecord(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!, 't');
+    expect(record.current).toBeNull();
+    expect(record.pending).toMatchObject({ tag: 'v1.2.3', deploymentId: 'ecs-svc/new', taskDefinitionArn: tdArn('drf-api-dev-api', 8), previousTaskDefinitionArn: tdArn('drf-api-dev-api', 7) });
     expect(deregistered()).toEqual([]); // ECS may still finish the rollout
   });
 
@@ -299,8 +338,10 @@ describe('rolling release (dev)', () => {
     ecs.on(UpdateServiceCommand).resolves({ service: service('dev', { deployments: [ours('dev', {})] }) });
     ecs.on(DescribeServicesCommand).resolvesOnce({ services: [service('dev')] }).resolves({ services: [service('dev', { deployments: [ours('dev', {})] })] });
 
-    const { promise, timing } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const { lines, promise, timing } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
     expect((await failure(promise)).message).toMatch(/^rollout not finished after 60 min/);
+    // A line at least once a minute while nothing changes (CI kills silent steps).
+    expect(lines.filter((l) => l.startsWith('    still rollout IN_PROGRESS')).length).toBeGreaterThanOrEqual(59);
     expect(timing.slept).toBe(60 * 60_000);
   });
 
@@ -314,14 +355,48 @@ describe('rolling release (dev)', () => {
     expect(error.message).toBe('deployment ecs-svc/new was replaced by another deployment (now primary: drf-api-dev-api:9)');
   });
 
-  it('refuses to start while another deployment is rolling out', async () => {
+  const initial = (overrides: Partial<Deployment>): Deployment =>
+    ours('dev', { id: 'ecs-svc/initial', taskDefinition: tdArn('drf-api-dev-api', 1), runningCount: 0, failedTasks: 2, ...overrides });
+
+  it('first release on a fresh environment: waits for the initial deployment (with progress), then releases', async () => {
     givenRecord({ current: null, previous: null });
     givenImage('dev');
-    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev', { deployments: [ours('dev', { id: 'ecs-svc/busy' })] })] });
+    givenTaskDefinitions();
+    let stub = ecs.on(DescribeServicesCommand).resolvesOnce({ services: [service('dev', { deployments: [initial({})] })] });
+    for (let i = 0; i < 12; i++) stub = stub.resolvesOnce({ services: [service('dev', { deployments: [initial({})] })] });
+    stub
+      .resolvesOnce({ services: [service('dev', { deployments: [initial({ status: 'PRIMARY', rolloutState: 'FAILED' })] })] })
+      .resolves({ services: [service('dev', { deployments: [ours('dev', { rolloutState: 'COMPLETED', runningCount: 2 })] })] });
+    ecs.on(UpdateServiceCommand).resolves({ service: service('dev', { deployments: [ours('dev', {})] }) });
 
-    const error = await failure(run(request(['dev', 'api', 'v1.2.3'], noMigration)).promise);
-    expect(error.message).toContain('has a deployment in progress (ecs-svc/busy');
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    expect((await promise).outcome).toBe('released');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '==> Waiting up to 30 min for deployment ecs-svc/initial (drf-api-dev-api:1) to finish: the initial deployment of a fresh environment (started by the app stack apply)',
+        '    deployment ecs-svc/initial: IN_PROGRESS, 0/2 running, 2 failed',
+        '    still deployment ecs-svc/initial: IN_PROGRESS, 0/2 running, 2 failed (1 min)',
+        '    deployment ecs-svc/initial ended FAILED; releasing',
+      ]),
+    );
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+  });
+
+  it('a deployment still in progress after 30 minutes: nothing moves, and the message says what to do', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev', { deployments: [initial({})] })] });
+
+    const { promise, timing } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const error = await failure(promise);
+    expect(error.message).toBe(
+      'deployment ecs-svc/initial (drf-api-dev-api:1) of api is still in progress (the deadline passed): its tasks may be failing to start the first-deploy image (imageTag v0.1.0); ' +
+        "see the events: aws ecs describe-services --cluster drf-api-dev --services api --query 'services[0].events[:10]'. Run the release again once it has ended (COMPLETED or FAILED)",
+    );
+    expect(error).not.toBeInstanceOf(WaitEnded);
+    expect(timing.slept).toBe(30 * 60_000);
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
   it('refuses a service still on the CodeDeploy controller, and a service that does not exist', async () => {
@@ -564,7 +639,83 @@ describe('blue/green release (prod, ECS-native)', () => {
     }
   }
 
-  it('follows the lifecycle through a 60-minute bake, says how to test green, then records', async () => {
+  const SCHEDULE = {
+    Arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/drf-api-prod-clearsessions/drf-api-prod-clearsessions`,
+    Name: 'drf-api-prod-clearsessions',
+    GroupName: 'drf-api-prod-clearsessions',
+    State: 'ENABLED' as const,
+    Description: 'clearsessions',
+    ScheduleExpression: 'cron(0 3 * * ? *)',
+    ScheduleExpressionTimezone: 'Asia/Tokyo',
+    FlexibleTimeWindow: { Mode: 'OFF' as const },
+    CreationDate: new Date('2026-11-01T00:00:00Z'),
+    LastModificationDate: new Date('2026-11-01T00:00:00Z'),
+    Target: {
+      Arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/drf-api-prod`,
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/drf-api-prod-clearsessions-scheduler`,
+      RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      Input: '{"containerOverrides":[{"name":"api","command":["python","manage.py","clearsessions"]}]}',
+      EcsParameters: { TaskDefinitionArn: tdArn('drf-api-prod-api', 7), TaskCount: 1, LaunchType: 'FARGATE' as const, PropagateTags: 'TASK_DEFINITION' as const },
+    },
+  };
+  const scheduledRevisions = () => scheduler.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input.Target?.EcsParameters?.TaskDefinitionArn);
+  const records = () => ssm.commandCalls(PutParameterCommand).map((c) => parseRecord(c.args[0].input.Value!, 't'));
+
+  beforeEach(() => {
+    scheduler.on(GetScheduleCommand).resolves(SCHEDULE);
+    scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: SCHEDULE.Arn });
+    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.index.v1+json' }] });
+  });
+
+  it('returns once production traffic is on green and the bake runs: pending record, ECR tag, schedules on the new revision', async () => {
+    givenBlueGreen(
+      { status: 'PENDING' },
+      { status: 'IN_PROGRESS', lifecycleStage: 'SCALE_UP', minutes: 3 },
+      { status: 'IN_PROGRESS', lifecycleStage: 'TEST_TRAFFIC_SHIFT' },
+      { status: 'IN_PROGRESS', lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' },
+      { status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME', deploymentConfiguration: { bakeTimeInMinutes: 60 }, minutes: 62 },
+    );
+
+    const { lines, promise, timing } = run(request(['prod', 'api', 'v1.2.3']));
+    const result = await promise;
+
+    expect(result.outcome).toBe('baking');
+    expect(timing.slept).toBeLessThan(10 * 60_000); // the bake is ECS's job, not this process's
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '==> Updating service api to drf-api-prod-api:8 (waiting up to 60 min for production traffic to shift)',
+        '    production traffic is on green; blue is kept 60 min for an instant rollback',
+        '    tagged sha256:aaaaaaaaaaaa… released-prod-1 in drf-api-prod/api',
+        '    schedule drf-api-prod-clearsessions now runs drf-api-prod-api:8 (was drf-api-prod-api:7)',
+      ]),
+    );
+    expect(lines[lines.length - 1]).toContain('the bake runs, then ECS finishes (or rolls back) on its own: npm run release -- prod api --status records the outcome');
+    const [record] = records();
+    expect(record.current).toBeNull();
+    expect(record.pending).toMatchObject({
+      tag: 'v1.2.3',
+      taskDefinitionArn: tdArn('drf-api-prod-api', 8),
+      serviceDeploymentArn: DEPLOYMENT,
+      previousTaskDefinitionArn: tdArn('drf-api-prod-api', 7),
+      bakeEndsAt: expect.stringMatching(/^2026-11-30T10:/),
+      sequence: 1,
+    });
+    // UpdateSchedule replaces the whole schedule: everything GetSchedule returned goes back, only the revision changes.
+    expect(scheduler.commandCalls(GetScheduleCommand)[0].args[0].input).toEqual({ Name: 'drf-api-prod-clearsessions', GroupName: 'drf-api-prod-clearsessions' });
+    expect(scheduler.commandCalls(UpdateScheduleCommand)[0].args[0].input).toEqual({
+      Name: SCHEDULE.Name,
+      GroupName: SCHEDULE.GroupName,
+      State: 'ENABLED',
+      Description: 'clearsessions',
+      ScheduleExpression: SCHEDULE.ScheduleExpression,
+      ScheduleExpressionTimezone: 'Asia/Tokyo',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { ...SCHEDULE.Target, EcsParameters: { ...SCHEDULE.Target.EcsParameters, TaskDefinitionArn: tdArn('drf-api-prod-api', 8) } },
+    });
+    expect(ecr.commandCalls(PutImageCommand)[0].args[0].input).toMatchObject({ repositoryName: 'drf-api-prod/api', imageDigest: DIGEST, imageTag: 'released-prod-1' });
+  });
+
+  it('--wait-bake follows the lifecycle through a 60-minute bake, says how to test green, then records it as current', async () => {
     givenBlueGreen(
       { status: 'PENDING' },
       { status: 'IN_PROGRESS', lifecycleStage: 'SCALE_UP', minutes: 3 },
@@ -575,8 +726,8 @@ describe('blue/green release (prod, ECS-native)', () => {
       { status: 'SUCCESSFUL' },
     );
 
-    const { lines, promise, timing } = run(request(['prod', 'api', 'v1.2.3']));
-    await promise;
+    const { lines, promise, timing } = run({ ...request(['prod', 'api', 'v1.2.3']), waitBake: true });
+    expect((await promise).outcome).toBe('released');
 
     expect(timing.slept).toBeGreaterThan(60 * 60_000);
     expect(ecs.commandCalls(UpdateServiceCommand)[0].args[0].input.taskDefinition).toBe(tdArn('drf-api-prod-api', 8));
@@ -593,14 +744,20 @@ describe('blue/green release (prod, ECS-native)', () => {
         '    SUCCESSFUL',
       ]),
     );
-    expect(lines.filter((l) => l.includes('IN_PROGRESS, stage SCALE_UP'))).toHaveLength(1); // changes only
-    expect(parseRecord(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!, 't').current?.taskDefinitionArn).toBe(tdArn('drf-api-prod-api', 8));
+    expect(lines.filter((l) => l === '    IN_PROGRESS, stage SCALE_UP')).toHaveLength(1); // changes only…
+    expect(lines.filter((l) => l.startsWith('    still IN_PROGRESS, stage BAKE_TIME')).length).toBeGreaterThanOrEqual(60); // …and a line each minute
+    const [pending, final] = records();
+    expect(pending.pending?.serviceDeploymentArn).toBe(DEPLOYMENT);
+    expect(final.pending).toBeUndefined();
+    expect(final.current?.taskDefinitionArn).toBe(tdArn('drf-api-prod-api', 8));
+    expect(scheduledRevisions()).toEqual([tdArn('drf-api-prod-api', 8)]);
   });
 
-  it('a rolled-back deployment is a failed release; the record is untouched', async () => {
+  it('ROLLBACK_IN_PROGRESS is a failed release: the revision is deregistered at once, then the rollback is followed to its end', async () => {
     givenBlueGreen(
       { status: 'IN_PROGRESS', lifecycleStage: 'TEST_TRAFFIC_SHIFT' },
-      { status: 'ROLLBACK_IN_PROGRESS', statusReason: 'Lifecycle hook arn:aws:lambda:x:1:function:smoke-test returned FAILED' },
+      { status: 'ROLLBACK_IN_PROGRESS', statusReason: 'Lifecycle hook arn:aws:lambda:x:1:function:smoke-test returned FAILED', minutes: 2 },
+      { status: 'ROLLBACK_SUCCESSFUL' },
     );
 
     const { lines, promise } = run(request(['prod', 'api', 'v1.2.3']));
@@ -608,32 +765,70 @@ describe('blue/green release (prod, ECS-native)', () => {
     expect(error.message).toBe(
       'blue/green deployment ROLLBACK_IN_PROGRESS (traffic stays on or returns to blue): Lifecycle hook arn:aws:lambda:x:1:function:smoke-test returned FAILED',
     );
+    expect(error).not.toBeInstanceOf(WaitEnded);
     expect(error.moved).toBe(true);
+    // The rejected revision never stays the family's latest: the next release and schedules copy the good one.
+    expect(deregistered()).toEqual([tdArn('drf-api-prod-api', 8)]);
+    expect(lines).toEqual(expect.arrayContaining(['    waiting up to 15 min for ECS to finish the rollback', '    ROLLBACK_SUCCESSFUL']));
     expect(lines[lines.length - 1]).toMatch(/^ERR release prod\/api v1.2.3: FAILED: blue\/green deployment ROLLBACK_IN_PROGRESS/);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
-    expect(deregistered()).toEqual([]); // the rollback has not finished: green may still run it
+    expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0); // traffic never shifted: schedules never moved
   });
 
-  it('a finished rollback deregisters the revision the release registered', async () => {
-    givenBlueGreen({ status: 'ROLLBACK_SUCCESSFUL', statusReason: 'alarm fired during bake time' });
-    const error = await failure(run(request(['prod', 'api', 'v1.2.3'])).promise);
+  it('a rollback during the bake (--wait-bake) puts schedules back and drops the pending entry', async () => {
+    givenBlueGreen(
+      { status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME', minutes: 5 },
+      { status: 'ROLLBACK_SUCCESSFUL', statusReason: 'alarm fired during bake time' },
+    );
+    scheduler
+      .on(GetScheduleCommand)
+      .resolvesOnce(SCHEDULE)
+      .resolves({ ...SCHEDULE, Target: { ...SCHEDULE.Target, EcsParameters: { ...SCHEDULE.Target.EcsParameters, TaskDefinitionArn: tdArn('drf-api-prod-api', 8) } } });
+
+    const error = await failure(run({ ...request(['prod', 'api', 'v1.2.3']), waitBake: true }).promise);
     expect(error.message).toBe('blue/green deployment ROLLBACK_SUCCESSFUL (traffic stays on or returns to blue): alarm fired during bake time');
     expect(deregistered()).toEqual([tdArn('drf-api-prod-api', 8)]);
-    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(scheduledRevisions()).toEqual([tdArn('drf-api-prod-api', 8), tdArn('drf-api-prod-api', 7)]);
+    const [pending, after] = records();
+    expect(pending.pending?.taskDefinitionArn).toBe(tdArn('drf-api-prod-api', 8));
+    expect(after.pending).toBeUndefined();
+    expect(after.current).toBeNull();
   });
 
   it('a stopped deployment is a failed release', async () => {
     givenBlueGreen({ status: 'STOPPED', statusReason: 'stopped by an operator' });
     expect((await failure(run(request(['prod', 'api', 'v1.2.3'])).promise)).message).toBe('blue/green deployment STOPPED: stopped by an operator');
+    expect(deregistered()).toEqual([tdArn('drf-api-prod-api', 8)]);
   });
 
-  it('times out after bake time + 60 minutes by default', async () => {
+  it('waits 60 minutes for traffic to shift by default, then exit 4 with where it stands and how to roll back', async () => {
+    givenBlueGreen({ status: 'IN_PROGRESS', lifecycleStage: 'SCALE_UP', minutes: 500 });
+    const { lines, promise, timing } = run(request(['prod', 'api', 'v1.2.3']));
+    const error = await failure(promise);
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toMatch(/^blue\/green deployment not finished after 60 min \(IN_PROGRESS, stage SCALE_UP\)/);
+    expect(timing.slept).toBe(60 * 60_000);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `ERR     where it stands: blue/green deployment ${DEPLOYMENT}: IN_PROGRESS, stage SCALE_UP`,
+        'ERR     the service runs drf-api-prod-api:7 (this release: drf-api-prod-api:8; before: drf-api-prod-api:7)',
+        'ERR     follow it:    npm run release -- prod api --status',
+        `ERR                   aws ecs describe-service-deployments --service-deployment-arns ${DEPLOYMENT}`,
+        `ERR     roll it back: aws ecs stop-service-deployment --service-deployment-arn ${DEPLOYMENT} --stop-type ROLLBACK`,
+      ]),
+    );
+    expect(records()[0].pending?.serviceDeploymentArn).toBe(DEPLOYMENT);
+    expect(records()[0].current).toBeNull();
+  });
+
+  it('--wait-bake times out after bake time + 60 minutes by default', async () => {
     givenBlueGreen({ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME', minutes: 500 });
-    const { promise, timing } = run(request(['prod', 'api', 'v1.2.3']));
+    const { promise, timing } = run({ ...request(['prod', 'api', 'v1.2.3']), waitBake: true });
     const error = await failure(promise);
     expect(error.message).toMatch(/^blue\/green deployment not finished after 120 min \(IN_PROGRESS, stage BAKE_TIME\)/);
     expect(timing.slept).toBe(120 * 60_000);
-    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(records()).toHaveLength(1); // the pending entry written when traffic shifted
+    expect(records()[0].current).toBeNull();
   });
 });
 

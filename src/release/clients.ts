@@ -4,6 +4,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface ReleaseClients {
@@ -11,10 +12,42 @@ export interface ReleaseClients {
   readonly ecr: ECRClient;
   readonly ssm: SSMClient;
   readonly logs: CloudWatchLogsClient;
+  readonly scheduler: SchedulerClient;
+  /** ECR in another region (the previous environment's repository, for the promotion check). */
+  ecrIn(region: string): ECRClient;
 }
 
-/** Clients for the environment's region; polling rides out throttling with more retries than the default 3. */
-export function createClients(region: string): ReleaseClients {
-  const config = { region, maxAttempts: 6 };
-  return { ecs: new ECSClient(config), ecr: new ECRClient(config), ssm: new SSMClient(config), logs: new CloudWatchLogsClient(config) };
+/** How long one HTTP request may take before the SDK gives up on it (and retries it). */
+export interface RequestTimeouts {
+  /** Milliseconds to open the connection. */
+  readonly connectionTimeout: number;
+  /** Milliseconds without a byte of the answer. */
+  readonly requestTimeout: number;
+}
+
+/**
+ * A hung endpoint must not hang the tool, and a wait prints a line at least once a minute: three
+ * attempts of at most 15 s each keep one silent call well under that. Waits retry on their own
+ * (with backoff, until their deadline), so the SDK need not retry more.
+ */
+export const REQUEST_TIMEOUTS: RequestTimeouts = { connectionTimeout: 3_000, requestTimeout: 15_000 };
+const MAX_ATTEMPTS = 3;
+
+/** Clients for the environment's region, each with request timeouts. */
+export function createClients(region: string, timeouts: RequestTimeouts = REQUEST_TIMEOUTS): ReleaseClients {
+  // The SDK builds its NodeHttpHandler from these options (requestHandler accepts the handler's options).
+  const config = { region, maxAttempts: MAX_ATTEMPTS, requestHandler: { ...timeouts } };
+  const ecr = new ECRClient(config);
+  const others = new Map<string, ECRClient>([[region, ecr]]);
+  return {
+    ecs: new ECSClient(config),
+    ecr,
+    ssm: new SSMClient(config),
+    logs: new CloudWatchLogsClient(config),
+    scheduler: new SchedulerClient(config),
+    ecrIn: (other) => {
+      if (!others.has(other)) others.set(other, new ECRClient({ ...config, region: other }));
+      return others.get(other)!;
+    },
+  };
 }

@@ -1,11 +1,12 @@
-// The release record: which image a service runs (current) and ran before (previous), as JSON in an
-// SSM String parameter Terraform creates with `{"current":null,"previous":null}` and then ignores.
-// A release writes it only after the rollout succeeded; a rollback releases `previous`.
+// The release record: which image a service runs (current), ran before (previous), and — while a
+// blue/green bake runs or after a wait ended without an outcome — which release ECS is still deciding
+// (pending), as JSON in an SSM String parameter Terraform creates with `{"current":null,"previous":null}`
+// and then ignores. Records written before `pending` and `sequence` existed read as they are.
 import { z } from 'zod';
 import { ReleaseFailed } from './errors';
 
 const entrySchema = z.object({
-  /** The tag the operator released. */
+  /** The tag the operator released (the digest itself when released by digest alone). */
   tag: z.string().min(1),
   /** The image digest the tag resolved to, `sha256:…`. */
   digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
@@ -15,11 +16,31 @@ const entrySchema = z.object({
   taskDefinitionArn: z.string().min(1),
   /** ISO 8601, UTC. */
   releasedAt: z.string().min(1),
+  /** The release's sequence number: the `n` of its ECR tag `released-<env>-<n>`. Absent in older records. */
+  sequence: z.number().int().positive().optional(),
 });
 
-const recordSchema = z.object({ current: entrySchema.nullable(), previous: entrySchema.nullable() });
+const pendingSchema = entrySchema.extend({
+  /** Blue/green: the service deployment ECS is running (bake, clean-up or rollback). */
+  serviceDeploymentArn: z.string().min(1).optional(),
+  /** Rolling: the deployment id (`ecs-svc/…`) ECS is running. */
+  deploymentId: z.string().min(1).optional(),
+  /** The revision the service ran before: what schedules go back to when ECS rolls back. */
+  previousTaskDefinitionArn: z.string().min(1).optional(),
+  /** ISO 8601: when the bake ends and ECS finishes on its own (blue/green, once traffic shifted). */
+  bakeEndsAt: z.string().min(1).optional(),
+});
+
+const recordSchema = z.object({
+  current: entrySchema.nullable(),
+  previous: entrySchema.nullable(),
+  pending: pendingSchema.nullable().optional(),
+  /** The last sequence number given to a release. */
+  sequence: z.number().int().nonnegative().optional(),
+});
 
 export type ReleaseEntry = z.infer<typeof entrySchema>;
+export type PendingEntry = z.infer<typeof pendingSchema>;
 export type ReleaseRecord = z.infer<typeof recordSchema>;
 
 export const EMPTY_RECORD: ReleaseRecord = { current: null, previous: null };
@@ -40,14 +61,40 @@ export function parseRecord(text: string, parameter: string): ReleaseRecord {
   return result.data;
 }
 
+/** The sequence number the next release gets. */
+export function nextSequence(record: ReleaseRecord): number {
+  return Math.max(record.sequence ?? 0, record.current?.sequence ?? 0, record.pending?.sequence ?? 0) + 1;
+}
+
 /**
- * The record after `entry` went live: the old current becomes previous. Re-releasing the image that
- * is already current (to roll out an infrastructure change) keeps previous, so a rollback still
- * goes to a different image.
+ * The record after `entry` went live: the old current becomes previous, and a pending release is
+ * settled. Re-releasing the image that is already current (to roll out an infrastructure change)
+ * keeps previous, so a rollback still goes to a different image.
  */
 export function advance(record: ReleaseRecord, entry: ReleaseEntry): ReleaseRecord {
-  if (record.current?.digest === entry.digest) return { current: entry, previous: record.previous };
-  return { current: entry, previous: record.current };
+  const sequence = Math.max(record.sequence ?? 0, entry.sequence ?? 0) || undefined;
+  const previous = record.current?.digest === entry.digest ? record.previous : record.current;
+  return withSequence({ current: entry, previous }, sequence);
+}
+
+/** The record with a release ECS is still deciding; current and previous are unchanged. */
+export function withPending(record: ReleaseRecord, pending: PendingEntry): ReleaseRecord {
+  return withSequence({ current: record.current, previous: record.previous, pending }, Math.max(record.sequence ?? 0, pending.sequence ?? 0) || undefined);
+}
+
+/** The record without its pending release (ECS rolled it back). */
+export function dropPending(record: ReleaseRecord): ReleaseRecord {
+  return withSequence({ current: record.current, previous: record.previous }, record.sequence);
+}
+
+/** The plain entry of a pending release (what `current` becomes when it succeeds). */
+export function settledEntry(pending: PendingEntry): ReleaseEntry {
+  const { tag, digest, image, taskDefinitionArn, releasedAt, sequence } = pending;
+  return { tag, digest, image, taskDefinitionArn, releasedAt, ...(sequence !== undefined ? { sequence } : {}) };
+}
+
+function withSequence(record: ReleaseRecord, sequence: number | undefined): ReleaseRecord {
+  return sequence === undefined ? record : { ...record, sequence };
 }
 
 export function formatRecord(record: ReleaseRecord): string {

@@ -1,0 +1,68 @@
+// What a release may register: the revision it copied from the family's latest, checked before
+// RegisterTaskDefinition (and before the migrate task runs). Whatever edited the family since the last
+// apply — a console click, a hand-made revision, a tampered copy — a release never carries another
+// family's roles (e.g. the migrate execution role that reads the database master secret onto the web
+// service), host namespaces, privileged containers, or an image from outside the environment.
+import type { RegisterTaskDefinitionRequest } from '@aws-sdk/client-ecs';
+import { ReleaseFailed } from './errors';
+
+/** What the family's revision must be. */
+export interface RevisionExpectation {
+  /** Task definition family. */
+  readonly family: string;
+  /** ARN partition (`aws`, `aws-cn`, …). */
+  readonly partition: string;
+  /** The environment's account (the ECR registry's), the only account its roles may come from. */
+  readonly account: string;
+  /** The family's own task role name (src/naming.ts serviceNames). */
+  readonly taskRole: string;
+  /** The family's own execution role name. */
+  readonly executionRole: string;
+  /** The release container's name; its image must be exactly `image`. */
+  readonly container: string;
+  /** `<repository uri>@sha256:…`: what the release ships. */
+  readonly image: string;
+  /**
+   * Sidecar images must be pinned by digest in the environment's own registry under this repository
+   * prefix (`<registry host>/<service>-<env>/`): nothing the release did not choose can change under it.
+   */
+  readonly sidecarPrefix: string;
+}
+
+const HOST = 'host';
+const BY_DIGEST = /@sha256:[a-f0-9]{64}$/;
+
+/** The problems of `revision` (empty when it may be registered). */
+export function revisionProblems(revision: RegisterTaskDefinitionRequest, expected: RevisionExpectation): string[] {
+  const problems: string[] = [];
+  const role = (name: string) => `arn:${expected.partition}:iam::${expected.account}:role/${name}`;
+  if (revision.family !== expected.family) problems.push(`family is ${revision.family}, expected ${expected.family}`);
+  if (revision.taskRoleArn !== role(expected.taskRole)) problems.push(`taskRoleArn is ${revision.taskRoleArn ?? 'unset'}, expected ${role(expected.taskRole)}`);
+  if (revision.executionRoleArn !== role(expected.executionRole)) {
+    problems.push(`executionRoleArn is ${revision.executionRoleArn ?? 'unset'}, expected ${role(expected.executionRole)}`);
+  }
+  if (revision.networkMode === HOST) problems.push('networkMode is "host" (the host\'s network namespace)');
+  if (revision.pidMode === HOST) problems.push('pidMode is "host" (sees every process on the host)');
+  if (revision.ipcMode === HOST) problems.push('ipcMode is "host"');
+  for (const container of revision.containerDefinitions ?? []) {
+    const name = container.name ?? '(unnamed)';
+    if (container.privileged) problems.push(`container ${name} is privileged`);
+    if (container.name === expected.container) {
+      if (container.image !== expected.image) problems.push(`container ${name} runs ${container.image}, expected ${expected.image}`);
+    } else if (!container.image?.startsWith(expected.sidecarPrefix) || !BY_DIGEST.test(container.image)) {
+      problems.push(`sidecar ${name} runs ${container.image ?? 'no image'}: sidecars must be pinned by digest in ${expected.sidecarPrefix}…@sha256:<digest>`);
+    }
+  }
+  return problems;
+}
+
+/** Throws (nothing registered) when the revision is not what the family may run. */
+export function checkRevision(revision: RegisterTaskDefinitionRequest, expected: RevisionExpectation): void {
+  const problems = revisionProblems(revision, expected);
+  if (problems.length === 0) return;
+  throw new ReleaseFailed(
+    `refusing to register ${expected.family}: the family's latest revision is not what Terraform made it (${problems.join('; ')}); ` +
+      `re-apply the app stack to restore it, then release again`,
+    false,
+  );
+}
