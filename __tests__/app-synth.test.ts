@@ -8,6 +8,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { App, TerraformStack } from 'cdktf';
 import { ConstructValidationError, newApp, synthesizeApp } from '../src/app-synth';
 import { movedFromSibling } from '../src/lib/moved';
+import { skipTokenCreationStacks } from '../src/lib/token-stacks';
 
 function outdir(): string {
   return mkdtempSync(join(tmpdir(), 'app-synth-'));
@@ -67,5 +68,36 @@ describe('synthesizeApp', () => {
     new SnsTopic(new TerraformStack(unprovided, 'unprovided'), 'topic', { name: 'topic' });
     expect(() => synthesizeApp(unprovided)).toThrow(/\[unprovided\] Found resources without a matching provider construct/);
     expect(existsSync(join(dir, 'stacks', 'invalid'))).toBe(false);
+  });
+});
+
+describe('skipTokenCreationStacks', () => {
+  const original = Error.prepareStackTrace;
+  /** Plain Node, as main.ts runs: V8's own formatting (jest installs a formatter of its own). */
+  const plainNode = () => Reflect.deleteProperty(Error, 'prepareStackTrace');
+  afterEach(() => {
+    Error.prepareStackTrace = original;
+  });
+
+  /** What cdktf does for every token: a stack trace captured on a plain object. */
+  function tokenCreationStack(): string {
+    const bookkeeping = { stack: '' };
+    Error.captureStackTrace(bookkeeping);
+    return bookkeeping.stack;
+  }
+
+  it('gives cdktf\'s per-token bookkeeping an empty stack and real errors their usual one', () => {
+    plainNode();
+    expect(tokenCreationStack()).toContain('tokenCreationStack');
+    skipTokenCreationStacks({});
+    expect(tokenCreationStack()).toBe('');
+    const error = new Error('a real failure');
+    expect(error.stack).toMatch(/^Error: a real failure\n {4}at .*app-synth\.test\.ts/);
+  });
+
+  it('keeps them with CDKTF_TOKEN_STACKS=1 (debugging a token that does not resolve)', () => {
+    plainNode();
+    skipTokenCreationStacks({ CDKTF_TOKEN_STACKS: '1' });
+    expect(tokenCreationStack()).toContain('tokenCreationStack');
   });
 });

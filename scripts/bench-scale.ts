@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEnvironment } from '../src/app';
+import { skipTokenCreationStacks } from '../src/lib/token-stacks';
 import { newApp, synthesizeApp } from '../src/app-synth';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
@@ -25,6 +26,7 @@ const scaled: Record<string, EnvironmentInput> = Object.fromEntries(
   }),
 );
 
+skipTokenCreationStacks();
 const started = performance.now();
 const app = newApp({ outdir: mkdtempSync(join(tmpdir(), 'bench-scale-')) });
 for (const config of loadConfig(project, scaled)) buildEnvironment(app, config);
