@@ -15,7 +15,7 @@ if (configs) {
   for (const line of configWarnings(configs, { examples: process.env.CONFIG_WARN_EXAMPLES === '1' })) process.stderr.write(`${line}\n`);
   skipTokenCreationStacks();
   const app = newApp();
-  for (const config of configs) buildEnvironment(app, config);
+  for (const config of configs) buildEnvironment(app, config, configs);
   try {
     synthesizeApp(app);
   } catch (error) {

@@ -87,7 +87,8 @@ export function synthDirOf(envNames: string[]): string {
   // Synthesized aside and renamed into place: another worker may be making the same directory.
   const partial = `${dir}.${process.pid}`;
   const app = newApp({ outdir: partial });
-  for (const env of envNames) buildEnvironment(app, configFor(env));
+  const configs = envNames.map((env) => configFor(env));
+  for (const config of configs) buildEnvironment(app, config, configs);
   synthesizeApp(app);
   try {
     renameSync(partial, dir);

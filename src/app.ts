@@ -13,11 +13,15 @@ export interface EnvironmentStacks {
   readonly app: AppStack;
 }
 
-/** State is split by lifecycle: bootstrap (state bucket) → network → data → app (rewritten by every deploy). */
-export function buildEnvironment(scope: Construct, config: EnvironmentConfig): EnvironmentStacks {
+/**
+ * State is split by lifecycle: bootstrap (state bucket) → network → data → app (rewritten by every deploy).
+ * `environments` is every environment of the app in declaration order (the promotion chain: who may read
+ * this environment's image tags as evidence of a release); alone, an environment promotes to nobody.
+ */
+export function buildEnvironment(scope: Construct, config: EnvironmentConfig, environments: readonly EnvironmentConfig[] = [config]): EnvironmentStacks {
   const bootstrap = new BootstrapStack(scope, config);
   const network = new NetworkStack(scope, config);
-  const data = new DataStack(scope, { config, network: network.network });
+  const data = new DataStack(scope, { config, network: network.network, environments });
   const app = new AppStack(scope, {
     config,
     network: network.network,
