@@ -14,6 +14,7 @@ import {
   ListServiceDeploymentsCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  StopTaskCommand,
   UpdateServiceCommand,
   type Deployment,
   type RegisterTaskDefinitionRequest,
@@ -874,5 +875,291 @@ describe('rollback', () => {
     const error = await failure(run(request(['dev', 'api', '--rollback'])).promise);
     expect(error.message).toBe(`image ${OLD_DIGEST} (tag v1.2.2) not found in ECR repository drf-api-dev/api (${uri('dev')}): push it first`);
     expect(ecs.calls()).toHaveLength(0);
+  });
+});
+
+describe('waits survive a flaky AWS, signals and deadlines', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+  const serverError = () => Object.assign(new Error('Service unavailable'), { name: 'ServerException', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+
+  function givenRollingStart() {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    ecs.on(UpdateServiceCommand).resolves({ service: service('dev', { deployments: [ours('dev', {})] }) });
+  }
+
+  it('keeps polling through throttling and 5xx errors with capped exponential backoff, then records the release', async () => {
+    givenRollingStart();
+    let stub = ecs.on(DescribeServicesCommand).resolvesOnce({ services: [service('dev')] });
+    for (let i = 0; i < 5; i++) stub = stub.rejectsOnce(throttled());
+    stub.rejectsOnce(serverError()).resolves({ services: [service('dev', { deployments: [ours('dev', { rolloutState: 'COMPLETED', runningCount: 2 })] })] });
+
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    expect((await promise).outcome).toBe('released');
+    const retries = lines.filter((l) => l.includes('AWS error while reading the service'));
+    expect(retries.map((l) => l.replace(/.*; /, ''))).toEqual(['try 2 in 15 s', 'try 3 in 30 s', 'try 4 in 60 s', 'try 5 in 60 s', 'try 6 in 60 s', 'try 7 in 60 s']);
+    expect(retries[0]).toContain('(ThrottlingException: Rate exceeded)');
+    expect(retries[5]).toContain('(ServerException: Service unavailable)');
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(1);
+    // Every call of the wait carries an abort signal (deadline and SIGINT/SIGTERM cut it off).
+    expect(ecs.commandCalls(DescribeServicesCommand).slice(1).every((c) => (c.args[1] as { abortSignal?: unknown })?.abortSignal instanceof AbortSignal)).toBe(true);
+  });
+
+  it('throttling until the deadline ends the wait (exit 4), not the release: the rollout goes on', async () => {
+    givenRollingStart();
+    ecs.on(DescribeServicesCommand).resolvesOnce({ services: [service('dev')] }).rejects(throttled());
+    const error = await failure(run({ ...request(['dev', 'api', 'v1.2.3'], noMigration), timeoutMinutes: 10 }).promise);
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toContain('the deadline passed while reading the service; last error: ThrottlingException: Rate exceeded');
+  });
+
+  it('an error that is not worth retrying (access denied) ends the wait at once with exit 4 and where things stand', async () => {
+    givenRollingStart();
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [service('dev')] })
+      .resolvesOnce({ services: [service('dev', { deployments: [ours('dev', { runningCount: 1 })] })] })
+      .rejects(Object.assign(new Error('not authorized to perform: ecs:DescribeServices'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const error = await failure(promise);
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toContain('reading the service failed: AccessDeniedException: not authorized to perform: ecs:DescribeServices');
+    expect(lines).toContain('ERR     where it stands: rolling deployment ecs-svc/new: rollout IN_PROGRESS: 1/2 running, 0 pending, 0 failed');
+  });
+
+  it('SIGINT during the rollout: the wait stops, the release is recorded as pending, exit 4 with the commands to follow or roll back', async () => {
+    givenRollingStart();
+    const interrupt = new AbortController();
+    let polls = 0;
+    ecs.on(DescribeServicesCommand).callsFake(() => {
+      if (++polls === 4) interrupt.abort('SIGINT');
+      return { services: [service('dev', polls === 1 ? {} : { deployments: [ours('dev', { runningCount: 1 })] })] };
+    });
+    const lines: string[] = [];
+    const release = new Release({ clients: createClients(REGION), timing: fakeTiming(), signal: interrupt.signal, log: { info: (l) => lines.push(l), error: (l) => lines.push(`ERR ${l}`) } });
+    const error = await failure(release.run(request(['dev', 'api', 'v1.2.3'], noMigration)));
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toMatch(/: interrupted by SIGINT; ECS carries on without this tool$/);
+    expect(polls).toBe(4);
+    expect(lines).toContain(`ERR     roll it back: aws ecs update-service --cluster drf-api-dev --service api --task-definition ${tdArn('drf-api-dev-api', 7)}`);
+    expect(parseRecord(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!, 't').pending?.deploymentId).toBe('ecs-svc/new');
+  });
+
+  it('SIGTERM during the migration stops the migration task; nothing moved', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev')] });
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/drf-api-dev/feed`, lastStatus: 'PENDING' }] });
+    const interrupt = new AbortController();
+    ecs.on(DescribeTasksCommand).callsFake(() => {
+      interrupt.abort('SIGTERM');
+      return { tasks: [{ lastStatus: 'RUNNING' }] };
+    });
+    ecs.on(StopTaskCommand).resolves({});
+    const release = new Release({ clients: createClients(REGION), timing: fakeTiming(), signal: interrupt.signal, log: { info: () => undefined, error: () => undefined } });
+    const error = await failure(release.run(request(['dev', 'api', 'v1.2.3'])));
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.moved).toBe(false);
+    expect(ecs.commandCalls(StopTaskCommand)[0].args[0].input).toMatchObject({ cluster: 'drf-api-dev', task: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/drf-api-dev/feed` });
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+});
+
+describe('image truth: what a release may register', () => {
+  function givenLatest(change: (td: TaskDefinition) => TaskDefinition) {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev')] });
+    ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => ({ taskDefinition: change(taskDefinition(input.taskDefinition, 'api')) }));
+  }
+
+  it.each<[string, (td: TaskDefinition) => TaskDefinition, string]>([
+    [
+      'the migrate execution role (reads the master secret) on the web service',
+      (td) => ({ ...td, executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/drf-api-dev-api-migrate-execution` }),
+      `executionRoleArn is arn:aws:iam::${ACCOUNT}:role/drf-api-dev-api-migrate-execution, expected arn:aws:iam::${ACCOUNT}:role/drf-api-dev-api-execution`,
+    ],
+    ['a task role of another account', (td) => ({ ...td, taskRoleArn: 'arn:aws:iam::999999999999:role/drf-api-dev-api-task' }), 'taskRoleArn is arn:aws:iam::999999999999:role/drf-api-dev-api-task'],
+    ['no task role', (td) => ({ ...td, taskRoleArn: undefined }), 'taskRoleArn is unset'],
+    ['host networking', (td) => ({ ...td, networkMode: 'host' }), 'networkMode is "host"'],
+    ['the host PID namespace', (td) => ({ ...td, pidMode: 'host' }), 'pidMode is "host"'],
+    ['the host IPC namespace', (td) => ({ ...td, ipcMode: 'host' }), 'ipcMode is "host"'],
+    ['a privileged container', (td) => ({ ...td, containerDefinitions: td.containerDefinitions!.map((c) => ({ ...c, privileged: true })) }), 'container api is privileged'],
+    [
+      'a sidecar from a public registry by tag',
+      (td) => ({ ...td, containerDefinitions: [td.containerDefinitions![0], { name: 'xray', image: 'public.ecr.aws/xray/aws-xray-daemon:3.3.14' }] }),
+      `sidecar xray runs public.ecr.aws/xray/aws-xray-daemon:3.3.14: sidecars must be pinned by digest in ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/drf-api-dev/…@sha256:<digest>`,
+    ],
+    [
+      'a sidecar from the own registry by tag',
+      (td) => ({ ...td, containerDefinitions: [td.containerDefinitions![0], { name: 'xray', image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/drf-api-dev/xray:3` }] }),
+      'sidecar xray runs',
+    ],
+  ])('refuses %s: nothing registered, nothing run', async (_, change, problem) => {
+    givenLatest(change);
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const error = await failure(promise);
+    expect(error.message).toMatch(/^refusing to register drf-api-dev-api: the family's latest revision is not what Terraform made it \(/);
+    expect(error.message).toContain(problem);
+    expect(error.moved).toBe(false);
+    expect(lines[lines.length - 1]).toContain('nothing has moved');
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  it('the migrate family must carry the migrate roles, the service family its own', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    givenRollout('dev', [ours('dev', { rolloutState: 'COMPLETED' })]);
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:x:1:task/c/m1' }] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ lastStatus: 'STOPPED', containers: [{ name: 'migrate', exitCode: 0 }] }] });
+    await run(request(['dev', 'api', 'v1.2.3'])).promise;
+    const [migrate, web] = ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input);
+    expect(migrate).toMatchObject({ taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/drf-api-dev-api-migrate-task`, executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/drf-api-dev-api-migrate-execution` });
+    expect(web).toMatchObject({ taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/drf-api-dev-api-task`, executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/drf-api-dev-api-execution` });
+  });
+});
+
+describe('releases by digest, and promotion', () => {
+  it('sha256:<digest> releases that image; the record names it by its tag', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    givenRollout('dev', [ours('dev', { rolloutState: 'COMPLETED' })]);
+    const { entry } = await run(request(['dev', 'api', DIGEST], noMigration)).promise;
+    expect(ecr.commandCalls(DescribeImagesCommand)[0].args[0].input.imageIds).toEqual([{ imageDigest: DIGEST }]);
+    expect(entry).toMatchObject({ tag: 'v1.2.3', digest: DIGEST, image: `${uri('dev')}@${DIGEST}` });
+  });
+
+  it('<tag>@sha256:<digest>: a tag that points elsewhere is refused before anything changes', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    const error = await failure(run(request(['dev', 'api', `v1.2.3@${OLD_DIGEST}`], noMigration)).promise);
+    expect(error.message).toBe(`tag v1.2.3 in drf-api-dev/api points at ${DIGEST}, not ${OLD_DIGEST}: someone pushed over it, or the digest is wrong; release by the digest you mean`);
+    expect(ecs.calls()).toHaveLength(0);
+  });
+
+  it('prod refuses a digest staging never released; --force-unpromoted ships it with a loud warning', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('prod');
+    ecr.on(DescribeImagesCommand, { repositoryName: 'drf-api-staging/api' }).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.2.3', 'released-dev-3'] }] });
+    const error = await failure(run(request(['prod', 'api', 'v1.2.3'])).promise);
+    expect(error.message).toBe(
+      `staging never released ${DIGEST} (no released-staging-<n> tag on it in drf-api-staging/api): release it to staging first, or pass --force-unpromoted to ship it anyway`,
+    );
+    expect(ecr.commandCalls(DescribeImagesCommand)[1].args[0].input).toEqual({ repositoryName: 'drf-api-staging/api', imageIds: [{ imageDigest: DIGEST }] });
+    expect(ecs.calls()).toHaveLength(0);
+
+    ecs.on(DescribeServicesCommand).rejects(new Error('stop here'));
+    const forced = run({ ...request(['prod', 'api', 'v1.2.3']), forceUnpromoted: true });
+    await forced.promise.catch(() => undefined);
+    expect(forced.lines).toContain(
+      `ERR warning: !!! --force-unpromoted: staging never released ${DIGEST} (no released-staging-<n> tag on it in drf-api-staging/api); shipping it to prod anyway`,
+    );
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+  });
+
+  it('an environment whose previous one has an account reads the evidence in that registry', async () => {
+    const copy = structuredClone(environments) as Record<string, EnvironmentInput>;
+    copy.staging = { ...copy.staging, allowedAccountIds: ['210987654321'] };
+    givenRecord({ current: null, previous: null });
+    givenImage('prod');
+    ecs.on(DescribeServicesCommand).rejects(new Error('stop here'));
+    await run(parseReleaseArgs(['prod', 'api', 'v1.2.3'], project, copy)).promise.catch(() => undefined);
+    expect(ecr.commandCalls(DescribeImagesCommand)[1].args[0].input).toMatchObject({ registryId: '210987654321', repositoryName: 'drf-api-staging/api' });
+  });
+});
+
+describe('--status and the next release settle a pending release', () => {
+  const DEPLOYMENT = `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/drf-api-prod/api/new`;
+  const prodEntry = (tag: string, digest: string, revision: number): ReleaseEntry => ({ ...entry(tag, digest, revision), taskDefinitionArn: tdArn('drf-api-prod-api', revision) });
+  const pending = {
+    ...prodEntry('v1.2.3', DIGEST, 8),
+    sequence: 6,
+    serviceDeploymentArn: DEPLOYMENT,
+    previousTaskDefinitionArn: tdArn('drf-api-prod-api', 7),
+    bakeEndsAt: '2026-11-30T09:40:00.000Z',
+  };
+  const before = { current: prodEntry('v1.2.2', OLD_DIGEST, 7), previous: null, pending, sequence: 6 };
+  const records = () => ssm.commandCalls(PutParameterCommand).map((c) => parseRecord(c.args[0].input.Value!, 't'));
+
+  function givenDeployment(status: string, stage?: string) {
+    givenRecord(before);
+    ecs.on(DescribeServiceDeploymentsCommand).resolves({ serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT, status: status as 'SUCCESSFUL', lifecycleStage: stage as 'BAKE_TIME' }] });
+    scheduler.on(GetScheduleCommand).resolves({ Name: 'drf-api-prod-clearsessions', GroupName: 'drf-api-prod-clearsessions', ScheduleExpression: 'cron(0 3 * * ? *)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: 'c', RoleArn: 'r', EcsParameters: { TaskDefinitionArn: tdArn('drf-api-prod-api', 8) } } });
+    scheduler.on(UpdateScheduleCommand).resolves({});
+  }
+  function status(req = request(['prod', 'api', '--status'])) {
+    const lines: string[] = [];
+    const release = new Release({ clients: createClients(REGION), timing: fakeTiming(), log: { info: (l) => lines.push(l), error: (l) => lines.push(`ERR ${l}`) } });
+    return { lines, promise: release.status(req) };
+  }
+
+  it('SUCCESSFUL: the pending release becomes current (and the old current previous)', async () => {
+    givenDeployment('SUCCESSFUL');
+    const { lines, promise } = status();
+    expect((await promise).outcome).toBe('released');
+    const [after] = records();
+    expect(after.current).toEqual({ tag: 'v1.2.3', digest: DIGEST, image: pending.image, taskDefinitionArn: tdArn('drf-api-prod-api', 8), releasedAt: pending.releasedAt, sequence: 6 });
+    expect(after.previous).toEqual(before.current);
+    expect(after.pending).toBeUndefined();
+    expect(lines[lines.length - 1]).toBe(`release prod/api: v1.2.3 (${DIGEST}) finished and is recorded as current`);
+  });
+
+  it('rolled back: the rejected revision is deregistered, schedules go back, pending is dropped (exit 1)', async () => {
+    givenDeployment('ROLLBACK_SUCCESSFUL');
+    expect((await status().promise).outcome).toBe('rolled-back');
+    expect(deregistered()).toEqual([tdArn('drf-api-prod-api', 8)]);
+    expect(scheduler.commandCalls(UpdateScheduleCommand)[0].args[0].input.Target?.EcsParameters?.TaskDefinitionArn).toBe(tdArn('drf-api-prod-api', 7));
+    expect(records()[0]).toEqual({ current: before.current, previous: null, sequence: 6 });
+  });
+
+  it('still baking: says so with the time the bake ends, and changes nothing', async () => {
+    givenDeployment('IN_PROGRESS', 'BAKE_TIME');
+    const { lines, promise } = status();
+    expect((await promise).outcome).toBe('baking');
+    expect(lines).toContain(
+      `    service deployment ${DEPLOYMENT}: IN_PROGRESS, stage BAKE_TIME; the bake ends at 2026-11-30T09:40:00.000Z (in about 40 min), then ECS finishes on its own`,
+    );
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(deregistered()).toEqual([]);
+  });
+
+  it('--status --wait-bake waits through the bake with a line each minute', async () => {
+    givenRecord(before);
+    let stub = ecs.on(DescribeServiceDeploymentsCommand);
+    for (let i = 0; i < 40 * 4; i++) stub = stub.resolvesOnce({ serviceDeployments: [{ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' }] });
+    stub.resolves({ serviceDeployments: [{ status: 'SUCCESSFUL' }] });
+    const { lines, promise } = status({ ...request(['prod', 'api', '--status']), waitBake: true });
+    expect((await promise).outcome).toBe('released');
+    expect(lines.filter((l) => l.startsWith('    still service deployment')).length).toBeGreaterThanOrEqual(39);
+  });
+
+  it('an old record (no pending, no sequence) reports the current release', async () => {
+    givenRecord({ current: prodEntry('v1.2.2', OLD_DIGEST, 7), previous: null });
+    scheduler.on(GetScheduleCommand).resolves({ Target: { Arn: 'c', RoleArn: 'r', EcsParameters: { TaskDefinitionArn: tdArn('drf-api-prod-api', 7) } } });
+    const { lines, promise } = status();
+    expect(await promise).toEqual({ outcome: 'nothing-pending', entry: prodEntry('v1.2.2', OLD_DIGEST, 7) });
+    expect(lines[lines.length - 1]).toBe('release prod/api: nothing pending; v1.2.2 is current');
+  });
+
+  it('the next release settles a finished one first, and refuses while one still bakes', async () => {
+    givenDeployment('IN_PROGRESS', 'BAKE_TIME');
+    givenImage('prod');
+    const error = await failure(run({ ...request(['prod', 'api', 'v1.2.4']) }).promise);
+    expect(error.message).toMatch(/^the previous release v1.2.3 is still in progress \(service deployment .*BAKE_TIME\): wait for it \(--status --wait-bake\), or roll it back: aws ecs stop-service-deployment/);
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+
+    ecs.reset();
+    givenDeployment('SUCCESSFUL');
+    ecs.on(DescribeServiceDeploymentsCommand).resolves({ serviceDeployments: [{ status: 'SUCCESSFUL' }] });
+    ecs.on(DescribeServicesCommand).rejects(new Error('stop here'));
+    await run(request(['prod', 'api', 'v1.2.4'])).promise.catch(() => undefined);
+    expect(records()[0].current?.tag).toBe('v1.2.3');
   });
 });
