@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { buildEnvironment } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
+import { circleciAudiences } from '../src/constructs/oidc-provider';
 
 type Json = Record<string, any>;
 const root = join(__dirname, '..');
@@ -527,12 +528,15 @@ describe('CircleCI (.circleci/config.yml)', () => {
     for (const run of long) expect({ command: run.command.slice(0, 40), no_output_timeout: run.no_output_timeout }).toEqual({ command: run.command.slice(0, 40), no_output_timeout: '20m' });
   });
 
+  // The audiences the bootstrap stack's apply and release roles accept (one each).
+  const audiences = circleciAudiences(project.ci!.circleci!.organizationId);
+
   it('roles by OIDC web identity: plan with the default token; apply and release with their own audiences, renewed in the background', () => {
     const awsRole = circle.commands['aws-role'];
     expect(awsRole.parameters.role.enum).toEqual(['PLAN', 'APPLY', 'RELEASE']);
     const assume = circleRuns(awsRole.steps)[0];
     expect(assume.command).toContain('printf \'%s\' "$CIRCLE_OIDC_TOKEN_V2" > "$token_file"');
-    expect(assume.command).toContain('audience="$CIRCLE_ORGANIZATION_ID/$(echo "$ROLE_KIND" | tr A-Z a-z)"');
+    expect(assume.command).toContain(`if [ "$ROLE_KIND" = APPLY ]; then audience=${audiences.apply}; else audience=${audiences.release}; fi`);
     expect(assume.command).toContain('circleci run oidc get --claims "{\\"aud\\":\\"$audience\\"}"');
     expect(assume.environment).toEqual({ ROLE_KIND: '<< parameters.role >>', TARGET_ENV: '<< parameters.env >>' });
     const refresh = awsRole.steps[1];
@@ -545,7 +549,6 @@ describe('CircleCI (.circleci/config.yml)', () => {
 
   it('the role step writes only an IAM role ARN and a token file into $BASH_ENV; the audience names the role kind', () => {
     const assume = circleRuns(circle.commands['aws-role'].steps)[0];
-    const orgId = '0f8e5c1a-7d2b-4c3e-9a1f-2b3c4d5e6f70';
     const setupBox = () => {
       const b = box();
       // A stand-in `circleci` that prints the claims it was asked for as the token.
@@ -553,21 +556,21 @@ describe('CircleCI (.circleci/config.yml)', () => {
       chmodSync(join(b.dir, 'bin', 'circleci'), 0o755);
       return b;
     };
-    const env = { BASH_ENV: 'bash-env', CIRCLE_BUILD_NUM: '42', CIRCLE_ORGANIZATION_ID: orgId, CIRCLE_OIDC_TOKEN_V2: 'default-token' };
+    const env = { BASH_ENV: 'bash-env', CIRCLE_BUILD_NUM: '42', CIRCLE_OIDC_TOKEN_V2: 'default-token' };
     const arn = 'arn:aws:iam::123456789012:role/pipeline/drf-api-prod-pipeline-release';
 
     const release = setupBox();
     expect(bash(release, assume.command, { ...env, ROLE_KIND: 'RELEASE', TARGET_ENV: 'prod', AWS_RELEASE_ROLE_ARN_PROD: arn }).code).toBe(0);
-    expect(release.out('.aws-web-identity-token')).toBe(`token-for:{"aud":"${orgId}/release"}`);
+    expect(release.out('.aws-web-identity-token')).toBe(`token-for:{"aud":"${audiences.release}"}`);
     expect(release.out('bash-env').split('\n').filter(Boolean)).toEqual([
-      `export AWS_OIDC_AUDIENCE=${orgId}/release`,
+      `export AWS_OIDC_AUDIENCE=${audiences.release}`,
       `export AWS_ROLE_ARN=${arn}`,
       `export AWS_WEB_IDENTITY_TOKEN_FILE=${join(release.dir, '.aws-web-identity-token')}`,
       'export AWS_ROLE_SESSION_NAME=circleci-42',
     ]);
     const apply = setupBox();
     expect(bash(apply, assume.command, { ...env, ROLE_KIND: 'APPLY', TARGET_ENV: 'dev', AWS_APPLY_ROLE_ARN_DEV: arn }).code).toBe(0);
-    expect(apply.out('.aws-web-identity-token')).toBe(`token-for:{"aud":"${orgId}/apply"}`);
+    expect(apply.out('.aws-web-identity-token')).toBe(`token-for:{"aud":"${audiences.apply}"}`);
     const plan = setupBox();
     expect(bash(plan, assume.command, { ...env, ROLE_KIND: 'PLAN', TARGET_ENV: 'staging', AWS_PLAN_ROLE_ARN_STAGING: arn }).code).toBe(0);
     expect(plan.out('.aws-web-identity-token')).toBe('default-token');
