@@ -1,15 +1,16 @@
 // `npm run apply -- <env> [<stack>...]` against the stand-in terraform of __tests__/bin: it applies
 // exactly the saved plans, in order, and refuses before applying anything when it should.
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { calls, commitChange, makeProject, run, type FakeTerraform, type Project } from './fixtures/terraform-harness';
+import { calls, commitChange, fixtures, makeProject, run, signalsReceived, type FakeTerraform, type Project } from './fixtures/terraform-harness';
 
 const saved = (project: Project, stack: string, env = 'dev') => join(project.root, 'plans', env, `${stack}.tfplan`);
 const applies = (project: Project) => calls(project).filter((c) => c.argv[0] === 'apply');
 
 /** A project whose plans/dev/ was made by `npm run plan -- dev` with `fake`; the log then starts empty. */
-async function planned(fake: FakeTerraform = {}, args: string[] = ['dev']): Promise<Project> {
-  const project = makeProject();
+async function planned(fake: FakeTerraform = {}, args: string[] = ['dev'], env = 'dev'): Promise<Project> {
+  const project = makeProject(env);
   const result = await run('plan', project, args, fake);
   if (result.status !== 0) throw new Error(`plan failed: ${result.stderr}`);
   rmSync(project.log, { force: true });
@@ -17,13 +18,15 @@ async function planned(fake: FakeTerraform = {}, args: string[] = ['dev']): Prom
 }
 
 describe('npm run apply', () => {
-  it('applies exactly the saved plan files, in dependency order, after init; never plans', async () => {
+  it('applies exactly the saved plan files, in dependency order, after init and a review of each saved plan; never plans', async () => {
     const project = await planned({ plans: { 'dev-app': 'app-update.json' } });
     const result = await run('apply', project, ['dev']);
     expect(result.status).toBe(0);
-    expect(calls(project).map((c) => `${c.stack}: ${c.argv.join(' ')}`)).toEqual(
-      ['dev-network', 'dev-data', 'dev-app'].flatMap((stack) => [`${stack}: init -input=false -reconfigure -lockfile=readonly`, `${stack}: apply -input=false ${saved(project, stack)}`]),
-    );
+    const stacks = ['dev-network', 'dev-data', 'dev-app'];
+    expect(calls(project).map((c) => `${c.stack}: ${c.argv.join(' ')}`)).toEqual([
+      ...stacks.flatMap((stack) => [`${stack}: init -input=false -reconfigure -lockfile=readonly`, `${stack}: show -json ${saved(project, stack)}`]),
+      ...stacks.map((stack) => `${stack}: apply -input=false ${saved(project, stack)}`),
+    ]);
     expect(calls(project).some((c) => c.argv[0] === 'plan')).toBe(false);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('apply dev: applied dev-network, dev-data, dev-app.');
     // the lock file the plan's init wrote is the one apply's init reads
@@ -46,7 +49,7 @@ describe('npm run apply', () => {
     expect(refused.status).toBe(1);
     expect(refused.stdout).toContain('DANGER dev-app aws_ecr_repository.registry_worker');
     expect(refused.stderr).toContain('refusing: 2 DANGER change(s)');
-    expect(calls(project)).toEqual([]);
+    expect(applies(project)).toEqual([]);
     expect((await run('apply', project, ['dev', '--allow-destroy'])).status).toBe(0);
     expect(applies(project).map((c) => c.stack)).toEqual(['dev-network', 'dev-data', 'dev-app']);
   });
@@ -116,28 +119,179 @@ describe('npm run apply', () => {
     expect(allowed.stderr).toContain('applying the saved plans as they are (--allow-other-commit)');
   });
 
-  it('a plan Terraform finds stale fails with terraform\'s message and the stack\'s name (exit 1)', async () => {
+  it('a plan Terraform finds stale: one line naming the stack, saying plan again (exit 1)', async () => {
     const project = await planned();
     const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:stale'] });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('apply: dev-data: terraform apply failed (exit 1). The saved plan is stale');
-    expect(result.stderr).toContain('Error: Saved plan is stale');
+    expect(result.stderr).toBe('apply: dev-data: terraform apply: the saved plan is stale (the state changed since it was made, e.g. another apply): plan again (`npm run plan -- dev`).\n');
     expect(applies(project).map((c) => c.stack)).toEqual(['dev-network', 'dev-data']);
     const failed = await run('apply', await planned(), ['dev'], { fail: ['apply:dev-network'] });
     expect(failed.status).toBe(1);
-    expect(failed.stderr).toContain('dev-network: terraform apply failed (exit 1).\n');
+    expect(failed.stderr).toContain('dev-network: terraform apply failed (exit 1):\n');
+    expect(failed.stderr).toContain('Error: creating RDS DB Instance');
   });
 
-  it('bad input: unknown environment or stack, JSON in the set that is not plan JSON (exit 2)', async () => {
+  it('bad input: unknown environment or stack (exit 2, no terraform run)', async () => {
     const project = await planned();
     expect((await run('apply', project, ['qa'])).stderr).toBe('apply: unknown environment "qa" (dev, staging, prod)\n');
     expect((await run('apply', project, ['qa'])).status).toBe(2);
     const stack = await run('apply', project, ['dev', 'dev-Cache!']);
     expect(stack.status).toBe(2);
-    writeFileSync(join(project.root, 'plans', 'dev', 'dev-app.json'), '{"name":"not a plan"}');
-    const json = await run('apply', project, ['dev']);
-    expect(json.status).toBe(2);
-    expect(json.stderr).toContain('dev-app.json: not Terraform JSON output');
     expect(calls(project)).toEqual([]);
+  });
+
+  it('reviews the saved plan itself (show -json of the .tfplan): an edited JSON beside it lets no DANGER through', async () => {
+    const project = await planned({ plans: { 'dev-data': 'data-replace.json' } });
+    // the JSON of the set now says "nothing to see"
+    writeFileSync(join(project.root, 'plans', 'dev', 'dev-data.json'), readFileSync(join(fixtures, 'empty.json')));
+    const refused = await run('apply', project, ['dev']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('warning: dev-data: plans/dev/dev-data.json is not what the saved plan says (edited?); the review below is of the saved plan itself');
+    expect(refused.stdout).toContain('DANGER dev-data aws_db_instance.database_primary_5F1E2D3C');
+    expect(refused.stderr).toContain('refusing: 1 DANGER change(s)');
+    expect(applies(project)).toEqual([]);
+    // without the JSON at all, the same review
+    rmSync(join(project.root, 'plans', 'dev', 'dev-data.json'));
+    expect((await run('apply', project, ['dev'])).stderr).toContain('refusing: 1 DANGER change(s)');
+    expect((await run('apply', project, ['dev', '--allow-destroy'])).status).toBe(3); // dev-data's outputs change
+    expect(applies(project).map((c) => c.stack)).toEqual(['dev-network', 'dev-data']);
+  });
+
+  it('SIGINT mid-apply: forwarded once to terraform, waits for its graceful stop, says what was and was not applied, exit 130', async () => {
+    const project = await planned();
+    const signals = new EventEmitter();
+    const onLog = (line: string) => line.includes('Still modifying') && signals.emit('SIGINT');
+    const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:wait'] }, {}, { signals, onLog });
+    expect(result.status).toBe(130);
+    expect(signalsReceived(project)).toEqual(['dev-data apply INT']);
+    expect(result.stderr).toContain('apply: SIGINT received: terraform was asked to stop gracefully');
+    // it waited: terraform's last lines (state saved, lock released) come before the verdict
+    const lines = result.stdout.trim().split('\n');
+    expect(lines.findIndex((l) => l.includes('Releasing state lock'))).toBeGreaterThan(0);
+    expect(lines.findIndex((l) => l.includes('Releasing state lock'))).toBeLessThan(lines.length - 1);
+    expect(lines.at(-1)).toBe('apply dev: interrupted (SIGINT): applied: dev-network; not applied: dev-data, dev-app (dev-data partly: terraform stopped, exit 1; what it completed is in the state). Plan again before applying: `npm run plan -- dev`.');
+    expect(applies(project).map((c) => c.stack)).toEqual(['dev-network', 'dev-data']);
+    expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
+    // the interrupted stack's plan no longer matches its state
+    const again = await run('apply', project, ['dev', 'dev-data']);
+    expect(again.stderr).toContain('dev-data: its saved plan is stale (its apply was interrupted)');
+  });
+
+  it('a second signal is forwarded too (terraform aborts at once) and said; the same ctrl-C arriving twice counts once', async () => {
+    const project = await planned();
+    const signals = new EventEmitter();
+    const onLog = (line: string) => {
+      // terminal + npm: one ctrl-C, two SIGINTs before terraform reacts
+      if (line.includes('Still modifying')) signals.emit('SIGINT') && signals.emit('SIGINT');
+      if (line.includes('Stopping operation')) signals.emit('SIGTERM');
+    };
+    const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:stubborn'] }, {}, { signals, onLog });
+    expect(result.status).toBe(130);
+    expect(signalsReceived(project)).toEqual(['dev-data apply INT', 'dev-data apply TERM']);
+    expect(result.stderr).toContain('SIGINT received again before terraform took the first one: taken as the same interrupt');
+    expect(result.stderr).toContain('apply: SIGTERM received again: forwarded; terraform aborts at once');
+    expect(result.stdout).toContain('Two interrupts received. Exiting immediately.');
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^apply dev: interrupted \(SIGINT\): applied: dev-network; not applied: dev-data, dev-app/);
+  });
+
+  it('a signal between two stacks: the next one is not started (exit 143 for SIGTERM)', async () => {
+    const project = await planned();
+    const signals = new EventEmitter();
+    const onLog = (line: string) => line === '[1/3] dev-network: applied' && signals.emit('SIGTERM');
+    const result = await run('apply', project, ['dev'], {}, {}, { signals, onLog });
+    expect(result.status).toBe(143);
+    expect(result.stderr).toContain('apply: SIGTERM received: stopping before the next step');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('apply dev: interrupted (SIGTERM) before dev-data: applied: dev-network; not applied: dev-data, dev-app.');
+    expect(applies(project).map((c) => c.stack)).toEqual(['dev-network']);
+    expect(signalsReceived(project)).toEqual([]);
+  });
+
+  it('a held state lock: its ID, holder and time, and the exact force-unlock in the stack directory, once', async () => {
+    const project = await planned();
+    const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:lock'] });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'apply: dev-data: the state is locked by another run: lock ID 5f0c2f4e-1d2a-7b3c-9e8f-0a1b2c3d4e5f, held by alice@build-7 (OperationTypeApply, since 2025-05-01 09:30:00.123456 +0000 UTC, Terraform 1.11.0), state example-state/dev-data.tfstate.',
+        '    If that run is still going, wait for it. Only if it is dead (killed mid-run), release the lock with',
+        '      cd synth/stacks/dev-data && terraform force-unlock 5f0c2f4e-1d2a-7b3c-9e8f-0a1b2c3d4e5f',
+        '    then plan again.',
+        '',
+      ].join('\n'),
+    );
+    const mine = await run('apply', await planned(), ['dev'], { fail: ['apply:dev-network:lock'] }, { FAKE_TF_LOCK_WHO: 'tester@test-host' });
+    expect(mine.stderr).toContain('It looks like a dead run of this machine (tester@test-host, and no terraform process runs here): release it with');
+  });
+
+  it('credentials expiring mid-apply: errored.tfstate kept (and copied out of cdktf.out), the exact recovery printed, exit 1; plan and apply refuse until it is pushed', async () => {
+    const project = await planned();
+    const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:expired'] });
+    expect(result.status).toBe(1);
+    const errored = join(project.synthDir, 'stacks', 'dev-data', 'errored.tfstate');
+    const kept = join(project.root, 'plans', 'dev.recovery', 'dev-data.errored.tfstate');
+    expect(existsSync(errored)).toBe(true);
+    expect(readFileSync(kept, 'utf8')).toBe(readFileSync(errored, 'utf8'));
+    expect(result.stderr).toContain(`apply: dev-data: terraform could not save the state (credentials expired mid-apply?); it is in ${kept} (kept: do not delete it`);
+    expect(result.stderr).toContain(`cd synth/stacks/dev-data && terraform init -input=false -reconfigure && terraform state push -lock=false ${kept}`);
+    expect(result.stderr).toContain('npm run plan -- dev    # stops on the failed run\'s lock and prints the exact terraform force-unlock');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('apply dev: failed in dev-data, its state not saved: applied: dev-network; not applied: dev-data, dev-app (dev-data partly).');
+    rmSync(project.log);
+    for (const command of ['plan', 'apply'] as const) {
+      const refused = await run(command, project, ['dev']);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(`${command}: refusing: dev-data of dev has a state that was not saved; push it first (above)`);
+      expect(refused.stderr).toContain(`terraform state push -lock=false ${kept}`);
+    }
+    expect(calls(project)).toEqual([]);
+    expect(existsSync(kept)).toBe(true);
+  });
+
+  it('providers that differ from the lock file, at init or apply: one line saying plan again', async () => {
+    const atInit = await run('apply', await planned(), ['dev'], { fail: ['init:dev-data:checksum'] });
+    expect(atInit.status).toBe(1);
+    expect(atInit.stderr).toBe('apply: dev-data: terraform init: the provider packages differ from the lock file the plan was made with: plan again (`npm run plan -- dev`).\n');
+    const atApply = await run('apply', await planned(), ['dev'], { fail: ['apply:dev-app:checksum'] });
+    expect(atApply.stderr).toBe('apply: dev-app: terraform apply: the provider packages differ from the lock file the plan was made with: plan again (`npm run plan -- dev`).\n');
+  });
+
+  describe('production (prod: production: true)', () => {
+    const noCi = { CI: '' };
+    it('outside CI without a terminal: refused unless --yes (exit 2, nothing run); in CI or with --yes it applies', async () => {
+      const project = await planned({}, ['prod'], 'prod');
+      const refused = await run('apply', project, ['prod'], {}, noCi);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toBe('apply: prod is a production environment: confirm on a terminal (run it in one), or pass --yes after your own approval step; nothing was applied\n');
+      expect(calls(project)).toEqual([]);
+      expect((await run('apply', project, ['prod', '--yes'], {}, noCi)).status).toBe(0);
+      const ci = await planned({}, ['prod'], 'prod');
+      expect((await run('apply', ci, ['prod'], {}, { CI: 'true' })).status).toBe(0);
+    });
+
+    it('on a terminal: asks for the environment name after the review; a wrong answer applies nothing (exit 2)', async () => {
+      const project = await planned({}, ['prod'], 'prod');
+      const questions: string[] = [];
+      const answer = (text: string) => async (question: string) => (questions.push(question), text);
+      const wrong = await run('apply', project, ['prod'], {}, noCi, { prompt: answer('dev') });
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain('apply: "dev" is not prod: not confirmed; nothing was applied');
+      expect(questions).toEqual(['prod is a production environment. Type its name to apply the plans above: ']);
+      expect(applies(project)).toEqual([]);
+      expect((await run('apply', project, ['prod'], {}, noCi, { prompt: answer('prod\n') })).status).toBe(0);
+      expect(applies(project).map((c) => c.stack)).toEqual(['prod-network', 'prod-data', 'prod-app']);
+    });
+
+    it('plans made from uncommitted changes to what synth reads need --allow-dirty-plan', async () => {
+      const project = makeProject('prod');
+      mkdirSync(join(project.root, 'src'));
+      writeFileSync(join(project.root, 'src', 'extra.ts'), 'export {};\n');
+      expect((await run('plan', project, ['prod'])).status).toBe(0);
+      const refused = await run('apply', project, ['prod', '--yes'], {}, noCi);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^apply: prod is a production environment and its plans were made from uncommitted changes \(\?\? src\/extra\.ts\) on top of [0-9a-f]{12}: commit them and plan again, or pass --allow-dirty-plan; nothing was applied$/m);
+      expect(calls(project).filter((c) => c.argv[0] === 'apply')).toEqual([]);
+      const allowed = await run('apply', project, ['prod', '--yes', '--allow-dirty-plan'], {}, noCi);
+      expect(allowed.status).toBe(0);
+      expect(allowed.stderr).toContain('warning: prod: the plans were made from uncommitted changes (?? src/extra.ts)');
+    });
   });
 });

@@ -1,18 +1,24 @@
 // `npm run apply -- <env> [<stack>...]`: apply the saved plans of plans/<env>/ in dependency order with
 // `terraform apply <saved plan>`. Never plans; refuses before applying anything when a plan is missing,
 // altered, from another environment or commit, or when the set has a DANGER without --allow-destroy.
+// The review and the DANGER refusal are of the saved plans themselves (`terraform show -json` of each
+// .tfplan, run here), never of the JSON files beside them, which anyone can edit.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { environments } from '../config/environments';
 import { logText } from '../lib/command-io';
 import { parsePlanJson, PlanInputError, type TerraformPlan } from '../review/terraform-plan';
 import { formatPlanText, reviewPlans } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
+import { INTERRUPTED_EXIT, Interrupts } from './interrupts';
 import { committedLockFile, prepareLockFile } from './lock-files';
-import { changedOutputs, type CommandOptions } from './plan';
+import { changedOutputs, refuseWhileRecoveryPending, type CommandOptions } from './plan';
 import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
-import { runTerraform, terraformEnv, terraformError } from './terraform';
+import { erroredStateMark, keepErroredState, recoveryInstructions } from './state-recovery';
+import { runTerraform, terraformEnv } from './terraform';
+import { explainFailure, thisHost } from './terraform-errors';
 
 export interface ApplyOptions extends CommandOptions {
   readonly allowDestroy: boolean;
@@ -21,28 +27,55 @@ export interface ApplyOptions extends CommandOptions {
    * still refuses one whose state changed; this only waives the check that the checkout matches.
    */
   readonly allowOtherCommit?: boolean;
+  /** Apply, in a production environment, plans made from uncommitted changes. */
+  readonly allowDirtyPlan?: boolean;
+  /** Production outside CI without a terminal to confirm on: the caller already approved (pipelines). */
+  readonly yes?: boolean;
+  /**
+   * Asks a question on the terminal and resolves with the answer; undefined when there is no terminal
+   * (stdin and stdout not a TTY).
+   */
+  readonly prompt?: (question: string) => Promise<string>;
 }
 
-/** Exit codes of apply. */
+/** Exit codes of apply; an interrupted apply exits 130 (SIGINT) or 143 (SIGTERM), see INTERRUPTED_EXIT. */
 export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as const;
 
 /**
- * 0 all applied; 1 refused or terraform failed; 2 bad input; 3 applied an upstream stack whose outputs
- * changed, so the downstream plans of the set are stale: plan again.
+ * 0 all applied; 1 refused or terraform failed; 2 bad input or production not confirmed; 3 applied an
+ * upstream stack whose outputs changed, so the downstream plans of the set are stale: plan again;
+ * 130/143 interrupted (what was applied and what not is printed).
  */
 export async function apply(options: ApplyOptions): Promise<number> {
-  return withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env));
+  const interrupts = new Interrupts('apply', options.io, options.signals);
+  interrupts.start();
+  try {
+    return await withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env, interrupts));
+  } finally {
+    interrupts.stop();
+  }
 }
 
-async function applyUnlocked(options: ApplyOptions, env: string): Promise<number> {
+async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Interrupts): Promise<number> {
   const { io } = options;
   const log = io.log;
+  const host = options.host ?? thisHost();
   const refuse = (line: string, code: number = APPLY_EXIT.failed) => {
     io.error(`apply: ${line}`);
     return code;
   };
   const dir = join(options.plansDir, env);
   const shown = shownPath(options.root, dir) || dir;
+  const pending = refuseWhileRecoveryPending('apply', options, env);
+  if (pending !== undefined) return pending;
+  const production = environments[env].production === true;
+  // Production from a workstation: a typed confirmation on a terminal; without one, only --yes (a
+  // pipeline after its approval step). CI=true is what GitHub Actions and CircleCI set.
+  const inCi = io.env.CI === 'true';
+  const confirmOnTerminal = production && !inCi && !options.yes;
+  if (confirmOnTerminal && !options.prompt) {
+    return refuse(`${env} is a production environment: confirm on a terminal (run it in one), or pass --yes after your own approval step; nothing was applied`, APPLY_EXIT.badInput);
+  }
   const metadata = readMetadata(dir);
   if (!metadata) return refuse(`no saved plans for ${env} in ${shown}: run \`npm run plan -- ${env}\` first`);
   if (metadata.env !== env) return refuse(`${shown} holds plans of environment ${metadata.env}, not ${env}: run \`npm run plan -- ${env}\``);
@@ -52,8 +85,13 @@ async function applyUnlocked(options: ApplyOptions, env: string): Promise<number
   } else if (metadata.commit !== git.commit) {
     return refuse(`the plans in ${shown} were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}: check out that commit, plan again (\`npm run plan -- ${env}\`), or pass --allow-other-commit`);
   }
-  if (metadata.dirty) io.error(`warning: ${env}: the plans were made from uncommitted changes on top of ${metadata.commit?.slice(0, 12)}; what is applied is what the saved plans say`);
-  else if (git.dirty) io.error(`warning: ${env}: this checkout has uncommitted changes; they are not applied (the saved plans are)`);
+  if (metadata.dirty) {
+    const files = metadata.dirtyFiles?.length ? ` (${metadata.dirtyFiles.join(', ')})` : '';
+    if (production && !options.allowDirtyPlan) {
+      return refuse(`${env} is a production environment and its plans were made from uncommitted changes${files} on top of ${metadata.commit?.slice(0, 12)}: commit them and plan again, or pass --allow-dirty-plan; nothing was applied`);
+    }
+    io.error(`warning: ${env}: the plans were made from uncommitted changes${files} on top of ${metadata.commit?.slice(0, 12)}; what is applied is what the saved plans say`);
+  } else if (git.dirty) io.error(`warning: ${env}: this checkout has uncommitted changes (${git.dirtyFiles.join(', ')}); they are not applied (the saved plans are)`);
   log(`apply ${env}: plans of ${metadata.createdAt} (commit ${metadata.commit?.slice(0, 12) ?? 'none'})`);
 
   // Which stacks: the named ones, or every stack the set planned; always in the set's order.
@@ -75,23 +113,11 @@ async function applyUnlocked(options: ApplyOptions, env: string): Promise<number
   for (const s of selected.filter((x) => metadata.applied.includes(x))) log(`${s}: already applied from this set, skipped`);
   if (todo.length === 0) return refuse(`nothing left to apply in ${shown}: run \`npm run plan -- ${env}\``);
 
-  // Every saved plan must be there, unaltered, and readable, before anything is applied.
-  const plans: Array<{ stack: string; plan: TerraformPlan }> = [];
+  // Every saved plan must be there and unaltered before anything is applied.
   for (const stack of todo) {
     const saved = planFile(dir, stack);
-    if (!existsSync(saved) || !existsSync(planJsonFile(dir, stack))) return refuse(`${stack}: saved plan missing (${shownPath(options.root, saved)}): run \`npm run plan -- ${env}\``);
+    if (!existsSync(saved)) return refuse(`${stack}: saved plan missing (${shownPath(options.root, saved)}): run \`npm run plan -- ${env}\``);
     if (sha256(saved) !== metadata.sha256[stack]) return refuse(`${stack}: ${shownPath(options.root, saved)} is not the file the plan run saved: run \`npm run plan -- ${env}\``);
-    try {
-      plans.push({ stack, plan: parsePlanJson(readFileSync(planJsonFile(dir, stack), 'utf8'), planJsonFile(dir, stack)) });
-    } catch (error) {
-      if (error instanceof PlanInputError) return refuse(error.message, APPLY_EXIT.badInput);
-      throw error;
-    }
-  }
-  const review = reviewPlans(plans);
-  logText(io, formatPlanText(review));
-  if (review.dangers.length > 0 && !options.allowDestroy) {
-    return refuse(`refusing: ${review.dangers.length} DANGER change(s) would destroy or replace stored data (listed above); nothing was applied. If this is intended, run again with --allow-destroy.`);
   }
 
   log(`apply ${env}: synthesizing ${env} for the working directories`);
@@ -109,22 +135,90 @@ async function applyUnlocked(options: ApplyOptions, env: string): Promise<number
   todo.sort((a, b) => order.indexOf(a) - order.indexOf(b));
 
   const tfEnv = terraformEnv(io.env);
-  const applied = [...metadata.applied];
-  const save = (extra: Partial<PlanSetMetadata> = {}) => writeMetadata(dir, { ...metadata, applied, ...extra });
+  const stopped = (during: string) => {
+    const signal = interrupts.signal!;
+    log(`apply ${env}: interrupted (${signal}) ${during}; nothing was applied.`);
+    return INTERRUPTED_EXIT[signal];
+  };
+  // Init every stack, then review what each saved plan itself says (show -json of the .tfplan).
+  const plans: Array<{ stack: string; plan: TerraformPlan }> = [];
   for (const [i, stack] of todo.entries()) {
+    if (interrupts.signal) return stopped('before reviewing the plans');
     const cwd = synthesized.stackDir(stack);
     const step = (what: string) => log(`[${i + 1}/${todo.length}] ${stack}: ${what}`);
+    const failure = (what: string, result: { status: number; output: string }) => explainFailure(stack, what, result, { env, dir: shownPath(options.root, cwd), host });
     step('terraform init');
     // The committed lock file, else the one the plan's init used: the providers the plan was made with.
     const lock = existsSync(committedLockFile(options.root, stack)) ? committedLockFile(options.root, stack) : planLockFile(dir, stack);
-    const init = await runTerraform(['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)], { cwd, env: tfEnv });
-    if (init.status !== 0) return refuse(`${stack}: terraform init failed (exit ${init.status}):\n${terraformError(init.output)}`);
-    step(`terraform apply ${shownPath(options.root, planFile(dir, stack))}`);
-    const result = await runTerraform(['apply', '-input=false', planFile(dir, stack)], { cwd, env: tfEnv, onLine: (line) => log(`    ${line}`) });
-    if (result.status !== 0) {
-      const stale = /saved plan is stale/i.test(result.output) ? ' The saved plan is stale: the state changed since it was made. Run `npm run plan -- ' + env + '` again.' : '';
+    const init = await runTerraform(['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)], { cwd, env: tfEnv, interrupts });
+    if (interrupts.signal) return stopped(`during terraform init of ${stack}`);
+    if (init.status !== 0) return refuse(failure('init', init));
+    step(`terraform show -json ${shownPath(options.root, planFile(dir, stack))}`);
+    const show = await runTerraform(['show', '-json', planFile(dir, stack)], { cwd, env: tfEnv, interrupts });
+    if (interrupts.signal) return stopped(`during terraform show of ${stack}`);
+    if (show.status !== 0) return refuse(failure('show -json', show));
+    let plan: TerraformPlan;
+    try {
+      plan = parsePlanJson(show.output, `${stack}: terraform show -json ${shownPath(options.root, planFile(dir, stack))}`);
+    } catch (error) {
+      if (error instanceof PlanInputError) return refuse(error.message);
+      throw error;
+    }
+    const json = planJsonFile(dir, stack);
+    if (existsSync(json) && readFileSync(json, 'utf8').trim() !== JSON.stringify(plan)) {
+      io.error(`warning: ${stack}: ${shownPath(options.root, json)} is not what the saved plan says (edited?); the review below is of the saved plan itself`);
+    }
+    plans.push({ stack, plan });
+  }
+  const review = reviewPlans(plans);
+  logText(io, formatPlanText(review));
+  if (review.dangers.length > 0 && !options.allowDestroy) {
+    return refuse(`refusing: ${review.dangers.length} DANGER change(s) would destroy or replace stored data (listed above); nothing was applied. If this is intended, run again with --allow-destroy.`);
+  }
+  if (confirmOnTerminal) {
+    const answer = (await options.prompt!(`${env} is a production environment. Type its name to apply the plans above: `)).trim();
+    if (interrupts.signal) return stopped('at the confirmation');
+    if (answer !== env) return refuse(`${JSON.stringify(answer)} is not ${env}: not confirmed; nothing was applied`, APPLY_EXIT.badInput);
+  }
+
+  const applied = [...metadata.applied];
+  const save = (extra: Partial<PlanSetMetadata> = {}) => writeMetadata(dir, { ...metadata, applied, ...extra });
+  const summary = (from: number) => {
+    const done = applied.filter((s) => !metadata.applied.includes(s));
+    return `applied: ${done.length ? done.join(', ') : 'none'}; not applied: ${todo.slice(from).join(', ') || 'none'}`;
+  };
+  for (const [i, stack] of todo.entries()) {
+    if (interrupts.signal) {
       save();
-      return refuse(`${stack}: terraform apply failed (exit ${result.status}).${stale}\n${terraformError(result.output)}`);
+      log(`apply ${env}: interrupted (${interrupts.signal}) before ${stack}: ${summary(i)}.`);
+      return INTERRUPTED_EXIT[interrupts.signal];
+    }
+    const cwd = synthesized.stackDir(stack);
+    const step = (what: string) => log(`[${i + 1}/${todo.length}] ${stack}: ${what}`);
+    step(`terraform apply ${shownPath(options.root, planFile(dir, stack))}`);
+    const errored = erroredStateMark(cwd);
+    const result = await runTerraform(['apply', '-input=false', planFile(dir, stack)], { cwd, env: tfEnv, interrupts, onLine: (line) => log(`    ${line}`) });
+    const lostState = result.status !== 0 && erroredStateMark(cwd) !== errored && erroredStateMark(cwd) !== null;
+    if (lostState) {
+      const kept = keepErroredState(cwd, options.plansDir, env, stack);
+      save({ stale: [...metadata.stale, { stack, because: 'its apply could not save the state' }] });
+      refuse(recoveryInstructions(env, stack, kept, shownPath(options.root, cwd)));
+      log(`apply ${env}: failed in ${stack}, its state not saved: ${summary(i)} (${stack} partly).`);
+      return interrupts.signal ? INTERRUPTED_EXIT[interrupts.signal] : APPLY_EXIT.failed;
+    }
+    if (interrupts.signal) {
+      // Terraform stopped (or finished) after the forwarded signal. What it completed is in the state,
+      // so an unfinished stack's saved plan no longer matches it.
+      const finished = result.status === 0;
+      if (finished) applied.push(stack);
+      save(finished ? {} : { stale: [...metadata.stale, { stack, because: 'its apply was interrupted' }] });
+      const partly = finished ? '' : ` (${stack} partly: terraform stopped, exit ${result.status}; what it completed is in the state)`;
+      log(`apply ${env}: interrupted (${interrupts.signal}): ${summary(finished ? i + 1 : i)}${partly}. Plan again before applying: \`npm run plan -- ${env}\`.`);
+      return INTERRUPTED_EXIT[interrupts.signal];
+    }
+    if (result.status !== 0) {
+      save();
+      return refuse(explainFailure(stack, 'apply', result, { env, dir: shownPath(options.root, cwd), host }));
     }
     applied.push(stack);
     step('applied');

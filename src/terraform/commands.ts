@@ -1,16 +1,19 @@
 // The command lines of `npm run plan | apply | lock`: argv in, exit code out. scripts/ runs them on the
 // process; tests run them in-process with a recording io and the stand-in terraform on io.env.PATH.
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { processIo, type CommandIo } from '../lib/command-io';
 import { apply } from './apply';
+import type { SignalSource } from './interrupts';
+import type { Host } from './terraform-errors';
 import { PROJECT_ROOT } from './environment';
 import { lock } from './lock';
 import { plan } from './plan';
 
 const USAGE = {
   plan: 'usage: npm run plan -- <env> [<stack>...] [--synth-dir <cdktf output>] [--plans-dir plans] [--reports-dir reports]',
-  apply: 'usage: npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit] [--synth-dir <cdktf output>] [--plans-dir plans]',
+  apply: 'usage: npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit] [--allow-dirty-plan] [--yes] [--synth-dir <cdktf output>] [--plans-dir plans]',
   lock: 'usage: npm run lock [-- <env>...]',
 } as const;
 
@@ -43,17 +46,49 @@ function paths(values: Parsed['values'], io: CommandIo) {
   };
 }
 
+/**
+ * What the CLIs add on a real process: SIGINT/SIGTERM relayed to terraform, and a terminal prompt when
+ * stdin and stdout are one. Tests pass their own (an EventEmitter, a scripted answer).
+ */
+export interface ProcessHooks {
+  readonly signals?: SignalSource;
+  /** @default thisHost() */
+  readonly host?: Host;
+  readonly prompt?: (question: string) => Promise<string>;
+}
+
+function processHooks(): ProcessHooks {
+  const prompt = async (question: string) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    // ctrl-C at the question (the terminal is in raw mode, so it comes here, not as a signal): no answer.
+    const cancel = new AbortController();
+    rl.on('SIGINT', () => cancel.abort());
+    try {
+      return await rl.question(question, { signal: cancel.signal });
+    } catch {
+      return '';
+    } finally {
+      rl.close();
+    }
+  };
+  return { signals: process, prompt: process.stdin.isTTY && process.stdout.isTTY ? prompt : undefined };
+}
+
 /** `npm run plan -- <env> [<stack>...]`: see src/terraform/plan.ts. */
-export async function planCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
+export async function planCommand(argv: string[], io: CommandIo = processIo(), hooks: ProcessHooks = processHooks()): Promise<number> {
   const parsed = parse('plan', argv, io, PLAN_SET);
   if (!parsed) return 2;
   const [env, ...stacks] = parsed.positionals;
-  return plan({ ...paths(parsed.values, io), env, stacks, io });
+  return plan({ ...paths(parsed.values, io), env, stacks, io, signals: hooks.signals, host: hooks.host });
 }
 
-/** `npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit]`: see src/terraform/apply.ts. */
-export async function applyCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
-  const parsed = parse('apply', argv, io, { ...PLAN_SET, 'allow-destroy': { type: 'boolean', default: false }, 'allow-other-commit': { type: 'boolean', default: false } });
+/**
+ * `npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit] [--allow-dirty-plan] [--yes]`:
+ * see src/terraform/apply.ts.
+ */
+export async function applyCommand(argv: string[], io: CommandIo = processIo(), hooks: ProcessHooks = processHooks()): Promise<number> {
+  const flag = { type: 'boolean', default: false } as const;
+  const parsed = parse('apply', argv, io, { ...PLAN_SET, 'allow-destroy': flag, 'allow-other-commit': flag, 'allow-dirty-plan': flag, yes: flag });
   if (!parsed) return 2;
   const [env, ...stacks] = parsed.positionals;
   return apply({
@@ -62,7 +97,12 @@ export async function applyCommand(argv: string[], io: CommandIo = processIo()):
     stacks,
     allowDestroy: parsed.values['allow-destroy'] as boolean,
     allowOtherCommit: parsed.values['allow-other-commit'] as boolean,
+    allowDirtyPlan: parsed.values['allow-dirty-plan'] as boolean,
+    yes: parsed.values.yes as boolean,
     io,
+    signals: hooks.signals,
+    host: hooks.host,
+    prompt: hooks.prompt,
   });
 }
 

@@ -4,7 +4,7 @@
 // and commit. Saved plans hold secrets in clear: the folder is git-ignored, CI keeps it briefly.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { CommandIo } from '../lib/command-io';
 import { checkEnvironment } from './environment';
@@ -16,9 +16,11 @@ export interface PlanSetMetadata {
   readonly stacks: string[];
   /** Stacks that could not be planned until an upstream stack of this set is applied. */
   readonly deferred: string[];
-  /** The commit the plans were made from (null outside git) and whether the tree had changes. */
+  /** The commit the plans were made from (null outside git). */
   readonly commit: string | null;
+  /** Whether files that shape the synthesis (SYNTH_INPUTS) differed from that commit, and which. */
   readonly dirty: boolean;
+  readonly dirtyFiles?: string[];
   readonly createdAt: string;
   /** sha256 of each saved plan: apply runs only these exact files. */
   readonly sha256: Record<string, string>;
@@ -52,16 +54,46 @@ export function readMetadata(dir: string): PlanSetMetadata | undefined {
   return JSON.parse(readFileSync(metadataFile(dir), 'utf8')) as PlanSetMetadata;
 }
 
-/** The checked-out commit and whether tracked files differ from it. */
-export function gitState(root: string): { commit: string | null; dirty: boolean } {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+/**
+ * What the synthesized stacks are made from: the app and its code, its configuration, the provider
+ * bindings and lock files, the dependencies and the loader. A change elsewhere (README, tests, reports)
+ * cannot change a plan.
+ */
+export const SYNTH_INPUTS = ['main.ts', 'src', 'cdktf.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'schema', 'locks', 'scripts/ts-register.cjs'];
+
+/**
+ * The checked-out commit and the uncommitted changes (tracked, and untracked files git does not
+ * ignore) to the synthesis inputs, as `git status --porcelain` lines (`M src/x.ts`, `?? src/new.ts`).
+ */
+export function gitState(root: string): { commit: string | null; dirty: boolean; dirtyFiles: string[] } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    const commit = git('rev-parse', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
-    return { commit, dirty };
+    const commit = git('rev-parse', 'HEAD').trim();
+    const dirtyFiles = git('status', '--porcelain=v1', '--untracked-files=all', '--', ...SYNTH_INPUTS)
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => `${line.slice(0, 2).trim()} ${line.slice(3)}`);
+    return { commit, dirty: dirtyFiles.length > 0, dirtyFiles };
   } catch {
-    return { commit: null, dirty: false };
+    return { commit: null, dirty: false, dirtyFiles: [] };
   }
+}
+
+/**
+ * Where apply keeps the state terraform could not save (`errored.tfstate`), per stack, out of reach of
+ * synth (which rewrites cdktf.out) and of plan (which empties plans/<env>/). Plan and apply of the
+ * environment refuse while one is there: applying over a lost state would fork it.
+ */
+export const recoveryDir = (plansDir: string, env: string) => join(plansDir, `${env}.recovery`);
+export const recoveryFile = (plansDir: string, env: string, stack: string) => join(recoveryDir(plansDir, env), `${stack}.errored.tfstate`);
+
+/** The stacks with a kept errored state waiting to be pushed. */
+export function pendingRecovery(plansDir: string, env: string): string[] {
+  const dir = recoveryDir(plansDir, env);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.errored.tfstate'))
+    .map((f) => f.slice(0, -'.errored.tfstate'.length));
 }
 
 /**

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Interrupts } from './interrupts';
 
 export interface TerraformResult {
   /** Exit code; 127 when terraform could not be started. */
@@ -17,6 +18,11 @@ export interface RunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Called with each line of terraform's output as it comes (long applies show progress). */
   readonly onLine?: (line: string) => void;
+  /**
+   * Relays SIGINT/SIGTERM to terraform. Terraform then runs in its own process group, so a ctrl-C in
+   * the terminal reaches it once, through the relay, not twice (see interrupts.ts).
+   */
+  readonly interrupts?: Interrupts;
 }
 
 /**
@@ -37,10 +43,13 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
   return new Promise((resolve) => {
     let output = '';
     let pending = '';
-    const child = spawn('terraform', args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const relay = options.interrupts?.relaying ? options.interrupts : undefined;
+    const child = spawn('terraform', args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: relay !== undefined });
+    relay?.attach(child);
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       output += text;
+      relay?.output();
       if (!options.onLine) return;
       pending += text;
       const lines = pending.split('\n');
@@ -50,10 +59,13 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', (error: NodeJS.ErrnoException) => {
+      relay?.attach(undefined);
       const why = error.code === 'ENOENT' ? 'terraform was not found on PATH (install Terraform >= 1.10)' : error.message;
       resolve({ status: 127, output: why });
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
+      relay?.attach(undefined);
+      if (code === null && signal) output += `\nterraform was killed by ${signal}\n`;
       if (options.onLine && pending) options.onLine(pending);
       resolve({ status: code ?? 1, output });
     });
