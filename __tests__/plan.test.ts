@@ -1,10 +1,11 @@
 // `npm run plan -- <env> [<stack>...]` against the stand-in terraform of __tests__/bin.
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planCommand } from '../src/terraform/commands';
 import { recordingIo } from './fixtures/recording-io';
-import { callLines, calls, makeProject, run } from './fixtures/terraform-harness';
+import { callLines, calls, makeProject, run, signalsReceived } from './fixtures/terraform-harness';
 
 const plansOf = (root: string) => readdirSync(join(root, 'plans', 'dev')).sort();
 
@@ -68,6 +69,8 @@ describe('npm run plan', () => {
     expect(result.stdout).toContain('dev-data: deferred: it reads outputs that dev-network will change');
     const metadata = JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8'));
     expect(metadata).toEqual(expect.objectContaining({ stacks: ['dev-network'], deferred: ['dev-data', 'dev-app'] }));
+    // terraform wrote errored plans to -out: none is left behind
+    expect(plansOf(project.root)).toEqual(['dev-network.json', 'dev-network.terraform.lock.hcl', 'dev-network.tfplan', 'metadata.json']);
     expect(result.stdout.trim().split('\n').at(-1)).toContain('not planned until dev-network is applied: dev-data, dev-app');
     const md = readFileSync(join(project.root, 'reports', 'plan-dev.md'), 'utf8');
     expect(md).toMatch(/^## Terraform plan: dev @ [0-9a-f]{12}/);
@@ -156,5 +159,44 @@ describe('npm run plan', () => {
     expect(result.status).toBe(0);
     expect(readdirSync(join(outdir, 'stacks')).sort()).toEqual(['dev-app', 'dev-bootstrap', 'dev-data', 'dev-network']);
     expect(calls(project).filter((c) => c.argv[0] === 'plan').map((c) => c.cwd)).toEqual(['dev-network', 'dev-data', 'dev-app'].map((s) => join(outdir, 'stacks', s)));
+  });
+
+  it('uncommitted changes to what synth reads: a warning listing them, dirty + the list in the metadata; other files do not count', async () => {
+    const project = makeProject();
+    writeFileSync(join(project.root, 'README'), 'edited\n'); // not a synthesis input
+    const clean = await run('plan', project, ['dev', 'network']);
+    expect(clean.stderr).not.toContain('uncommitted');
+    expect(JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8'))).toEqual(expect.objectContaining({ dirty: false, dirtyFiles: [] }));
+    mkdirSync(join(project.root, 'src'));
+    writeFileSync(join(project.root, 'src', 'new.ts'), 'export {};\n');
+    writeFileSync(join(project.root, 'cdktf.json'), '{}\n');
+    const dirty = await run('plan', project, ['dev', 'network']);
+    expect(dirty.status).toBe(0);
+    expect(dirty.stderr).toMatch(/^warning: dev: uncommitted changes that affect synthesis \(\?\? cdktf\.json, \?\? src\/new\.ts\): these plans are made from them, not from commit [0-9a-f]{12}$/m);
+    expect(JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8'))).toEqual(expect.objectContaining({ dirty: true, dirtyFiles: ['?? cdktf.json', '?? src/new.ts'] }));
+  });
+
+  it('SIGINT while terraform plans: forwarded, waited for; no plan set is left (exit 130)', async () => {
+    const project = makeProject();
+    const signals = new EventEmitter();
+    const onLog = (line: string) => line.includes('Still modifying') && signals.emit('SIGINT');
+    const result = await run('plan', project, ['dev'], { fail: ['plan:dev-data:wait'] }, {}, { signals, onLog });
+    expect(result.status).toBe(130);
+    expect(signalsReceived(project)).toEqual(['dev-data plan INT']);
+    expect(result.stdout).toContain('    Gracefully shutting down...');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('plan dev: interrupted (SIGINT) during dev-data: no plan set saved (planned: dev-network).');
+    expect(plansOf(project.root)).toEqual([]);
+    expect(calls(project).map((c) => c.stack)).not.toContain('dev-app');
+  });
+
+  it('a held state lock: the lock ID, who holds it since when, and the exact force-unlock, printed once', async () => {
+    const project = makeProject();
+    const result = await run('plan', project, ['dev'], { fail: ['plan:dev-data:lock'] }, { FAKE_TF_LOCK_WHO: 'tester@test-host', FAKE_TF_LOCK_ID: 'aaaa-bbbb' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('plan: dev-data: the state is locked by another run: lock ID aaaa-bbbb, held by tester@test-host (OperationTypeApply, since 2025-05-01 09:30:00.123456 +0000 UTC');
+    expect(result.stderr).toContain('It looks like a dead run of this machine');
+    expect(result.stderr).toContain('      cd synth/stacks/dev-data && terraform force-unlock aaaa-bbbb\n');
+    expect(result.stderr.match(/aaaa-bbbb/g)).toHaveLength(2);
+    expect(result.stderr).not.toContain('Lock Info');
   });
 });
