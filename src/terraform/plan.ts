@@ -134,7 +134,7 @@ async function planUnlocked(options: CommandOptions, env: string, interrupts: In
     if (interrupts.signal) return stopped(stack);
     const cwd = synthesized.stackDir(stack);
     const step = (what: string) => log(`[${i + 1}/${stacks.length}] ${stack}: ${what}`);
-    const failure = (what: string, result: { status: number; output: string }) => explainFailure(stack, what, result, { env, dir: shownPath(options.root, cwd), host });
+    const failure = (what: string, result: { status: number; output: string }) => explainFailure(stack, what, result, { env, dir: shownPath(options.root, cwd), host, planning: true });
     step('terraform init');
     const lockArgs = prepareLockFile(cwd, committedLockFile(options.root, stack));
     // -reconfigure: the backend as synthesized now, like a fresh CI checkout, never a cached older one

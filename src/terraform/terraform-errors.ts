@@ -68,17 +68,23 @@ export function describeLock(stack: string, lock: LockInfo, dir: string, host: H
 
 /** Init or apply found provider packages that differ from the checksums of the lock file. */
 export const providerMismatch = (output: string) =>
-  /does(n't| not) match any of the checksums (previously )?recorded in the dependency lock file|Inconsistent dependency lock file/i.test(plain(output));
+  /does(n't| not) match any of the checksums (previously )?recorded in the dependency lock file|Inconsistent dependency lock file/i.test(flat(output));
 
-export const planIsStale = (output: string) => /saved plan is stale/i.test(plain(output));
+export const planIsStale = (output: string) => /saved plan is stale/i.test(flat(output));
+
+/** Terraform wraps its messages at 78 columns: one line for matching. */
+const flat = (output: string) => plain(output).replace(/\s+/g, ' ');
 
 /**
  * The failure of `terraform <what>` in `stack`, said once: our explanation instead of terraform's
  * block when we know what it means, else terraform's error block.
  */
-export function explainFailure(stack: string, what: string, result: TerraformResult, context: { env: string; dir: string; host: Host }): string {
+export function explainFailure(stack: string, what: string, result: TerraformResult, context: { env: string; dir: string; host: Host; planning?: boolean }): string {
   const lock = lockError(result.output);
   if (lock) return describeLock(stack, lock, context.dir, context.host);
+  if (providerMismatch(result.output) && context.planning) {
+    return `${stack}: terraform ${what}: the provider packages found do not match the checksums of the committed lock file (locks/${stack}.terraform.lock.hcl): run \`npm run lock\` on a machine that reaches the registry, or check the provider mirror TF_CLI_CONFIG_FILE names.`;
+  }
   if (providerMismatch(result.output)) {
     return `${stack}: terraform ${what}: the provider packages differ from the lock file the plan was made with: plan again (\`npm run plan -- ${context.env}\`).`;
   }
