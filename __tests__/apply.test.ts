@@ -141,7 +141,7 @@ describe('npm run apply', () => {
   });
 
   it('reviews the saved plan itself (show -json of the .tfplan): an edited JSON beside it lets no DANGER through', async () => {
-    const project = await planned({ plans: { 'dev-data': 'data-replace.json' } });
+    const project = await planned({ plans: { 'dev-data': '../apply-plans/data-replace.json' } });
     // the JSON of the set now says "nothing to see"
     writeFileSync(join(project.root, 'plans', 'dev', 'dev-data.json'), readFileSync(join(fixtures, 'empty.json')));
     const refused = await run('apply', project, ['dev']);
