@@ -123,7 +123,7 @@ describe('ScheduledTask', () => {
     expect(JSON.stringify(schedule.lifecycle)).not.toMatch(/"target"|state|input|network/);
   });
 
-  it('lets the role run any revision of that family only, in that cluster only, and pass only its task and execution roles', () => {
+  it('lets the role run that family only (any revision, or the bare family of schedules from before pinning), in that cluster only, and pass only its task and execution roles', () => {
     const policy = policyOf(synthesized, 'aws_iam_role_policy', 'policy');
     const bySid = Object.fromEntries((policy.Statement as Json[]).map((s) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual(['DeadLetter', 'PassTheFamilysRoles', 'RunTheFamilyInTheCluster', 'TagTheTasksItStarts']);
@@ -131,8 +131,9 @@ describe('ScheduledTask', () => {
       Sid: 'RunTheFamilyInTheCluster',
       Effect: 'Allow',
       Action: 'ecs:RunTask',
-      // Any revision: the released one, which the target names (never the bare family = latest ACTIVE).
-      Resource: 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api:*',
+      // Any revision (what the target names: the released one), and the bare family ARN that schedules
+      // created before this change still target until a release re-points them (upgrade path).
+      Resource: ['arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api', 'arn:aws:ecs:ap-northeast-1:111122223333:task-definition/drf-api-prod-api:*'],
       Condition: { ArnEquals: { 'ecs:cluster': base.clusterArn } },
     });
     expect(bySid.PassTheFamilysRoles.Resource).toEqual([base.taskRoleArn, base.executionRoleArn]);
@@ -176,7 +177,10 @@ describe('ScheduledTask', () => {
     const trust = policyOf(china, 'aws_iam_role', 'assume_role_policy');
     expect(trust.Statement[0].Condition.ArnEquals['aws:SourceArn']).toBe('arn:aws-cn:scheduler:cn-north-1:111122223333:schedule-group/drf-api-prod-clearsessions');
     const statements = policyOf(china, 'aws_iam_role_policy', 'policy').Statement as Json[];
-    expect(statements.find((st) => st.Sid === 'RunTheFamilyInTheCluster')!.Resource).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api:*');
+    expect(statements.find((st) => st.Sid === 'RunTheFamilyInTheCluster')!.Resource).toEqual([
+      'arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api',
+      'arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/drf-api-prod-api:*',
+    ]);
     expect(statements.find((st) => st.Sid === 'TagTheTasksItStarts')!.Resource).toBe('arn:aws-cn:ecs:cn-north-1:111122223333:task/drf-api-prod/*');
   });
 

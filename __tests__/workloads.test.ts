@@ -139,6 +139,17 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
   const policies = (synthesized: string): Json[] => resourcesIn(synthesized, 'aws_iam_role_policy').map((p) => ({ ...p, document: JSON.parse(p.policy) }));
   const taskDefinitionKey = (synthesized: string, name: string) =>
     Object.entries(JSON.parse(synthesized).resource.aws_ecs_task_definition as Record<string, Json>).find(([, t]) => t.family === name)![0];
+  const serviceKey = (synthesized: string, name: string) =>
+    Object.entries(JSON.parse(synthesized).resource.aws_ecs_service as Record<string, Json>).find(([, svc]) => svc.name === name)![0];
+  /** What a schedule of `service` is created on: that ECS service's task_definition (what it runs), never a task definition's own ARN. */
+  const expectStartsOnDeployedRevision = (synthesized: string, schedule: Json, service: string, family: string) => {
+    expect(schedule.target.ecs_parameters.task_definition_arn).toBe(`\${aws_ecs_service.${serviceKey(synthesized, service)}.task_definition}`);
+    expect(schedule.target.ecs_parameters.task_definition_arn).not.toMatch(/aws_ecs_task_definition/);
+    // That attribute is the release's: the service ignores it (refreshed from ECS), and starts on Terraform's revision.
+    const ecsService = JSON.parse(synthesized).resource.aws_ecs_service[serviceKey(synthesized, service)];
+    expect(ecsService.lifecycle.ignore_changes).toContain('task_definition');
+    expect(ecsService.task_definition).toBe(`\${aws_ecs_task_definition.${taskDefinitionKey(synthesized, family)}.arn}`);
+  };
 
   it('gives a service that uses the cache its URL (no password), its clients\' group and elasticache:Connect', () => {
     const env = Object.fromEntries((containerOf(prod, 'drf-api-prod-api').environment as Json[]).map((e) => [e.name, e.value]));
@@ -239,8 +250,8 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
       flexible_time_window: { mode: 'OFF' },
     });
     const target = resourcesIn(prod, 'aws_scheduler_schedule')[0].target;
-    // Created on Terraform's own revision of the api family (releases re-point it: next test).
-    expect(target.ecs_parameters.task_definition_arn).toBe(`\${aws_ecs_task_definition.${taskDefinitionKey(prod, 'drf-api-prod-api')}.arn}`);
+    // Created on the revision the api service runs (releases re-point it: next tests).
+    expectStartsOnDeployedRevision(prod, resourcesIn(prod, 'aws_scheduler_schedule')[0], 'api', 'drf-api-prod-api');
     expect(target.ecs_parameters.capacity_provider_strategy).toEqual([{ capacity_provider: 'FARGATE', weight: 1 }]);
     expect(target.ecs_parameters.network_configuration).toEqual({
       assign_public_ip: false,
@@ -269,13 +280,21 @@ describe('<env>-app: services that use the cache, workers, schedules', () => {
     expect(after.lifecycle.ignore_changes).toEqual(['target[0].ecs_parameters[0].task_definition_arn']);
     // Whatever revision a release points it at, the scheduler role may run it (any revision of the family, no other family).
     const run = policies(prod).find((p) => /schedule-clearsessions/.test(JSON.stringify(p.role)))!.document.Statement.find((st: Json) => st.Sid === 'RunTheFamilyInTheCluster');
-    expect(run.Resource).toMatch(/:task-definition\/drf-api-prod-api:\*$/);
+    expect(run.Resource).toEqual([expect.stringMatching(/:task-definition\/drf-api-prod-api$/), expect.stringMatching(/:task-definition\/drf-api-prod-api:\*$/)]);
   });
 
-  it('starts a worker\'s schedule on the worker\'s own Terraform revision', () => {
+  it('starts a schedule added to a live environment on the released revision, not the first-deploy template', () => {
+    // A schedule added (or replaced) after releases: created on the api service's task_definition, which
+    // holds what the last release deployed (the service ignores it), not Terraform's template revision.
+    const added = Testing.synth(stacksFor('prod', { schedules: [...(environments.prod.schedules ?? []), { ...nightly, name: 'report', service: 'api' }] } as Overrides).app);
+    const schedules = resourcesIn(added, 'aws_scheduler_schedule');
+    expect(schedules.map((sc) => sc.name).sort()).toEqual(['drf-api-prod-clearsessions', 'drf-api-prod-report']);
+    for (const schedule of schedules) expectStartsOnDeployedRevision(added, schedule, 'api', 'drf-api-prod-api');
+  });
+
+  it('starts a worker\'s schedule on the revision the worker service runs', () => {
     const withWorkerJob = Testing.synth(stacksFor('prod', { schedules: [{ ...nightly, name: 'purge', service: 'worker' }] } as Overrides).app);
-    const target = resourcesIn(withWorkerJob, 'aws_scheduler_schedule')[0].target;
-    expect(target.ecs_parameters.task_definition_arn).toBe(`\${aws_ecs_task_definition.${taskDefinitionKey(withWorkerJob, 'drf-api-prod-worker')}.arn}`);
+    expectStartsOnDeployedRevision(withWorkerJob, resourcesIn(withWorkerJob, 'aws_scheduler_schedule')[0], 'worker', 'drf-api-prod-worker');
   });
 
   it('in staging the schedule runs the bridge-mode api on the EC2 capacity provider, without awsvpc settings', () => {

@@ -4,8 +4,9 @@
 //
 // What a schedule runs is the service's RELEASED revision, never the first-deploy template: `npm run
 // release` points every schedule of the service at the revision it released (scheduler:UpdateSchedule),
-// and Terraform ignores the target's task_definition_arn after creating the schedule on its own
-// revision (the template, the image of the first deploy, which the first release replaces). A Terraform
+// and Terraform ignores the target's task_definition_arn after creating the schedule on the revision
+// the service runs (the ECS service's own task_definition: the last release's, or Terraform's template
+// before any release), so a schedule added after releases starts on the released image too. A Terraform
 // change to the task definition registers a new template revision; the schedule stays on the release.
 // (Targeting the bare family ARN would run the latest ACTIVE revision: that new template.)
 // The schedule's `state` stays Terraform's (config `enabled`), so an apply can always stop a job.
@@ -67,8 +68,9 @@ export interface ScheduledTaskProps {
   /** Task definition family of the service (the role may run any of its revisions). */
   readonly taskFamily: string;
   /**
-   * Revision ARN the schedule is created with: Terraform's own revision of the family (the template).
-   * Releases re-point the schedule at what they ship; Terraform ignores the target's revision afterwards.
+   * Revision ARN the schedule is created with: the one the service runs (the ECS service's
+   * `task_definition`, i.e. the last release's, or Terraform's own before any release). Releases
+   * re-point the schedule at what they ship; Terraform ignores the target's revision afterwards.
    */
   readonly taskDefinitionArn: string;
   /** Container of the family whose command is replaced. */
@@ -157,9 +159,15 @@ export class ScheduledTask extends Construct {
           Sid: 'RunTheFamilyInTheCluster',
           Effect: 'Allow',
           Action: 'ecs:RunTask',
-          // Any revision of the family: Terraform's template first, then whichever a release points the
-          // schedule at. The target always names a revision, so the bare family ARN is not needed.
-          Resource: `${familyArn}:*`,
+          // Any revision of the family: whichever the schedule was created on or a release points it at.
+          // Also the bare family ARN, for the upgrade path: schedules created before schedules were
+          // pinned target `task-definition/<family>` (latest ACTIVE), Terraform ignores that target now,
+          // and they keep it until the service's next release (or `--status`) re-points them. Since
+          // 2024-03-21 ECS authorizes a revision-less RunTask on the resolved revision (matched by `:*`);
+          // the bare ARN keeps those schedules running wherever the unresolved form is evaluated, and
+          // grants nothing beyond this family.
+          // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
+          Resource: [familyArn, `${familyArn}:*`],
           Condition: { ArnEquals: { 'ecs:cluster': props.clusterArn } },
         },
         {

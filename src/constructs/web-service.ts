@@ -140,6 +140,11 @@ export class WebService extends Construct {
   /** The `<service>-migrate` task family, when `migrateCommand` is given. */
   readonly migrate?: MigrateTaskDefinition;
   readonly releaseRecord: ReleaseRecord;
+  /**
+   * The revision the service runs: its `task_definition` attribute, which Terraform ignores, so it holds
+   * what the last release deployed (refreshed from ECS), and Terraform's own revision before any release.
+   */
+  readonly deployedTaskDefinitionArn: string;
   private readonly task: ServiceTaskDefinition;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
@@ -286,6 +291,7 @@ export class WebService extends Construct {
     this.blueGreen = bg;
     this.name = names.service;
     this.serviceName = service.name;
+    this.deployedTaskDefinitionArn = service.taskDefinition;
     this.taskFamily = task.family;
     this.logGroupName = task.logGroupName;
     this.connections = connections;

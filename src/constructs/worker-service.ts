@@ -72,6 +72,11 @@ export class WorkerService extends Construct {
   readonly connections: Connections;
   readonly migrate?: MigrateTaskDefinition;
   readonly releaseRecord: ReleaseRecord;
+  /**
+   * The revision the service runs: its `task_definition` attribute, which Terraform ignores, so it holds
+   * what the last release deployed (refreshed from ECS), and Terraform's own revision before any release.
+   */
+  readonly deployedTaskDefinitionArn: string;
 
   constructor(scope: Construct, id: string, props: WorkerServiceProps) {
     super(scope, id);
@@ -129,6 +134,7 @@ export class WorkerService extends Construct {
 
     this.name = names.service;
     this.serviceName = service.name;
+    this.deployedTaskDefinitionArn = service.taskDefinition;
     this.taskFamily = task.family;
     this.containerName = task.containerName;
     this.taskRoleArn = task.taskRoleArn;

@@ -9,7 +9,6 @@ import type { Cache } from '../constructs/cache';
 import { CacheAlarms } from '../constructs/cache-alarms';
 import { ScheduledTask } from '../constructs/scheduled-task';
 import { capacityProviderName } from '../constructs/service-network';
-import { ServiceTaskDefinition } from '../constructs/task-definition';
 import type { WebService } from '../constructs/web-service';
 import { WorkerService } from '../constructs/worker-service';
 import { policyDocument } from '../lib/iam';
@@ -38,17 +37,18 @@ export function grantCacheConnect(scope: Construct, id: string, taskRoleArn: str
 }
 
 /**
- * Terraform's own task definition revision of a web service or worker (the first-deploy template), the
- * revision a new schedule of that service starts on.
- * (WebService and WorkerService keep their ServiceTaskDefinition private; until they expose its ARN,
- * it is read from their `task-definition` child, checked by type.)
+ * The revision a new schedule of a web service or worker starts on: the one the service runs (its
+ * `task_definition` attribute). Terraform ignores that attribute on the service, so its refreshed state is
+ * the revision the last release deployed; before any release it is Terraform's own (the first deploy's).
+ * A schedule added or replaced after releases therefore starts on the released image, never on the
+ * template (Terraform's revision of the family, whose image is the first deploy's `imageTag`).
  */
-export function templateRevisionArnOf(service: WebService | WorkerService | undefined): string | undefined {
-  if (!service) return undefined;
-  const child = service.node.tryFindChild('task-definition');
-  if (!(child instanceof ServiceTaskDefinition)) throw new Error(`${service.node.path}: no task definition child to start its schedules on`);
-  return child.arn;
+export function deployedRevisionArnOf(service: WebService | WorkerService | undefined): string | undefined {
+  return service?.deployedTaskDefinitionArn;
 }
+
+/** @deprecated The name before schedules started on the deployed revision; use `deployedRevisionArnOf`. */
+export const templateRevisionArnOf = deployedRevisionArnOf;
 
 export interface AppWorkloadsProps {
   /** The validated environment: its workers (`kind: "worker"`), `schedules` and `cache` settings. */
@@ -67,7 +67,7 @@ export interface AppWorkloadsProps {
   readonly cache?: CacheAccess;
   /** The security group of each web service's tasks (a schedule of that service runs with it). */
   readonly webServiceSecurityGroups: Record<string, string>;
-  /** Terraform's own task definition revision of each web service (a schedule of that service starts on it). */
+  /** The revision each web service runs (`deployedRevisionArnOf`): a new schedule of that service starts on it. */
   readonly webServiceTaskDefinitionArns: Record<string, string>;
   /** The environment's alarm topic. */
   readonly alarmTopicArn: string;
@@ -114,8 +114,8 @@ export class AppWorkloads extends Construct {
       // The config rules guarantee the service exists; a broken invariant says where, not a TypeError.
       const svc = config.services.find((s) => s.name === schedule.service);
       const ownGroup = svc && (props.webServiceSecurityGroups[svc.name] ?? this.workers.find((w) => w.name === svc.name)?.securityGroupId);
-      const templateRevision = svc && (props.webServiceTaskDefinitionArns[svc.name] ?? templateRevisionArnOf(this.workers.find((w) => w.name === svc.name)));
-      if (!svc || !ownGroup || !templateRevision) throw new Error(`${config.name}.schedules.${schedule.name}.service: ${schedule.service} is not a service of this environment`);
+      const deployedRevision = svc && (props.webServiceTaskDefinitionArns[svc.name] ?? deployedRevisionArnOf(this.workers.find((w) => w.name === svc.name)));
+      if (!svc || !ownGroup || !deployedRevision) throw new Error(`${config.name}.schedules.${schedule.name}.service: ${schedule.service} is not a service of this environment`);
       const names = serviceNames(config.project.service, config.name, svc.name);
       return new ScheduledTask(this, `schedule-${schedule.name}`, {
         namePrefix: props.prefix,
@@ -126,8 +126,9 @@ export class AppWorkloads extends Construct {
         clusterArn: props.cluster.arn,
         clusterName: props.cluster.name,
         taskFamily: names.taskFamily,
-        // Created on Terraform's revision; from then on the service's releases decide (ScheduledTask).
-        taskDefinitionArn: templateRevision,
+        // Created on what the service runs (the last release's revision, or Terraform's before any release);
+        // from then on the service's releases decide (ScheduledTask).
+        taskDefinitionArn: deployedRevision,
         containerName: names.container,
         command: schedule.command,
         scheduleExpression: schedule.schedule,
