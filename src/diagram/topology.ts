@@ -121,15 +121,18 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
   });
 
   // Schedules run a family (task_definition_arn `…:task-definition/<family>[:<revision>]`, or a reference
-  // to a task definition resource): the service whose task definition has that family.
+  // to a task definition resource): the service whose task definition has that family. A schedule created
+  // on what a service runs references that service's own task_definition: that service.
   const schedules: Schedule[] = resources(app, 'aws_scheduler_schedule').map(([, sc]) => {
     const target = (sc.target ?? {}) as Json;
     const arn = String(target.ecs_parameters?.task_definition_arn ?? '');
+    const runBy = /^\$\{aws_ecs_service\.([^.]+)\.task_definition\}$/.exec(arn)?.[1];
+    const runByName = runBy === undefined ? undefined : resources(app, 'aws_ecs_service').find(([n]) => n === runBy)?.[1].name;
     const referenced = /\$\{aws_ecs_task_definition\.([^.]+)\./.exec(arn)?.[1];
     const family = referenced
       ? (resources(app, 'aws_ecs_task_definition').find(([n]) => n === referenced)?.[1].family as string | undefined)
       : /task-definition\/([^:/]+)(:\d+)?$/.exec(arn)?.[1];
-    const service = services.find((svc) => family !== undefined && svc.family === family)?.id;
+    const service = services.find((svc) => (runByName !== undefined ? svc.name === runByName : family !== undefined && svc.family === family))?.id;
     let command = '';
     try {
       const overrides = JSON.parse(String(target.input ?? '{}')).containerOverrides as Array<{ command?: string[] }> | undefined;

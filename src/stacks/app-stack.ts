@@ -19,7 +19,7 @@ import { LoadBalancer } from '../constructs/load-balancer';
 import type { Network } from '../constructs/network';
 import { WebService } from '../constructs/web-service';
 import type { WorkerService } from '../constructs/worker-service';
-import { AppWorkloads, clientSecurityGroups, grantCacheConnect, templateRevisionArnOf, type CacheAccess } from './app-workloads';
+import { AppWorkloads, clientSecurityGroups, grantCacheConnect, type CacheAccess } from './app-workloads';
 import { WorkloadStack } from './workload-stack';
 import { serviceNetwork, taskDefinitionProps, type ServiceContext } from './service-props';
 
@@ -196,7 +196,7 @@ export class AppStack extends WorkloadStack {
       database: { clientSecurityGroupId: database.clientSecurityGroupId },
       cache: props.cache,
       webServiceSecurityGroups: Object.fromEntries(this.services.map((svc) => [svc.name, svc.securityGroupId])),
-      webServiceTaskDefinitionArns: Object.fromEntries(this.services.map((svc) => [svc.name, templateRevisionArnOf(svc)!])),
+      webServiceTaskDefinitionArns: Object.fromEntries(this.services.map((svc) => [svc.name, svc.deployedTaskDefinitionArn])),
       alarmTopicArn: alarms.topicArn,
     });
     this.workers = workloads.workers;

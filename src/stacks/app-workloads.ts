@@ -47,8 +47,6 @@ export function deployedRevisionArnOf(service: WebService | WorkerService | unde
   return service?.deployedTaskDefinitionArn;
 }
 
-/** @deprecated The name before schedules started on the deployed revision; use `deployedRevisionArnOf`. */
-export const templateRevisionArnOf = deployedRevisionArnOf;
 
 export interface AppWorkloadsProps {
   /** The validated environment: its workers (`kind: "worker"`), `schedules` and `cache` settings. */
