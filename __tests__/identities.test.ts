@@ -3,12 +3,14 @@
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
 import type { ProjectInput } from '../src/config/schema';
+import { circleciAudiences } from '../src/constructs/oidc-provider';
 import { WORKLOAD_ROLE_SERVICES } from '../src/constructs/pipeline-identities';
 import { PipelineRole } from '../src/constructs/pipeline-role';
+import { policyLength } from '../src/lib/policy-size';
 import { evaluate as evaluatePolicy, trustAccepts as trustAcceptsPolicy, wildcardMatch, type PolicyStatement, type Request } from '../src/lib/iam-conditions';
 import { scheduleNames, serviceNames } from '../src/naming';
 import { BootstrapStack, promotionSourceRepositoryArn } from '../src/stacks/bootstrap-stack';
@@ -20,10 +22,19 @@ const PROJECT_ID = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
 const GH = 'token.actions.githubusercontent.com';
 const CC = `oidc.circleci.com/org/${ORG_ID}`;
 
-/** The bootstrap stack of one environment, with project and environment overrides. */
+/** Every environment loaded, one of them with overrides (declaration order kept: the promotion chain). */
+function loadedWith(envName: string, overrides: Overrides = {}, projectOverrides: Record<string, unknown> = {}) {
+  return loadConfig(merge(project, projectOverrides) as ProjectInput, { ...environments, [envName]: merge(environments[envName], overrides) });
+}
+
+/** The bootstrap stack of one environment (knowing all of them, as main.ts builds it), with project and environment overrides. */
+function bootstrapStack(envName: string, overrides: Overrides = {}, projectOverrides: Record<string, unknown> = {}): BootstrapStack {
+  const all = loadedWith(envName, overrides, projectOverrides);
+  return new BootstrapStack(Testing.app(), all.find((c) => c.name === envName)!, all);
+}
+
 function bootstrap(envName: string, overrides: Overrides = {}, projectOverrides: Record<string, unknown> = {}): string {
-  const config = loadConfig(merge(project, projectOverrides) as ProjectInput, { [envName]: merge(environments[envName], overrides) })[0];
-  return Testing.synth(new BootstrapStack(Testing.app(), config));
+  return Testing.synth(bootstrapStack(envName, overrides, projectOverrides));
 }
 
 /** The problems loading reports for a changed project. */
@@ -156,58 +167,97 @@ describe('GitHub Actions trust (customised subject: repo, context, job_workflow_
 
 describe('CircleCI trust', () => {
   const dev = roles(bootstrap('dev'));
+  const prod = roles(bootstrap('prod'));
   const project = `org/${ORG_ID}/project/${PROJECT_ID}/user/`;
   const USER = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
-  const genuine = `${project}${USER}/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/main`;
+  const fromRepo = `${project}${USER}/vcs-origin/github.com/${REPO}/vcs-ref/`;
+  const genuine = `${fromRepo}refs/heads/main`;
   // A branch named "x/vcs-origin/github.com/<org>/<repo>/vcs-ref/refs/heads/main" of this project.
-  const hostile = `${project}${USER}/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/x/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/main`;
+  const hostile = `${fromRepo}refs/heads/x/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/main`;
+  const APPLY = { dev: 'drf-api-dev-pipeline-apply', prod: 'drf-api-prod-pipeline-apply' };
+  const RELEASE = { dev: 'drf-api-dev-pipeline-release', prod: 'drf-api-prod-pipeline-release' };
 
-  it('plan: any pipeline of this CircleCI project, default audience = the organization id', () => {
+  it('plan: any branch of this repository in this CircleCI project, default audience = the organization id', () => {
     expect(trustOf(dev.plan, CC)).toEqual({
       Effect: 'Allow',
       Principal: { Federated: expect.stringContaining('aws_iam_openid_connect_provider.circleci-oidc') },
       Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringEquals: { [`${CC}:aud`]: ORG_ID }, StringLike: { [`${CC}:sub`]: [`${project}*`] } },
+      Condition: {
+        StringEquals: { [`${CC}:aud`]: ORG_ID },
+        StringLike: { [`${CC}:sub`]: [`${project}????????-????-????-????-????????????/vcs-origin/github.com/${REPO}/vcs-ref/*`] },
+      },
     });
+    expect(accepts(dev.plan, CC, ORG_ID, `${fromRepo}refs/heads/feature/x`)).toBe(true);
     expect(accepts(dev.plan, CC, ORG_ID, hostile)).toBe(true);
-    expect(accepts(dev.plan, CC, ORG_ID, `org/${ORG_ID}/project/11111111-2222-4333-8444-555555555555/user/${USER}`)).toBe(false);
+    expect(accepts(dev.plan, CC, ORG_ID, `org/${ORG_ID}/project/11111111-2222-4333-8444-555555555555/user/${USER}/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/x`)).toBe(false);
   });
 
-  it('apply and release: main of this repository, the user id matched by its UUID shape, each with its own audience', () => {
+  it.each([
+    ['a fork\'s pull request (the fork is the origin)', `${project}${USER}/vcs-origin/github.com/evil-org/drf-service-infra/vcs-ref/refs/pull/7/head`],
+    ['a fork whose name only begins like this repository', `${project}${USER}/vcs-origin/github.com/${REPO}-fork/vcs-ref/refs/heads/main`],
+    ['a webhook or API trigger without a repository origin (v1 subject)', `${project}${USER}`],
+    ['a user id that is not a UUID', `${project}x/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/main`],
+  ])('plan refuses %s', (_what, sub) => {
+    expect(accepts(dev.plan, CC, ORG_ID, sub)).toBe(false);
+  });
+
+  it('apply and release: main of this repository, the user id matched by its UUID shape, each with the audience naming its own role', () => {
     const subject = `${project}????????-????-????-????-????????????/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/main`;
-    expect(trustOf(dev.apply, CC)?.Condition).toEqual({ StringEquals: { [`${CC}:aud`]: 'aws-pipeline-apply' }, StringLike: { [`${CC}:sub`]: [subject] } });
-    expect(trustOf(dev.release, CC)?.Condition).toEqual({ StringEquals: { [`${CC}:aud`]: 'aws-pipeline-release' }, StringLike: { [`${CC}:sub`]: [subject] } });
+    expect(trustOf(dev.apply, CC)?.Condition).toEqual({ StringEquals: { [`${CC}:aud`]: APPLY.dev }, StringLike: { [`${CC}:sub`]: [subject] } });
+    expect(trustOf(dev.release, CC)?.Condition).toEqual({ StringEquals: { [`${CC}:aud`]: RELEASE.dev }, StringLike: { [`${CC}:sub`]: [subject] } });
+    // The audience is the role's name: the last part of the ARN the pipeline holds (circleciAudiences).
+    expect(circleciAudiences(ORG_ID, 'drf-api-prod')).toEqual({ plan: ORG_ID, apply: prod.apply.name, release: prod.release.name });
   });
 
   it('the genuine main subject is accepted; a hostile branch named like main\'s subject is refused (IAM\'s `*` spans "/")', () => {
-    expect(accepts(dev.apply, CC, 'aws-pipeline-apply', genuine)).toBe(true);
-    expect(accepts(dev.apply, CC, 'aws-pipeline-apply', hostile)).toBe(false);
-    expect(accepts(dev.release, CC, 'aws-pipeline-release', genuine)).toBe(true);
-    expect(accepts(dev.release, CC, 'aws-pipeline-release', hostile)).toBe(false);
+    expect(accepts(dev.apply, CC, APPLY.dev, genuine)).toBe(true);
+    expect(accepts(dev.apply, CC, APPLY.dev, hostile)).toBe(false);
+    expect(accepts(dev.release, CC, RELEASE.dev, genuine)).toBe(true);
+    expect(accepts(dev.release, CC, RELEASE.dev, hostile)).toBe(false);
     // What the old pattern (user `*`) would have let through:
     expect(wildcardMatch(`${project}*/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/main`, hostile)).toBe(true);
   });
 
   it.each([
     ['a fork\'s main', `${project}${USER}/vcs-origin/github.com/evil-org/drf-service-infra/vcs-ref/refs/heads/main`],
-    ['another branch', `${project}${USER}/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/feature`],
+    ['another branch', `${fromRepo}refs/heads/feature`],
     ['a v1 token (no ref)', `${project}${USER}`],
     ['a user id that is not a UUID', `${project}x/vcs-origin/github.com/${REPO}/vcs-ref/refs/heads/main`],
   ])('apply refuses %s', (_what, sub) => {
-    expect(accepts(dev.apply, CC, 'aws-pipeline-apply', sub)).toBe(false);
+    expect(accepts(dev.apply, CC, APPLY.dev, sub)).toBe(false);
   });
 
   it('a token minted for release (or the default token) is refused by apply, and one for apply by release', () => {
-    expect(accepts(dev.apply, CC, 'aws-pipeline-release', genuine)).toBe(false);
+    expect(accepts(dev.apply, CC, RELEASE.dev, genuine)).toBe(false);
     expect(accepts(dev.apply, CC, ORG_ID, genuine)).toBe(false);
-    expect(accepts(dev.release, CC, 'aws-pipeline-apply', genuine)).toBe(false);
-    expect(accepts(dev.plan, CC, 'aws-pipeline-apply', genuine)).toBe(false);
+    expect(accepts(dev.release, CC, APPLY.dev, genuine)).toBe(false);
+    expect(accepts(dev.plan, CC, APPLY.dev, genuine)).toBe(false);
+  });
+
+  it('a token minted for dev\'s apply or release role is refused by prod\'s, and the other way round', () => {
+    expect(accepts(prod.apply, CC, APPLY.prod, genuine)).toBe(true);
+    expect(accepts(prod.apply, CC, APPLY.dev, genuine)).toBe(false);
+    expect(accepts(prod.release, CC, RELEASE.dev, genuine)).toBe(false);
+    expect(accepts(dev.apply, CC, APPLY.prod, genuine)).toBe(false);
+    // The audiences the pipelines used to share:
+    expect(accepts(prod.apply, CC, 'aws-pipeline-apply', genuine)).toBe(false);
+  });
+
+  it('an environment may trust a CircleCI project of its own (ci.circleciProjectId): the shared project is then refused', () => {
+    const DEDICATED = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+    const own = roles(bootstrap('prod', { ci: { circleciProjectId: DEDICATED } }));
+    const dedicated = genuine.replace(PROJECT_ID, DEDICATED);
+    for (const [role, aud] of [[own.apply, APPLY.prod], [own.release, RELEASE.prod], [own.plan, ORG_ID]] as const) {
+      expect(accepts(role, CC, aud, dedicated)).toBe(true);
+      expect(accepts(role, CC, aud, genuine)).toBe(false);
+    }
+    expect(configProblems('prod', { ci: { circleciProjectId: 'prod-project' } })).toEqual([expect.stringMatching(/^prod\.ci\.circleciProjectId: "prod-project" is not a lower-case UUID/)]);
   });
 
   it('the deploy branch is configurable', () => {
     const { apply } = roles(bootstrap('dev', { ci: { deployBranch: 'release' } }));
-    expect(accepts(apply, CC, 'aws-pipeline-apply', genuine.replace(/main$/, 'release'))).toBe(true);
-    expect(accepts(apply, CC, 'aws-pipeline-apply', genuine)).toBe(false);
+    expect(accepts(apply, CC, APPLY.dev, genuine.replace(/main$/, 'release'))).toBe(true);
+    expect(accepts(apply, CC, APPLY.dev, genuine)).toBe(false);
   });
 });
 
@@ -249,7 +299,19 @@ describe('CI switches and shared OIDC providers', () => {
   it('creates one provider per CI system by default, with every audience its roles accept', () => {
     const synthesized = bootstrap('dev');
     expect(synthesized).toHaveResourceWithProperties(IamOpenidConnectProvider, { url: `https://${GH}`, client_id_list: ['sts.amazonaws.com'] });
-    expect(synthesized).toHaveResourceWithProperties(IamOpenidConnectProvider, { url: `https://${CC}`, client_id_list: [ORG_ID, 'aws-pipeline-apply', 'aws-pipeline-release'] });
+    // dev pins no account: every environment may share it (and its one CircleCI provider).
+    const all = ['dev', 'staging', 'prod'].flatMap((env) => [`drf-api-${env}-pipeline-apply`, `drf-api-${env}-pipeline-release`]);
+    expect(synthesized).toHaveResourceWithProperties(IamOpenidConnectProvider, { url: `https://${CC}`, client_id_list: [ORG_ID, ...all] });
+  });
+
+  it('lists only the audiences of environments that may share its account', () => {
+    const providerOf = (synthesized: string) => resourcesIn(synthesized, 'aws_iam_openid_connect_provider').find((p) => String(p.url).includes('circleci'))!;
+    const apart = { dev: { ...environments.dev, allowedAccountIds: ['111111111111'] }, staging: { ...environments.staging, allowedAccountIds: ['111111111111'] }, prod: environments.prod };
+    const all = loadConfig(project, apart);
+    const prodProvider = providerOf(Testing.synth(new BootstrapStack(Testing.app(), all[2], all)));
+    expect(prodProvider.client_id_list).toEqual([ORG_ID, 'drf-api-prod-pipeline-apply', 'drf-api-prod-pipeline-release']);
+    const devProvider = providerOf(Testing.synth(new BootstrapStack(Testing.app(), all[0], all)));
+    expect(devProvider.client_id_list).toEqual([ORG_ID, ...['dev', 'staging'].flatMap((env) => [`drf-api-${env}-pipeline-apply`, `drf-api-${env}-pipeline-release`])]);
   });
 
   it('refers to an existing provider by its ARN in this account instead of creating it', () => {
@@ -309,6 +371,8 @@ describe('plan role', () => {
     for (const name of logBuckets) {
       expect(decide('s3:GetObject', `arn:aws:s3:::${name}20250101/AWSLogs/123456789012/elasticloadbalancing/x.log.gz`)).toBe('deny');
       expect(decide('s3:GetObjectVersion', `arn:aws:s3:::${name}20250101/k`)).toBe('deny');
+      expect(decide('s3:GetObjectAttributes', `arn:aws:s3:::${name}20250101/k`)).toBe('deny');
+      expect(decide('s3:GetObjectTagging', `arn:aws:s3:::${name}20250101/k`)).toBe('deny');
     }
   });
 
@@ -457,13 +521,17 @@ describe('release role', () => {
   const config = configFor('prod');
   const all = config.services.map((svc) => serviceNames('drf-api', 'prod', svc.name));
   const migrating = config.services.filter((svc) => svc.release.migrate).map((svc) => serviceNames('drf-api', 'prod', svc.name));
+  const schedules = config.schedules.map((s) => scheduleNames('drf-api', 'prod', s.name));
   const account = '${data.aws_caller_identity.caller.account_id}';
   const arn = (service: string, resource: string) => `arn:aws:${service}:ap-northeast-1:${account}:${resource}`;
+  const roleArn = (name: string) => `arn:aws:iam::${account}:role/${name}`;
   const statement = (sid: string) => release.statements.find((s) => s.Sid === sid)!;
+  const decide = (action: string, resource = '*', context: Record<string, string> = {}) => evaluate(release.statements, { action, resource, context });
 
-  it('the shipped prod example has a service with a migrate task and one without', () => {
+  it('the shipped prod example has a service with a migrate task and one without, and a schedule', () => {
     expect(migrating.length).toBeGreaterThan(0);
     expect(migrating.length).toBeLessThan(all.length);
+    expect(schedules.length).toBeGreaterThan(0);
   });
 
   it('has no managed policy and no CodeDeploy', () => {
@@ -471,43 +539,70 @@ describe('release role', () => {
     expect(JSON.stringify(release.statements)).not.toContain('codedeploy');
   });
 
-  it('passes only the services\' and migrate families\' task and execution roles to ECS tasks, and the schedule roles to Scheduler', () => {
-    const schedules = config.schedules.map((s) => scheduleNames('drf-api', 'prod', s.name));
-    expect(schedules.length).toBeGreaterThan(0);
+  it('passes this environment\'s task and execution roles (services\' and migrate families\') to ECS tasks only, and the schedule roles to Scheduler only', () => {
     expect(allowed(release).filter((s) => actionsOf(s).includes('iam:PassRole'))).toEqual([
       {
         Sid: 'PassTaskRoles',
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: [...all.flatMap((n) => [n.taskRole, n.executionRole]), ...migrating.flatMap((n) => [n.migrateTaskRole, n.migrateExecutionRole])].map(
-          (r) => `arn:aws:iam::${account}:role/${r}`,
-        ),
+        Resource: [roleArn('drf-api-prod-*-task'), roleArn('drf-api-prod-*-execution')],
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       },
       {
         Sid: 'PassScheduleRoles',
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: schedules.map((s) => `arn:aws:iam::${account}:role/${s.role}`),
+        Resource: roleArn('drf-api-prod-*-scheduler'),
         Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       },
     ]);
-    const pass = (name: string, service: string) => evaluate(release.statements, { action: 'iam:PassRole', resource: `arn:aws:iam::${account}:role/${name}`, context: { 'iam:PassedToService': service } });
-    expect(pass(all[0].taskRole, 'ecs-tasks.amazonaws.com')).toBe('allow');
-    expect(pass(all[0].taskRole, 'scheduler.amazonaws.com')).toBe('implicit-deny');
+    const pass = (name: string, service: string) => decide('iam:PassRole', roleArn(name), { 'iam:PassedToService': service });
+    for (const n of all) {
+      expect(pass(n.taskRole, 'ecs-tasks.amazonaws.com')).toBe('allow');
+      expect(pass(n.executionRole, 'ecs-tasks.amazonaws.com')).toBe('allow');
+      expect(pass(n.taskRole, 'scheduler.amazonaws.com')).toBe('implicit-deny');
+    }
+    for (const n of migrating) expect(pass(n.migrateExecutionRole, 'ecs-tasks.amazonaws.com')).toBe('allow');
     expect(pass(schedules[0].role, 'scheduler.amazonaws.com')).toBe('allow');
     expect(pass(schedules[0].role, 'ecs-tasks.amazonaws.com')).toBe('implicit-deny');
+    // Another environment's roles, a pipeline role, or any other role of this environment.
+    expect(pass('drf-api-staging-api-task', 'ecs-tasks.amazonaws.com')).toBe('implicit-deny');
+    expect(pass('pipeline/drf-api-prod-pipeline-apply', 'ecs-tasks.amazonaws.com')).toBe('implicit-deny');
+    expect(pass('drf-api-prod-flow-logs', 'ecs-tasks.amazonaws.com')).toBe('implicit-deny');
+  });
+
+  it('the role name patterns it may pass match only the task and execution roles the stacks give ECS tasks', () => {
+    const patterns = ['drf-api-prod-*-task', 'drf-api-prod-*-execution'];
+    for (const stack of ['network', 'data', 'app'] as const) {
+      for (const workload of resourcesIn(synthOf('prod', stack), 'aws_iam_role')) {
+        const trusts = (JSON.parse(workload.assume_role_policy).Statement as Json[]).flatMap((s) => [s.Principal.Service].flat());
+        const matched = patterns.some((p) => wildcardMatch(p, workload.name));
+        expect([workload.name, matched]).toEqual([workload.name, trusts.includes('ecs-tasks.amazonaws.com')]);
+      }
+    }
+  });
+
+  it('repoints this environment\'s schedules', () => {
     expect(statement('RepointSchedules')).toEqual({
       Sid: 'RepointSchedules',
       Effect: 'Allow',
       Action: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-      Resource: schedules.map((s) => arn('scheduler', `schedule/${s.group}/${s.schedule}`)),
+      Resource: arn('scheduler', 'schedule/drf-api-prod-*/drf-api-prod-*'),
     });
+    for (const s of schedules) expect(decide('scheduler:UpdateSchedule', arn('scheduler', `schedule/${s.group}/${s.schedule}`))).toBe('allow');
+    expect(decide('scheduler:UpdateSchedule', arn('scheduler', 'schedule/drf-api-staging-clearsessions/drf-api-staging-clearsessions'))).toBe('implicit-deny');
   });
 
   it('registers and deregisters task definitions on "*" (no resource-level permissions for either)', () => {
     expect(statement('RegisterRevisions')).toEqual({ Sid: 'RegisterRevisions', Effect: 'Allow', Action: ['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition'], Resource: '*' });
-    expect(evaluate(release.statements, { action: 'ecs:RegisterTaskDefinition' })).toBe('allow');
+    expect(decide('ecs:RegisterTaskDefinition')).toBe('allow');
+  });
+
+  it('never points a long-running service at a migrate family (whose execution role reads the master secret)', () => {
+    const service = arn('ecs', 'service/drf-api-prod/api');
+    expect(decide('ecs:UpdateService', service, { 'ecs:task-definition': arn('ecs', 'task-definition/drf-api-prod-api:42') })).toBe('allow');
+    expect(decide('ecs:UpdateService', service)).toBe('allow'); // e.g. a forced new deployment
+    expect(decide('ecs:UpdateService', service, { 'ecs:task-definition': arn('ecs', 'task-definition/drf-api-prod-api-migrate:7') })).toBe('deny');
   });
 
   it('reads, and tags what it ships in, its own repositories; reads only image lists of the previous environment\'s', () => {
@@ -515,65 +610,73 @@ describe('release role', () => {
       Sid: 'OwnRepositories',
       Effect: 'Allow',
       Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage'],
-      Resource: all.map((n) => arn('ecr', `repository/${n.repository}`)),
+      Resource: arn('ecr', 'repository/drf-api-prod/*'),
     });
+    for (const n of all) expect(decide('ecr:PutImage', arn('ecr', `repository/${n.repository}`))).toBe('allow');
+    expect(decide('ecr:PutImage', arn('ecr', 'repository/drf-api-staging/api'))).toBe('implicit-deny');
     // prod follows staging (which has every prod service) in staging's account: this one, as staging sets no allowedAccountIds.
     expect(statement('PromotionEvidence')).toEqual({
       Sid: 'PromotionEvidence',
       Effect: 'Allow',
       Action: 'ecr:DescribeImages',
-      Resource: all.map((n) => `arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-staging/${n.service}`),
+      Resource: [`arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-staging/*`],
     });
+    expect(decide('ecr:DescribeImages', arn('ecr', 'repository/drf-api-staging/worker'))).toBe('allow');
+    expect(decide('ecr:BatchGetImage', arn('ecr', 'repository/drf-api-staging/worker'))).toBe('implicit-deny');
+    // staging's worker has no earlier environment (dev has no worker): only dev's repositories.
     const staging = roles(bootstrap('staging')).release;
-    // staging's worker has no earlier environment (dev has no worker): only the api's dev repository.
-    expect(staging.statements.find((s) => s.Sid === 'PromotionEvidence')?.Resource).toEqual([`arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-dev/api`]);
+    expect(staging.statements.find((s) => s.Sid === 'PromotionEvidence')?.Resource).toEqual([`arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-dev/*`]);
     expect(roles(bootstrap('dev')).release.statements.find((s) => s.Sid === 'PromotionEvidence')).toBeUndefined();
   });
 
-  it('the previous environment\'s repository is in its first allowed account when it names one', () => {
-    const chain = { dev: environments.dev, staging: { ...environments.staging, allowedAccountIds: ['222222222222'] }, prod: environments.prod };
+  it('the previous environment is found among the loaded environments, in its first allowed account when it names one', () => {
+    const chain = loadConfig(project, { dev: environments.dev, staging: { ...environments.staging, allowedAccountIds: ['222222222222'] }, prod: environments.prod });
     expect(promotionSourceRepositoryArn('drf-api', 'prod', 'api', 'self', chain)).toBe('arn:aws:ecr:ap-northeast-1:222222222222:repository/drf-api-staging/api');
     expect(promotionSourceRepositoryArn('drf-api', 'staging', 'worker', 'self', chain)).toBeUndefined();
     expect(promotionSourceRepositoryArn('drf-api', 'dev', 'api', 'self', chain)).toBeUndefined();
+    // Without staging loaded (ENVIRONMENTS, or removed), prod's api follows dev.
+    const withoutStaging = chain.filter((c) => c.name !== 'staging');
+    expect(promotionSourceRepositoryArn('drf-api', 'prod', 'api', 'self', withoutStaging)).toBe('arn:aws:ecr:ap-northeast-1:self:repository/drf-api-dev/api');
+  });
+
+  it('the bootstrap stack builds the chain from the environments it is given, as the data stacks do', () => {
+    const devAndProd = loadConfig(project, { dev: environments.dev, prod: environments.prod });
+    const { release: prodRelease } = roles(Testing.synth(new BootstrapStack(Testing.app(), devAndProd[1], devAndProd)));
+    expect(prodRelease.statements.find((s) => s.Sid === 'PromotionEvidence')?.Resource).toEqual([`arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-dev/*`]);
   });
 
   it('updates only this environment\'s services and runs only migrate families, in its cluster', () => {
-    const services = all.map((n) => arn('ecs', `service/${n.cluster}/${n.service}`));
-    expect(statement('UpdateServices')).toEqual(expect.objectContaining({ Action: expect.arrayContaining(['ecs:UpdateService']), Resource: services }));
+    expect(statement('UpdateServices')).toEqual(expect.objectContaining({ Action: expect.arrayContaining(['ecs:UpdateService']), Resource: arn('ecs', 'service/drf-api-prod/*') }));
+    expect(decide('ecs:UpdateService', arn('ecs', 'service/drf-api-staging/api'))).toBe('implicit-deny');
     expect(statement('RunMigrations')).toEqual({
       Sid: 'RunMigrations',
       Effect: 'Allow',
       Action: 'ecs:RunTask',
-      Resource: migrating.map((n) => arn('ecs', `task-definition/${n.migrateFamily}:*`)),
+      Resource: arn('ecs', 'task-definition/drf-api-prod-*-migrate:*'),
       Condition: { ArnEquals: { 'ecs:cluster': arn('ecs', 'cluster/drf-api-prod') } },
     });
-    expect(statement('StopDeployments')).toEqual({
-      Sid: 'StopDeployments',
-      Effect: 'Allow',
-      Action: 'ecs:StopServiceDeployment',
-      Resource: all.map((n) => arn('ecs', `service-deployment/${n.cluster}/${n.service}/*`)),
-    });
+    const inCluster = { 'ecs:cluster': arn('ecs', 'cluster/drf-api-prod') };
+    for (const n of migrating) expect(decide('ecs:RunTask', arn('ecs', `task-definition/${n.migrateFamily}:3`), inCluster)).toBe('allow');
+    expect(decide('ecs:RunTask', arn('ecs', `task-definition/${all[0].taskFamily}:3`), inCluster)).toBe('implicit-deny');
+    expect(statement('StopDeployments')).toEqual({ Sid: 'StopDeployments', Effect: 'Allow', Action: 'ecs:StopServiceDeployment', Resource: arn('ecs', 'service-deployment/drf-api-prod/*') });
     expect(statement('FollowMigrations')).toEqual(expect.objectContaining({ Action: ['ecs:DescribeTasks', 'ecs:StopTask'], Resource: arn('ecs', 'task/drf-api-prod/*') }));
-    expect(evaluate(release.statements, { action: 'ecs:StopTask', resource: arn('ecs', 'task/drf-api-prod/abc'), context: { 'ecs:cluster': arn('ecs', 'cluster/other') } })).toBe('implicit-deny');
+    expect(decide('ecs:StopTask', arn('ecs', 'task/drf-api-prod/abc'), { 'ecs:cluster': arn('ecs', 'cluster/other') })).toBe('implicit-deny');
     expect(statement('FollowDeployments')).toEqual(
       expect.objectContaining({
         Action: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
-        Resource: [
-          ...services,
-          ...all.map((n) => arn('ecs', `service-deployment/${n.cluster}/${n.service}/*`)),
-          ...all.map((n) => arn('ecs', `service-revision/${n.cluster}/${n.service}/*`)),
-        ],
+        Resource: [arn('ecs', 'service/drf-api-prod/*'), arn('ecs', 'service-deployment/drf-api-prod/*'), arn('ecs', 'service-revision/drf-api-prod/*')],
       }),
     );
   });
 
   it('writes its release records, reads its migration logs', () => {
-    expect(statement('ReleaseRecords')).toEqual(
-      expect.objectContaining({ Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: all.map((n) => arn('ssm', `parameter${n.releaseParameter}`)) }),
-    );
-    expect(statement('MigrationLogs').Resource).toEqual(
-      migrating.flatMap((n) => [arn('logs', `log-group:${n.migrateLogGroup}`), arn('logs', `log-group:${n.migrateLogGroup}:log-stream:*`)]),
-    );
+    expect(statement('ReleaseRecords')).toEqual(expect.objectContaining({ Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: [arn('ssm', 'parameter/drf-api/prod/releases/*')] }));
+    for (const n of all) expect(decide('ssm:PutParameter', arn('ssm', `parameter${n.releaseParameter}`))).toBe('allow');
+    expect(decide('ssm:PutParameter', arn('ssm', 'parameter/drf-api/staging/releases/api'))).toBe('implicit-deny');
+    for (const n of migrating) {
+      expect(decide('logs:GetLogEvents', arn('logs', `log-group:${n.migrateLogGroup}:log-stream:migrate/migrate/abc`))).toBe('allow');
+      expect(decide('logs:GetLogEvents', arn('logs', `log-group:${n.logGroup}:log-stream:x`))).toBe('implicit-deny');
+    }
   });
 
   it('allows every AWS API the release tool calls (src/release/)', () => {
@@ -595,11 +698,56 @@ describe('release role', () => {
   it('without any migrate task, runs no tasks and reads no logs', () => {
     const services = environments.dev.services.map((svc) => ({ ...svc, release: { ...svc.release, migrate: undefined } }));
     const { release: noMigrations } = roles(bootstrap('dev', { services }));
-    const actions = noMigrations.statements.flatMap(actionsOf);
+    const actions = allowed(noMigrations).flatMap(actionsOf);
     expect(actions).not.toContain('ecs:RunTask');
     expect(actions).not.toContain('ecs:StopTask');
     expect(actions).not.toContain('logs:GetLogEvents');
-    expect(JSON.stringify(noMigrations.statements)).not.toContain('-migrate');
+  });
+});
+
+describe('policy sizes: checked at synth against IAM\'s limits', () => {
+  // 50 services (the shipped ones plus workers w01…w48, every one with a migrate task) and 10 schedules.
+  const fifty = () => {
+    const workers = Array.from({ length: 48 }, (_, i) => ({
+      name: `w${String(i + 1).padStart(2, '0')}`,
+      kind: 'worker' as const,
+      capacity: 'fargate' as const,
+      cpu: 256,
+      memory: 512,
+      container: { command: ['celery', 'worker'] },
+      desiredCount: 1,
+      autoscaling: { minCount: 1, maxCount: 2 },
+      release: { migrate: ['python', 'manage.py', 'migrate'] },
+    }));
+    const schedules = Array.from({ length: 10 }, (_, i) => ({ ...environments.prod.schedules![0], name: `job${i}`, service: workers[i].name }));
+    return { services: [...environments.prod.services!, ...workers], schedules: [...environments.prod.schedules!, ...schedules] } as Overrides;
+  };
+  const problemsOf = (stack: BootstrapStack) => stack.node.findAll().flatMap((c) => c.node.validate());
+
+  it('every pipeline role and the boundary fit with 50 services; the release policy does not grow with them', () => {
+    const stack = bootstrapStack('prod', fifty());
+    expect(problemsOf(stack)).toEqual([]);
+    const large = roles(Testing.synth(stack)).release;
+    const small = roles(bootstrap('prod')).release;
+    expect(JSON.stringify(large.statements).length).toBe(JSON.stringify(small.statements).length);
+    expect(JSON.stringify(large.statements).length).toBeLessThan(5000);
+  });
+
+  it('a role whose inline or trust policy outgrows IAM\'s limits fails validation with a one-line reason', () => {
+    const trust = [{ providerArn: 'arn:aws:iam::111111111111:oidc-provider/x', host: 'x', audience: 'a', subjects: ['s'], match: 'exact' as const }];
+    const stack = new TerraformStack(Testing.app(), 'roles');
+    const resources = Array.from({ length: 200 }, (_, i) => `arn:aws:ecs:ap-northeast-1:111111111111:service/c/service-number-${i}`);
+    const huge = new PipelineRole(stack, 'huge', { name: 'huge-role', description: 'd', trust, statements: [{ Effect: 'Allow', Action: 'ecs:UpdateService', Resource: resources }] });
+    expect(huge.node.validate()).toEqual([expect.stringMatching(/^role huge-role: its inline policy is about \d+ characters; IAM allows 10240 \(/)]);
+    const subjects = Array.from({ length: 40 }, (_, i) => `repo:org/repo:environment:e${i}:job_workflow_ref:org/repo/.github/workflows/terraform.yml@refs/heads/main`);
+    const wide = new PipelineRole(stack, 'wide', { name: 'wide', description: 'd', trust: [{ ...trust[0], subjects }], statements: [] });
+    expect(wide.node.validate()).toEqual([expect.stringMatching(/^role wide: its trust policy is about \d+ characters; IAM allows 2048 /)]);
+  });
+
+  it('counts as IAM does: no whitespace; unresolved references at an upper bound', () => {
+    expect(policyLength('{ "a" : [ "b" ] }')).toBe('{"a":["b"]}'.length);
+    expect(policyLength('{"a":"${TfToken[TOKEN.12]}"}')).toBe('{"a":""}'.length + 128);
+    expect(policyLength('{"a":"${TfToken[TOKEN.12]}"}', { '${TfToken[TOKEN.12]}': '123456789012' })).toBe('{"a":""}'.length + 12);
   });
 });
 

@@ -14,14 +14,16 @@ export function circleciOidcUrl(organizationId: string): string {
 }
 
 /**
- * The `aud` each CircleCI job presents. Plans use the default token (`$CIRCLE_OIDC_TOKEN_V2`, audience
- * = the organization id); apply and release jobs mint their own with
+ * The `aud` each CircleCI job presents to one environment's roles. Plans use the default token
+ * (`$CIRCLE_OIDC_TOKEN_V2`, audience = the organization id); apply and release jobs mint their own with
  * `circleci run oidc get --claims '{"aud":"<audience>"}'` (only `aud` is customisable:
- * https://circleci.com/docs/oidc-tokens-with-custom-claims/), so a token minted for one purpose is
- * refused by the other roles. STS accepts only audiences in the provider's client-id list.
+ * https://circleci.com/docs/oidc-tokens-with-custom-claims/). The audience is the name of the role it is
+ * for (`<prefix>-pipeline-apply|release`, the last part of the role ARN the job already holds), so a
+ * token minted for one role — another kind, or another environment's — is refused by every other role.
+ * STS accepts only audiences in the provider's client-id list.
  */
-export function circleciAudiences(organizationId: string): { plan: string; apply: string; release: string } {
-  return { plan: organizationId, apply: 'aws-pipeline-apply', release: 'aws-pipeline-release' };
+export function circleciAudiences(organizationId: string, prefix: string): { plan: string; apply: string; release: string } {
+  return { plan: organizationId, apply: `${prefix}-pipeline-apply`, release: `${prefix}-pipeline-release` };
 }
 
 export interface OidcProviderProps {

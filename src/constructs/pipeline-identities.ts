@@ -4,8 +4,9 @@
 //             unable to create a role that escapes the workload permissions boundary;
 //   release — the deploy branch's release workflow only: what `npm run release` needs for this
 //             environment's services.
-// A token minted for one of them is refused by the others (GitHub: the workflow file in the customised
-// subject; CircleCI: the audience). Role ARNs are deterministic (name and path), so the state bucket's
+// A token minted for one of them is refused by the others, and by every other environment's (GitHub:
+// the workflow file and deployment environment in the customised subject; CircleCI: the audience,
+// which names the role). Role ARNs are deterministic (name and path), so the state bucket's
 // policy can name them before they exist.
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../lib/iam-conditions';
@@ -92,11 +93,11 @@ export interface CircleciTrust {
   readonly host: string;
   /** CircleCI organization id: the provider's and the subjects' first part. */
   readonly organizationId: string;
-  /** CircleCI project id: pins the subjects to this project. */
+  /** CircleCI project id: pins the subjects to this project (the environment's own, when it names one). */
   readonly projectId: string;
   /** Branch whose pipelines may apply and release (v2 subject `…/vcs-ref/refs/heads/<branch>`). */
   readonly deployBranch: string;
-  /** The `aud` each kind of job presents (`circleciAudiences()` of oidc-provider.ts). */
+  /** The `aud` each kind of job presents to this environment's roles (`circleciAudiences()` of oidc-provider.ts). */
   readonly audiences: { readonly plan: string; readonly apply: string; readonly release: string };
 }
 
@@ -201,19 +202,26 @@ export class PipelineIdentities extends Construct {
     }
     if (props.circleci) {
       const cc = props.circleci;
-      const project = `org/${cc.organizationId}/project/${cc.projectId}/user/`;
-      // Plans: any pipeline of this project (the `*` is the user and, in v2 tokens, origin and ref).
-      planTrust.push({ providerArn: cc.providerArn, host: cc.host, audience: cc.audiences.plan, match: 'pattern', subjects: [`${project}*`] });
-      // Apply and release: the deploy branch of this repository (v2 subject; a fork's main has another
-      // vcs-origin). The user id is matched by its fixed UUID shape, never by `*`: a `*` there would also
-      // match "x/vcs-origin/github.com/<org>/<repo>/vcs-ref/refs/heads/main" inside a hostile branch's name.
-      const deploySubject = `${project}${CIRCLECI_USER_ID_PATTERN}/vcs-origin/github.com/${repo}/vcs-ref/refs/heads/${cc.deployBranch}`;
-      // AWS cannot see CircleCI contexts: the audience separates apply from release tokens.
+      // v2 subjects (`$CIRCLE_OIDC_TOKEN_V2`, `circleci run oidc get`):
+      // org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+      // (https://circleci.com/docs/openid-connect-tokens/). The user id is matched by its fixed UUID
+      // shape, never by `*`: a `*` there would also match "x/vcs-origin/github.com/<org>/<repo>/vcs-ref/…"
+      // inside a hostile branch's name.
+      const fromRepo = `org/${cc.organizationId}/project/${cc.projectId}/user/${CIRCLECI_USER_ID_PATTERN}/vcs-origin/github.com/${repo}/vcs-ref/`;
+      // Plans: any branch of THIS repository (the `*` is only the ref). A fork's pull request names the
+      // fork as its origin, and a webhook or API trigger without a repository origin has none: refused.
+      planTrust.push({ providerArn: cc.providerArn, host: cc.host, audience: cc.audiences.plan, match: 'pattern', subjects: [`${fromRepo}*`] });
+      // Apply and release: the deploy branch of this repository. AWS cannot see which context a job
+      // uses: the audience (the role's own name) separates apply from release and one environment from
+      // another; any job of the project on the deploy branch can still mint any audience (README).
+      const deploySubject = `${fromRepo}refs/heads/${cc.deployBranch}`;
       applyTrust.push({ providerArn: cc.providerArn, host: cc.host, audience: cc.audiences.apply, match: 'pattern', subjects: [deploySubject] });
       releaseTrust.push({ providerArn: cc.providerArn, host: cc.host, audience: cc.audiences.release, match: 'pattern', subjects: [deploySubject] });
     }
 
     const state = stateAccess(props);
+    // The account id is a token of known length (12 digits); the size check counts it as such.
+    const tokenStandIns = { [props.accountId]: '000000000000' };
     this.plan = new PipelineRole(this, 'plan', {
       name: names.plan,
       description: `Plans ${props.environment} from any branch or pull request of ${repo}: read-only`,
@@ -221,6 +229,7 @@ export class PipelineIdentities extends Construct {
       managedPolicyArns: [`arn:${props.partition}:iam::aws:policy/ReadOnlyAccess`],
       statements: [...state.read, ...state.lockFiles, ...planDenies(props)],
       maxSessionSeconds: PIPELINE_SESSION_SECONDS.plan,
+      tokenStandIns,
     });
     this.apply = new PipelineRole(this, 'apply', {
       name: names.apply,
@@ -229,6 +238,7 @@ export class PipelineIdentities extends Construct {
       managedPolicyArns: [`arn:${props.partition}:iam::aws:policy/PowerUserAccess`],
       statements: [...state.read, ...state.write, ...iamForStacks(props), ...applyDenies(props)],
       maxSessionSeconds: PIPELINE_SESSION_SECONDS.apply,
+      tokenStandIns,
     });
     this.release = new PipelineRole(this, 'release', {
       name: names.release,
@@ -236,6 +246,7 @@ export class PipelineIdentities extends Construct {
       trust: releaseTrust,
       statements: releaseStatements(props),
       maxSessionSeconds: PIPELINE_SESSION_SECONDS.release,
+      tokenStandIns,
     });
   }
 }
@@ -300,10 +311,11 @@ function planDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
     },
     {
       // Objects of any bucket but this environment's state: the ALB access logs (`<prefix>-alb-logs-*`)
-      // and whatever else a bucket of the account holds.
+      // and whatever else a bucket of the account holds; every object-level read (`s3:GetObject*`:
+      // versions, attributes, tags, ACLs, torrents): the stacks manage no S3 objects, so no refresh needs one.
       Sid: 'DenyObjectReadsOutsideState',
       Effect: 'Deny',
-      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Action: 's3:GetObject*',
       NotResource: `${bucket}/${props.environment}/*`,
     },
     {
@@ -457,32 +469,39 @@ function applyDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
   ];
 }
 
-/** `npm run release` for every service of the environment (the contract's API list), and nothing else. */
+/**
+ * `npm run release` for every service of the environment (the contract's API list), and nothing else.
+ * Resources are scoped by the environment's name prefixes, not listed per service: one statement per
+ * kind of resource whatever the number of services, so the policy stays far below IAM's 10,240
+ * characters (listed per service it grew ~1 kB a service). Every name a prefix covers belongs to this
+ * environment (naming.ts; the apply role manages only `<prefix>-*` IAM names).
+ */
 function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
-  const { partition } = props;
+  const { partition, prefix } = props;
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}:${resource}`;
   const roleArn = (name: string) => `arn:${partition}:iam::${props.accountId}:role/${name}`;
   const svcs = props.services.map((s) => s.names);
-  const migrating = props.services.filter((s) => s.migrates).map((s) => s.names);
-  const schedules = props.services.flatMap((s) => s.schedules ?? []);
-  const promotedFrom = props.services.flatMap((s) => (s.promotedFromRepositoryArn ? [s.promotedFromRepositoryArn] : []));
   if (svcs.length === 0) throw new Error('a release role needs at least one service');
+  const migrates = props.services.some((s) => s.migrates);
+  const schedules = props.services.some((s) => (s.schedules ?? []).length > 0);
+  // One ARN per previous environment: `repository/<previous prefix>/*`.
+  const promotedFrom = [...new Set(props.services.flatMap((s) => (s.promotedFromRepositoryArn ? [s.promotedFromRepositoryArn.replace(/\/[^/]+$/, '/*')] : [])))];
   const clusterName = svcs[0].cluster;
   const cluster = arn('ecs', `cluster/${clusterName}`);
   const tasks = arn('ecs', `task/${clusterName}/*`);
   const inCluster = { ArnEquals: { 'ecs:cluster': cluster } };
-  const serviceArns = svcs.map((s) => arn('ecs', `service/${s.cluster}/${s.service}`));
-  const deployments = svcs.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`));
-  const migrateFamilies = migrating.map((s) => arn('ecs', `task-definition/${s.migrateFamily}:*`));
-  const families = [...svcs.map((s) => arn('ecs', `task-definition/${s.taskFamily}:*`)), ...migrateFamilies];
-  const roles = [...svcs.flatMap((s) => [s.taskRole, s.executionRole]), ...migrating.flatMap((s) => [s.migrateTaskRole, s.migrateExecutionRole])];
+  const services = arn('ecs', `service/${clusterName}/*`);
+  const deployments = arn('ecs', `service-deployment/${clusterName}/*`);
+  const families = arn('ecs', `task-definition/${prefix}-*:*`);
+  const migrateFamilies = arn('ecs', `task-definition/${prefix}-*-migrate:*`);
+  const releaseRecords = [...new Set(svcs.map((s) => s.releaseParameter.replace(/[^/]+$/, '*')))];
   const statements: PolicyStatement[] = [
     {
       // Resolve tags, read the image manifest and tag what was shipped (`released-<env>-<n>`).
       Sid: 'OwnRepositories',
       Effect: 'Allow',
       Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage'],
-      Resource: svcs.map((s) => arn('ecr', `repository/${s.repository}`)),
+      Resource: arn('ecr', `repository/${prefix}/*`),
     },
     // DescribeTaskDefinition has no resource-level permissions (task definitions hold no secrets here).
     { Sid: 'ReadTaskDefinitions', Effect: 'Allow', Action: 'ecs:DescribeTaskDefinition', Resource: '*' },
@@ -491,7 +510,8 @@ function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
       // (Service Authorization Reference, ECS: no resource type for either,
       // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
       // a scoped Resource makes every release fail with AccessDenied. What a revision may carry is
-      // bounded by PassTaskRoles below: only the services' own roles, only to ECS tasks.
+      // bounded by PassTaskRoles below (this environment's task and execution roles, only to ECS tasks)
+      // and, per family, by the release tool's revision check (README "Pipeline roles").
       Sid: 'RegisterRevisions',
       Effect: 'Allow',
       Action: ['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition'],
@@ -501,34 +521,45 @@ function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
       Sid: 'TagWhatReleasesCreate',
       Effect: 'Allow',
       Action: 'ecs:TagResource',
-      Resource: [...families, tasks],
+      Resource: [families, tasks],
       Condition: { StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] } },
     },
-    { Sid: 'UpdateServices', Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'], Resource: serviceArns },
+    { Sid: 'UpdateServices', Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'], Resource: services },
+    {
+      // A long-running service never runs a migrate family (its execution role reads the database master
+      // secret): UpdateService names its task definition in `ecs:task-definition`
+      // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security_iam_service-with-iam.html#security_iam_service-with-iam-id-based-policies-conditionkeys).
+      Sid: 'DenyServicesOnMigrateFamilies',
+      Effect: 'Deny',
+      Action: ['ecs:UpdateService', 'ecs:CreateService'],
+      Resource: '*',
+      Condition: { ArnLike: { 'ecs:task-definition': migrateFamilies } },
+    },
     {
       // Each checks the service and the deployment (or revision) itself.
       Sid: 'FollowDeployments',
       Effect: 'Allow',
       Action: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
-      Resource: [...serviceArns, ...deployments, ...svcs.map((s) => arn('ecs', `service-revision/${s.cluster}/${s.service}/*`))],
+      Resource: [services, deployments, arn('ecs', `service-revision/${clusterName}/*`)],
     },
     // Rollback of an in-flight deployment.
     { Sid: 'StopDeployments', Effect: 'Allow', Action: 'ecs:StopServiceDeployment', Resource: deployments },
-    { Sid: 'ReleaseRecords', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: svcs.map((s) => arn('ssm', `parameter${s.releaseParameter}`)) },
+    { Sid: 'ReleaseRecords', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: releaseRecords.map((p) => arn('ssm', `parameter${p}`)) },
     {
+      // The services' and migrate families' task and execution roles (`<prefix>-<service>[-migrate]-task|execution`).
       Sid: 'PassTaskRoles',
       Effect: 'Allow',
       Action: 'iam:PassRole',
-      Resource: roles.map(roleArn),
+      Resource: [roleArn(`${prefix}-*-task`), roleArn(`${prefix}-*-execution`)],
       Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     },
   ];
   if (promotedFrom.length > 0) {
     // Promotion evidence: the `released-<prev>-<n>` tags in the previous environment's repositories
     // (another account's repository must also allow this role in its repository policy).
-    statements.push({ Sid: 'PromotionEvidence', Effect: 'Allow', Action: 'ecr:DescribeImages', Resource: [...new Set(promotedFrom)] });
+    statements.push({ Sid: 'PromotionEvidence', Effect: 'Allow', Action: 'ecr:DescribeImages', Resource: promotedFrom });
   }
-  if (migrating.length > 0) {
+  if (migrates) {
     statements.push(
       { Sid: 'RunMigrations', Effect: 'Allow', Action: 'ecs:RunTask', Resource: migrateFamilies, Condition: inCluster },
       // StopTask: a migrate task is stopped when the release is aborted.
@@ -537,19 +568,19 @@ function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
         Sid: 'MigrationLogs',
         Effect: 'Allow',
         Action: 'logs:GetLogEvents',
-        Resource: migrating.flatMap((s) => [arn('logs', `log-group:${s.migrateLogGroup}`), arn('logs', `log-group:${s.migrateLogGroup}:log-stream:*`)]),
+        Resource: [arn('logs', `log-group:/ecs/${prefix}/*-migrate`), arn('logs', `log-group:/ecs/${prefix}/*-migrate:log-stream:*`)],
       },
     );
   }
-  if (schedules.length > 0) {
+  if (schedules) {
     statements.push(
-      // A release points the service's schedules at the revision it registered.
-      { Sid: 'RepointSchedules', Effect: 'Allow', Action: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'], Resource: schedules.map((s) => arn('scheduler', `schedule/${s.group}/${s.schedule}`)) },
+      // A release points the service's schedules at the revision it registered (group and schedule `<prefix>-<name>`).
+      { Sid: 'RepointSchedules', Effect: 'Allow', Action: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'], Resource: arn('scheduler', `schedule/${prefix}-*/${prefix}-*`) },
       {
         Sid: 'PassScheduleRoles',
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: schedules.map((s) => roleArn(s.role)),
+        Resource: roleArn(`${prefix}-*-scheduler`),
         Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       },
     );

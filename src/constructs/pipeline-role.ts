@@ -8,6 +8,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../lib/iam-conditions';
+import { policySizeProblems, ROLE_INLINE_POLICIES_MAX_CHARS, TRUST_POLICY_MAX_CHARS } from '../lib/policy-size';
 
 /** IAM path of pipeline roles: outside `role/<prefix>-*`, which an apply role may manage. */
 export const PIPELINE_ROLE_PATH = '/pipeline/';
@@ -54,6 +55,12 @@ export interface PipelineRoleProps {
    * @default 3600
    */
   readonly maxSessionSeconds?: number;
+  /**
+   * Tokens of known length in the policies, each with a stand-in of that length (e.g. the account id
+   * token → 12 digits), for the synth-time size check; other tokens count as an upper bound.
+   * @default {}
+   */
+  readonly tokenStandIns?: Record<string, string>;
 }
 
 export class PipelineRole extends Construct {
@@ -70,18 +77,28 @@ export class PipelineRole extends Construct {
     }
     const maxSession = props.maxSessionSeconds ?? 3600;
     if (!Number.isInteger(maxSession) || maxSession < 3600 || maxSession > 43200) throw new Error(`${this.node.path}: maxSessionSeconds ${maxSession} is outside IAM's 3600–43200`);
+    const trustPolicy = policyJson(...props.trust.map(trustStatement));
     const role = new IamRole(this, 'role', {
       name: props.name,
       path: props.path ?? PIPELINE_ROLE_PATH,
       description: props.description,
       maxSessionDuration: maxSession,
-      assumeRolePolicy: policyJson(...props.trust.map(trustStatement)),
+      assumeRolePolicy: trustPolicy,
     });
     const managed = props.managedPolicyArns ?? [];
     // Keyed by the policy's name, not its position: reordering the list replaces nothing.
     for (const policyArn of managed) new IamRolePolicyAttachment(this, `managed-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
     new IamRolePolicyAttachmentsExclusive(this, 'managed-exclusive', { roleName: role.name, policyArns: managed });
-    const inline = new IamRolePolicy(this, 'policy', { role: role.id, name: 'pipeline', policy: policyJson(...props.statements) });
+    const inlinePolicy = policyJson(...props.statements);
+    const inline = new IamRolePolicy(this, 'policy', { role: role.id, name: 'pipeline', policy: inlinePolicy });
+    // Checked at synth (construct validation): past IAM's limits the bootstrap apply fails half-way.
+    const standIns = props.tokenStandIns ?? {};
+    this.node.addValidation({
+      validate: () => [
+        ...policySizeProblems(`role ${props.name}: its inline policy`, inlinePolicy, ROLE_INLINE_POLICIES_MAX_CHARS, standIns),
+        ...policySizeProblems(`role ${props.name}: its trust policy`, trustPolicy, TRUST_POLICY_MAX_CHARS, standIns),
+      ],
+    });
     new IamRolePoliciesExclusive(this, 'inline-exclusive', { roleName: role.name, policyNames: [inline.name] });
     this.arn = role.arn;
     this.name = role.name;

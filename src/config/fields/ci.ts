@@ -46,6 +46,15 @@ export const environmentCiSchema = z.strictObject({
    */
   deployBranch: checked((v) => /^[A-Za-z0-9._/-]{1,255}$/.test(v) && !v.includes('..'), 'a branch name').default('main'),
   /**
+   * The CircleCI project whose jobs may assume this environment's roles, instead of
+   * `project.ci.circleci.projectId`. CircleCI tokens cannot name the context a job uses, so any job of a
+   * project on the deploy branch can mint any environment's audience; a production environment trusting
+   * a project of its own (whose pipelines run only production's jobs, with its own write access) is
+   * what separates it (README "Pipeline identities").
+   * @default project.ci.circleci.projectId
+   */
+  circleciProjectId: uuid.optional(),
+  /**
    * Per OIDC provider: `create` it in this environment's account, or reference the one that already
    * exists there (an account holds one provider per URL: when environments share an account, one
    * creates it and the others say `existing`; README tells how to import one made by hand).
