@@ -170,7 +170,46 @@ describe('the workload permissions boundary', () => {
     const role = `arn:aws:iam::${account}:role/drf-api-prod-api-task`;
     expect(decide('iam:PassRole', role, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe('allow');
     expect(decide('iam:PassRole', role, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe('implicit-deny');
-    expect(decide('iam:PassRole', `arn:aws:iam::${account}:role/pipeline/drf-api-prod-pipeline-apply`, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe('implicit-deny');
+    expect(decide('iam:PassRole', `arn:aws:iam::${account}:role/pipeline/drf-api-prod-pipeline-apply`, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })).toBe('deny');
+  });
+
+  it('denies what the apply role itself is denied: a role it creates cannot use or administer the state key, nor touch the state bucket', () => {
+    const keyArn = `\${aws_kms_key.${Object.keys(JSON.parse(synthesized).resource.aws_kms_key)[0]}.arn}`;
+    const aliasArn = `arn:aws:kms:ap-northeast-1:${account}:alias/drf-api-prod-tfstate`;
+    const bucketArn = `\${aws_s3_bucket.state_bucket_803B4E61.arn}`;
+    // What the apply role could write into a `<prefix>-x` role it creates with the boundary: everything.
+    const everything: PolicyStatement = { Effect: 'Allow', Action: '*', Resource: '*' };
+    const bounded = (action: string, resource: string) => {
+      const identity = evaluate([everything], { action, resource });
+      const boundary = evaluate(statements, { action, resource });
+      return identity === 'allow' && boundary === 'allow' ? 'allow' : 'deny';
+    };
+    for (const action of ['kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:Decrypt', 'kms:CreateGrant', 'kms:DisableKey']) {
+      expect([action, decide(action, keyArn)]).toEqual([action, 'deny']);
+      expect([action, bounded(action, keyArn)]).toEqual([action, 'deny']);
+    }
+    for (const action of ['kms:UpdateAlias', 'kms:DeleteAlias']) expect([action, decide(action, aliasArn)]).toEqual([action, 'deny']);
+    for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject']) {
+      expect([action, decide(action, `${bucketArn}/prod/app.tfstate`)]).toEqual([action, 'deny']);
+    }
+    for (const action of ['s3:PutBucketPolicy', 's3:DeleteBucket', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning']) {
+      expect([action, decide(action, bucketArn)]).toEqual([action, 'deny']);
+    }
+    // Other keys and buckets (the workloads' own) stay usable.
+    expect(decide('kms:Decrypt', 'arn:aws:kms:ap-northeast-1:123456789012:key/0f8e5c1a-0000-4000-8000-000000000000')).toBe('allow');
+    expect(decide('s3:PutObject', 'arn:aws:s3:::drf-api-prod-media/x')).toBe('allow');
+  });
+
+  it('denies IAM and STS on the pipeline roles, the policies under /pipeline/ (the boundary itself) and the OIDC providers', () => {
+    for (const resource of [
+      `arn:aws:iam::${account}:role/pipeline/drf-api-prod-pipeline-apply`,
+      `arn:aws:iam::${account}:policy/pipeline/drf-api-prod-workload-boundary`,
+      `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
+    ]) {
+      for (const action of ['iam:UpdateAssumeRolePolicy', 'iam:CreatePolicyVersion', 'iam:PassRole', 'sts:AssumeRole', 'iam:UpdateOpenIDConnectProviderThumbprint']) {
+        expect([resource, action, decide(action, resource, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })]).toEqual([resource, action, 'deny']);
+      }
+    }
   });
 
   it('allows every action the stacks grant their own roles (a boundary that cut one would break a workload)', () => {

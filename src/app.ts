@@ -19,7 +19,7 @@ export interface EnvironmentStacks {
  * this environment's image tags as evidence of a release); alone, an environment promotes to nobody.
  */
 export function buildEnvironment(scope: Construct, config: EnvironmentConfig, environments: readonly EnvironmentConfig[] = [config]): EnvironmentStacks {
-  const bootstrap = new BootstrapStack(scope, config);
+  const bootstrap = new BootstrapStack(scope, config, environments);
   const network = new NetworkStack(scope, config);
   const data = new DataStack(scope, { config, network: network.network, environments });
   const app = new AppStack(scope, {

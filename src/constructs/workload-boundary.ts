@@ -4,12 +4,15 @@
 // apply role writes into a role, the role can never do more than this allows: no IAM (beyond passing
 // this environment's roles to ECS tasks), no Organizations/account settings, no STS into other roles.
 // A role bounded like this holds at most what the apply role itself holds (PowerUserAccess), so
-// creating roles is no way for the pipeline to mint an administrator.
+// creating roles is no way for the pipeline to mint an administrator; and what the apply role is
+// itself denied (the state key, the state bucket, the pipeline identities) the boundary denies too, or
+// a role the apply role creates and hands to a task would be the way around those denies.
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../lib/iam-conditions';
 import { permissionsBoundaryName } from '../naming';
-import { policyJson } from './pipeline-role';
+import { MANAGED_POLICY_MAX_CHARS, policySizeProblems } from '../lib/policy-size';
+import { PIPELINE_ROLE_PATH as PIPELINE_PATH, policyJson } from './pipeline-role';
 
 export interface WorkloadBoundaryProps {
   /** The project's service name (naming.ts). */
@@ -22,6 +25,10 @@ export interface WorkloadBoundaryProps {
   readonly accountId: string;
   /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). */
   readonly partition: string;
+  /** ARN of the state bucket: no workload role may touch it or its objects. */
+  readonly stateBucketArn: string;
+  /** ARN of the state key, and of its alias: no workload role may use or administer either. */
+  readonly stateKeyArns: string[];
 }
 
 /**
@@ -31,10 +38,17 @@ export interface WorkloadBoundaryProps {
  *   policy generation (`NotAction`): what the stacks' roles use (ECS, ECR, logs, KMS, Secrets
  *   Manager, SSM, S3, EC2 for the ECS agent, ELB for blue/green, RDS monitoring…);
  * - `iam:PassRole` of this environment's roles to ECS tasks only (the schedule roles' RunTask);
- * - `sts:AssumeRole` of this environment's roles in this account only, `sts:GetCallerIdentity`.
+ * - `sts:AssumeRole` of this environment's roles in this account only, `sts:GetCallerIdentity`;
+ * - and, denied whatever a role's own policy says, what the apply role is denied: the state key
+ *   (`kms:*`: decrypting every state version, ScheduleKeyDeletion, PutKeyPolicy…), the state bucket and
+ *   its objects (`s3:*`), and IAM and STS on the pipeline roles, the policies under /pipeline/ (this
+ *   boundary) and the OIDC providers.
  */
-export function workloadBoundaryStatements(props: Pick<WorkloadBoundaryProps, 'prefix' | 'accountId' | 'partition'>): PolicyStatement[] {
-  const ownRoles = `arn:${props.partition}:iam::${props.accountId}:role/${props.prefix}-*`;
+export function workloadBoundaryStatements(
+  props: Pick<WorkloadBoundaryProps, 'prefix' | 'accountId' | 'partition' | 'stateBucketArn' | 'stateKeyArns'>,
+): PolicyStatement[] {
+  const account = `arn:${props.partition}:iam::${props.accountId}`;
+  const ownRoles = `${account}:role/${props.prefix}-*`;
   return [
     {
       Sid: 'WorkloadServices',
@@ -51,6 +65,16 @@ export function workloadBoundaryStatements(props: Pick<WorkloadBoundaryProps, 'p
     },
     { Sid: 'AssumeOwnRolesOnly', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: ownRoles },
     { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+    { Sid: 'DenyStateKey', Effect: 'Deny', Action: 'kms:*', Resource: props.stateKeyArns },
+    { Sid: 'DenyStateBucket', Effect: 'Deny', Action: 's3:*', Resource: [props.stateBucketArn, `${props.stateBucketArn}/*`] },
+    {
+      // Already outside what the statements above allow; denied here too, so that no future widening
+      // of them (or of a role's own policy) reaches the pipeline's own identities.
+      Sid: 'DenyPipelineIdentities',
+      Effect: 'Deny',
+      Action: ['iam:*', 'sts:*'],
+      Resource: [`${account}:role${PIPELINE_PATH}*`, `${account}:policy${PIPELINE_PATH}*`, `${account}:oidc-provider/*`],
+    },
   ];
 }
 
@@ -61,12 +85,14 @@ export class WorkloadBoundary extends Construct {
   constructor(scope: Construct, id: string, props: WorkloadBoundaryProps) {
     super(scope, id);
     const { name, path } = permissionsBoundaryName(props.projectService, props.environment);
+    const document = policyJson(...workloadBoundaryStatements(props));
     const policy = new IamPolicy(this, 'policy', {
       name,
       path,
       description: `Permissions boundary of every workload role of ${props.environment}: what a role the pipeline creates can ever do`,
-      policy: policyJson(...workloadBoundaryStatements(props)),
+      policy: document,
     });
+    this.node.addValidation({ validate: () => policySizeProblems(`managed policy ${name}`, document, MANAGED_POLICY_MAX_CHARS) });
     this.arn = policy.arn;
   }
 }

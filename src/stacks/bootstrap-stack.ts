@@ -8,16 +8,14 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
-import { environments as declaredEnvironments } from '../config/environments';
 import type { EnvironmentConfig } from '../config/load';
-import { partitionOf } from '../config/regions';
-import { environmentSchema, type EnvironmentInput, type ProjectConfig } from '../config/schema';
+import type { ProjectConfig } from '../config/schema';
 import { CustomerKey } from '../constructs/customer-key';
 import { circleciAudiences, circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
 import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
 import { StateBucket } from '../constructs/state-bucket';
 import { WorkloadBoundary } from '../constructs/workload-boundary';
-import { scheduleNames, serviceNames, stateKeyAlias } from '../naming';
+import { environmentPrefix, scheduleNames, serviceNames, stateKeyAlias } from '../naming';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
 
@@ -28,28 +26,41 @@ export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: st
 
 /**
  * The ECR repository ARN of `serviceName` in the environment before `envName` in its promotion chain:
- * the nearest earlier environment, in declaration order of src/config/environments.ts, that has the
- * service; in its `allowedAccountIds[0]`, else in `accountId` (this account). Undefined for the first.
+ * the nearest earlier environment of `all` (the loaded environments, in declaration order — the same
+ * list the data stacks build their repository policies from) that has the service; in its
+ * `allowedAccountIds[0]`, else in `accountId` (this account: the config refuses a next environment
+ * with accounts after one without). Undefined for the first.
  */
 export function promotionSourceRepositoryArn(
   projectService: string,
   envName: string,
   serviceName: string,
   accountId: string,
-  all: Record<string, EnvironmentInput> = declaredEnvironments,
+  all: readonly EnvironmentConfig[],
 ): string | undefined {
-  const names = Object.keys(all);
-  const before = names.slice(0, Math.max(names.indexOf(envName), 0)).reverse();
-  const previous = before.find((name) => (all[name].services ?? []).some((svc) => svc.name === serviceName));
+  const position = all.findIndex((env) => env.name === envName);
+  const previous = all
+    .slice(0, Math.max(position, 0))
+    .reverse()
+    .find((env) => env.services.some((svc) => svc.name === serviceName));
   if (previous === undefined) return undefined;
-  const env = all[previous];
-  const account = env.allowedAccountIds?.[0] ?? accountId;
-  const region = environmentSchema.shape.region.parse(env.region); // its default when unset
-  return `arn:${partitionOf(region)}:ecr:${region}:${account}:repository/${serviceNames(projectService, previous, serviceName).repository}`;
+  const account = previous.allowedAccountIds?.[0] ?? accountId;
+  return `arn:${previous.partition}:ecr:${previous.region}:${account}:repository/${serviceNames(projectService, previous.name, serviceName).repository}`;
+}
+
+/** Whether two environments may share an AWS account: unless both pin accounts and none is common. */
+export function mayShareAccount(a: Pick<EnvironmentConfig, 'allowedAccountIds'>, b: Pick<EnvironmentConfig, 'allowedAccountIds'>): boolean {
+  if (!a.allowedAccountIds?.length || !b.allowedAccountIds?.length) return true;
+  return a.allowedAccountIds.some((id) => b.allowedAccountIds!.includes(id));
 }
 
 export class BootstrapStack extends EnvironmentStack {
-  constructor(scope: Construct, config: EnvironmentConfig) {
+  /**
+   * `environments`: every environment of the app in declaration order (src/app.ts), for the promotion
+   * chain and the audiences of a CircleCI provider other environments of the account share; alone, an
+   * environment promotes from nobody.
+   */
+  constructor(scope: Construct, config: EnvironmentConfig, environments: readonly EnvironmentConfig[] = [config]) {
     super(scope, 'bootstrap', { config, backend: config.state.bootstrapInBucket ? 's3' : 'local' });
     // The loaded project carries its CI switches (load.ts's Project type names only service and repository).
     const project = config.project as unknown as ProjectConfig;
@@ -88,18 +99,33 @@ export class BootstrapStack extends EnvironmentStack {
       ? new OidcProvider(this, 'github-oidc', { url: GITHUB_OIDC_URL, audiences: [GITHUB_OIDC_AUDIENCE], mode: config.ci.oidcProviders.github, accountId, partition })
       : undefined;
     const circle = ci.circleci?.enabled ? ci.circleci : undefined;
-    const audiences = circle && circleciAudiences(circle.organizationId);
+    const audiences = circle && circleciAudiences(circle.organizationId, this.prefix);
+    // An account holds one provider per URL, shared by the environments in it: the one that creates it
+    // lists the audiences of every environment that may be in the same account (harmless for the
+    // others: each role pins its own audience).
+    const sharing = [config, ...environments.filter((env) => env.name !== config.name && mayShareAccount(env, config))];
+    const providerAudiences = circle
+      ? [...new Set(sharing.flatMap((env) => Object.values(circleciAudiences(circle.organizationId, environmentPrefix(config.project.service, env.name)))))]
+      : [];
     const circleci =
       circle && audiences
         ? new OidcProvider(this, 'circleci-oidc', {
             url: circleciOidcUrl(circle.organizationId),
-            audiences: [audiences.plan, audiences.apply, audiences.release],
+            audiences: providerAudiences,
             mode: config.ci.oidcProviders.circleci,
             accountId,
             partition,
           })
         : undefined;
-    const boundary = new WorkloadBoundary(this, 'workload-boundary', { projectService: config.project.service, environment: config.name, prefix: this.prefix, accountId, partition });
+    const boundary = new WorkloadBoundary(this, 'workload-boundary', {
+      projectService: config.project.service,
+      environment: config.name,
+      prefix: this.prefix,
+      accountId,
+      partition,
+      stateBucketArn: bucket.bucketArn,
+      stateKeyArns: [key.arn, key.aliasArn],
+    });
 
     const identities = new PipelineIdentities(this, 'pipeline', {
       prefix: this.prefix,
@@ -121,7 +147,7 @@ export class BootstrapStack extends EnvironmentStack {
           providerArn: circleci.arn,
           host: circleci.host,
           organizationId: circle.organizationId,
-          projectId: circle.projectId,
+          projectId: config.ci.circleciProjectId ?? circle.projectId,
           deployBranch: config.ci.deployBranch,
           audiences,
         },
@@ -132,7 +158,7 @@ export class BootstrapStack extends EnvironmentStack {
         names: serviceNames(config.project.service, config.name, svc.name),
         migrates: svc.release.migrate !== undefined,
         schedules: config.schedules.filter((s) => s.service === svc.name).map((s) => scheduleNames(config.project.service, config.name, s.name)),
-        promotedFromRepositoryArn: promotionSourceRepositoryArn(config.project.service, config.name, svc.name, accountId),
+        promotedFromRepositoryArn: promotionSourceRepositoryArn(config.project.service, config.name, svc.name, accountId, environments),
       })),
     });
 
