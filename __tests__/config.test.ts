@@ -2,6 +2,8 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { environments, project } from '../src/config/environments';
 import { ConfigError, loadConfig, optionsFromEnv } from '../src/config/load';
 import { AWS_REGIONS } from '../src/config/regions';
+import { environmentSetIssues, type NamedEnvironment } from '../src/config/rules';
+import { environmentSchema, type EnvironmentInput } from '../src/config/schema';
 import { configFor, configProblems, synthOf } from './helpers';
 
 describe('the shipped environments', () => {
@@ -249,5 +251,40 @@ describe('derived values: computed once (src/naming.ts), by the config rules and
       'dev.services.0.name: "a-rather-long-service" makes the target group name "drf-api-dev-a-rather-long-service-green" longer than AWS\'s 32 characters',
     ]);
     expect(configProblems('dev', { services: [{ name: 'short-name' }] } as never)).toEqual([]);
+  });
+});
+
+describe('rules across environments (environmentSetIssues)', () => {
+  const parsed = (envs: Record<string, EnvironmentInput>): NamedEnvironment[] => Object.entries(envs).map(([name, input]) => ({ name, env: environmentSchema.parse(input) }));
+
+  it('the shipped environments pass once dev and staging pin their accounts as prod does', () => {
+    const pinned = { ...environments, dev: { ...environments.dev, allowedAccountIds: ['111111111111'] }, staging: { ...environments.staging, allowedAccountIds: ['111111111111'] } };
+    expect(environmentSetIssues('drf-api', parsed(pinned))).toEqual([]);
+  });
+
+  it('refuses an environment whose IAM name prefix begins another\'s in a possibly shared account, naming both', () => {
+    const envs = { dev: environments.dev, 'dev-eu': environments.dev };
+    expect(environmentSetIssues('drf-api', parsed(envs))).toEqual([
+      'dev.allowedAccountIds: "drf-api-dev-" (the IAM name prefix dev\'s pipeline roles manage) also begins every name of dev-eu ("drf-api-dev-eu-"), which may be in the same account: rename one environment, or pin both to different accounts',
+    ]);
+    // prod and prod-2 pin the same account: the same problem.
+    expect(environmentSetIssues('drf-api', parsed({ prod: environments.prod, 'prod-2': environments.prod }))).toEqual([expect.stringMatching(/^prod\.allowedAccountIds: "drf-api-prod-" .* prod-2/)]);
+  });
+
+  it('accepts such names in different pinned accounts, and names that merely share letters (dev, devel)', () => {
+    const apart = { dev: { ...environments.dev, allowedAccountIds: ['111111111111'] }, 'dev-eu': { ...environments.dev, allowedAccountIds: ['222222222222'] } };
+    expect(environmentSetIssues('drf-api', parsed(apart))).toEqual([]);
+    expect(environmentSetIssues('drf-api', parsed({ dev: environments.dev, devel: environments.dev }))).toEqual([]);
+  });
+
+  it('refuses a next environment with accounts whose previous environment (of one of its services) has none, naming both', () => {
+    const envs = { dev: environments.dev, staging: { ...environments.staging, allowedAccountIds: ['222222222222'] }, prod: environments.prod };
+    expect(environmentSetIssues('drf-api', parsed(envs))).toEqual([
+      'staging.allowedAccountIds: set, but dev (the environment staging\'s service "api" is promoted from) sets none: releases would look for dev\'s images in staging\'s account; set dev.allowedAccountIds too',
+    ]);
+    // As shipped, prod (pinned) follows staging (not pinned): its promotion evidence would be looked for in prod's account.
+    expect(environmentSetIssues('drf-api', parsed({ staging: environments.staging, prod: environments.prod }))).toEqual([
+      expect.stringMatching(/^prod\.allowedAccountIds: set, but staging \(the environment prod's service "api" is promoted from\) sets none/),
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 // Rules that span several fields (cross-field rules): run by load.ts after every field passed its own
 // schema, so each rule sees parsed values with defaults applied.
-import { defaultListenerPriority } from '../naming';
+import { defaultListenerPriority, environmentPrefix } from '../naming';
 import { isPrivate, parseCidr } from './cidr';
 import { documentationRangeOf } from './examples';
 import { WAF_WEB_ACL_ARN } from './fields/edge';
@@ -194,4 +194,49 @@ function wafIssues(env: ParsedEnvironment): Array<{ path: string; message: strin
   if (region !== env.region || partition !== partitionOf(env.region)) problems.push(`is in ${partition}:${region}, not in the environment's region ${partitionOf(env.region)}:${env.region}`);
   if (env.allowedAccountIds?.length && !env.allowedAccountIds.includes(account)) problems.push(`is in account ${account}, not in allowedAccountIds`);
   return problems.map((message) => ({ path: 'edge.wafWebAclArn', message: `${show(env.edge.wafWebAclArn)} ${message}` }));
+}
+
+/** One parsed environment by name, in declaration order (src/config/environments.ts). */
+export interface NamedEnvironment {
+  readonly name: string;
+  readonly env: Pick<ParsedEnvironment, 'allowedAccountIds' | 'services'>;
+}
+
+/**
+ * Rules across environments (load.ts runs them once every environment parsed), as full problem lines
+ * `<env>.<field>: <what>`:
+ * - an environment's IAM name prefix `<service>-<env>-` must not begin another environment's in a
+ *   possibly shared account (both without accounts, or a common one): the apply role of `dev` manages
+ *   `role/drf-api-dev-*`, which is also every role of `dev-eu`;
+ * - a next environment of the promotion chain that pins its accounts needs the previous one (of each of
+ *   its services) to pin them too: a previous environment without accounts is looked for in the next
+ *   one's own account, which is then surely wrong.
+ */
+export function environmentSetIssues(projectService: string, environments: readonly NamedEnvironment[]): string[] {
+  const problems: string[] = [];
+  const accounts = (e: NamedEnvironment) => e.env.allowedAccountIds ?? [];
+  const mayShare = (a: NamedEnvironment, b: NamedEnvironment) => accounts(a).length === 0 || accounts(b).length === 0 || accounts(a).some((id) => accounts(b).includes(id));
+  for (const a of environments) {
+    const prefix = `${environmentPrefix(projectService, a.name)}-`;
+    for (const b of environments) {
+      const other = `${environmentPrefix(projectService, b.name)}-`;
+      if (a === b || !other.startsWith(prefix) || !mayShare(a, b)) continue;
+      problems.push(
+        `${a.name}.allowedAccountIds: ${show(prefix)} (the IAM name prefix ${a.name}'s pipeline roles manage) also begins every name of ${b.name} (${show(other)}), which may be in the same account: rename one environment, or pin both to different accounts`,
+      );
+    }
+  }
+  environments.forEach((next, position) => {
+    if (accounts(next).length === 0) return;
+    const reported = new Set<string>();
+    for (const svc of next.env.services) {
+      const previous = environments.slice(0, position).reverse().find((e) => e.env.services.some((s) => s.name === svc.name));
+      if (!previous || accounts(previous).length > 0 || reported.has(previous.name)) continue;
+      reported.add(previous.name);
+      problems.push(
+        `${next.name}.allowedAccountIds: set, but ${previous.name} (the environment ${next.name}'s service ${show(svc.name)} is promoted from) sets none: releases would look for ${previous.name}'s images in ${next.name}'s account; set ${previous.name}.allowedAccountIds too`,
+      );
+    }
+  });
+  return problems;
 }
