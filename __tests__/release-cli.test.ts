@@ -1,18 +1,24 @@
 // npm run release as an operator meets it: argument and config mistakes (exit 2, no AWS call), and
 // the real SDK clients going where AWS_ENDPOINT_URL points, with credentials from the default chain.
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
-import { ListClustersCommand } from '@aws-sdk/client-ecs';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { DescribeServiceDeploymentsCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
 import { environments, project } from '../src/config/environments';
 import type { EnvironmentInput } from '../src/config/schema';
 import { createClients } from '../src/release/clients';
-import { describeAwsError, InputError } from '../src/release/errors';
+import { releaseChainCommand } from '../src/release/chain';
+import { describeAwsError, InputError, isTransient } from '../src/release/errors';
 import { parseReleaseArgs } from '../src/release/input';
+import { releaseCommand, type ReleaseCommandDeps } from '../src/release/release-command';
 
 const root = join(__dirname, '..');
 
@@ -69,7 +75,11 @@ describe('AWS clients', () => {
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
     const clients = createClients('ap-northeast-1');
-    for (const client of Object.values(clients)) {
+    for (const client of [clients.ecs, clients.ecr, clients.ssm, clients.logs, clients.scheduler, clients.ecrIn('us-east-1')]) {
+      if (client === clients.ecrIn('us-east-1')) {
+        expect(await client.config.region()).toBe('us-east-1');
+        continue;
+      }
       expect(await client.config.region()).toBe('ap-northeast-1');
     }
     // Stop each request just before it leaves, and look where it was going.
@@ -193,5 +203,178 @@ describe('npm run release (scripts/release.ts)', () => {
     } finally {
       await aws.close();
     }
+  });
+});
+
+describe('release input: image references and options', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`;
+  it('accepts a digest, a tag pinned to a digest, and the new options', () => {
+    expect(parseReleaseArgs(['dev', 'api', DIGEST], project, environments).target).toEqual({ kind: 'digest', digest: DIGEST });
+    expect(parseReleaseArgs(['dev', 'api', `v1.2.3@${DIGEST}`], project, environments).target).toEqual({ kind: 'tag', tag: 'v1.2.3', digest: DIGEST });
+    const req = parseReleaseArgs(['prod', 'api', 'v1', '--yes', '--force-unpromoted', '--wait-bake', '--json-out', 'out.json'], project, environments);
+    expect(req).toMatchObject({ yes: true, forceUnpromoted: true, waitBake: true, jsonOut: 'out.json' });
+    expect(parseReleaseArgs(['prod', 'api', '--status'], project, environments).target).toEqual({ kind: 'status' });
+  });
+
+  it('the previous environment is the nearest earlier one that has the service', () => {
+    expect(parseReleaseArgs(['dev', 'api', 'v1'], project, environments).previousEnv).toBeUndefined();
+    expect(parseReleaseArgs(['prod', 'api', 'v1'], project, environments).previousEnv).toEqual({ name: 'staging', region: 'ap-northeast-1', repository: 'drf-api-staging/api' });
+    // worker exists in staging and prod only: its chain starts at staging.
+    expect(parseReleaseArgs(['staging', 'worker', 'v1'], project, environments).previousEnv).toBeUndefined();
+    expect(parseReleaseArgs(['prod', 'worker', 'v1'], project, environments).previousEnv?.name).toBe('staging');
+  });
+
+  it.each([
+    [['dev', 'api', 'sha256:abc'], 'image: "sha256:abc" is not a digest (sha256:<64 lowercase hex>)'],
+    [['dev', 'api', `v1@sha256:${'A'.repeat(64)}`], 'is not <tag>, sha256:<64 lowercase hex> or <tag>@sha256:<64 lowercase hex>'],
+    [['dev', 'api', `latest@${DIGEST}`], 'image tag: "latest" is not allowed'],
+    [['dev', 'api', '--rollback', '--status'], '--rollback and --status exclude each other'],
+    [['dev', 'api', 'v1', '--json-out', ''], '--json-out: give a file name'],
+  ])('%j: %s', (args, message) => {
+    expect(problems(args)[0]).toContain(message);
+  });
+});
+
+describe('release:chain', () => {
+  function chain(argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = releaseChainCommand(argv, environments, { env: {}, cwd: root, log: (l) => out.push(l), error: (l) => err.push(l) });
+    return { code, out, err };
+  }
+  it('prints the environments that have the service, in order', () => {
+    expect(chain(['api'])).toEqual({ code: 0, out: ['dev', 'staging', 'prod'], err: [] });
+    expect(chain(['worker'])).toEqual({ code: 0, out: ['staging', 'prod'], err: [] });
+  });
+  it('an unknown service or a wrong call is exit 2 with one line', () => {
+    expect(chain(['web'])).toEqual({ code: 2, out: [], err: ['release:chain: unknown service "web" (services: api, worker)'] });
+    expect(chain([]).code).toBe(2);
+  });
+});
+
+describe('releaseCommand: production gate, exit codes, --json-out', () => {
+  let ecs: ReturnType<typeof mockClient>;
+  let ssm: ReturnType<typeof mockClient>;
+  const ACCOUNT = '123456789012';
+  beforeAll(() => {
+    ecs = mockClient(ECSClient);
+    ssm = mockClient(SSMClient);
+  });
+  afterAll(() => {
+    ecs.restore();
+    ssm.restore();
+  });
+  beforeEach(() => {
+    ecs.reset();
+    ssm.reset();
+  });
+
+  function io(env: Record<string, string> = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { env, cwd: mkdtempSync(join(tmpdir(), 'release-')), log: (l: string) => out.push(l), error: (l: string) => err.push(l) } };
+  }
+  const deps = (extra: Partial<ReleaseCommandDeps> = {}): ReleaseCommandDeps => ({
+    clients: (region) => createClients(region),
+    timing: { now: (() => { let t = 0; return () => (t += 1000); })(), sleep: async () => undefined },
+    signals: new EventEmitter(),
+    confirm: async () => undefined,
+    ...extra,
+  });
+
+  it('prod outside CI without a terminal is refused unless --yes (exit 2, no AWS call)', async () => {
+    const t = io();
+    expect(await releaseCommand(['prod', 'api', 'v1.2.3'], t.io, deps())).toBe(2);
+    expect(t.err).toEqual([
+      'release: prod is a production environment: outside CI (CI=true) a release needs the environment\'s name typed on a terminal; pass --yes to release without asking',
+    ]);
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it('prod on a terminal: the typed name must match', async () => {
+    const asked: string[] = [];
+    const t = io();
+    expect(await releaseCommand(['prod', 'api', 'v1.2.3'], t.io, deps({ confirm: async (q) => (asked.push(q), 'staging') }))).toBe(2);
+    expect(asked[0]).toContain('prod is a PRODUCTION environment. Type its name (prod)');
+    expect(t.err[0]).toBe('release: prod is a production environment and "staging" is not its name: nothing released');
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
+    expect(await releaseCommand(['prod', 'api', 'v1.2.3'], io().io, deps({ confirm: async () => 'prod' }))).toBe(1);
+    expect(ssm.calls()).toHaveLength(1);
+  });
+
+  it('--yes, or CI=true, skips the question; dev never asks', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
+    const never = async () => {
+      throw new Error('asked');
+    };
+    expect(await releaseCommand(['prod', 'api', 'v1.2.3', '--yes'], io().io, deps({ confirm: never }))).toBe(1);
+    expect(await releaseCommand(['prod', 'api', 'v1.2.3'], io({ CI: 'true' }).io, deps({ confirm: never }))).toBe(1);
+    expect(await releaseCommand(['dev', 'api', 'v1.2.3'], io().io, deps({ confirm: never }))).toBe(1);
+  });
+
+  it('SIGTERM during a wait: exit 4 and a --json-out saying the wait ended', async () => {
+    const signals = new EventEmitter();
+    const record = { current: null, previous: null, pending: { tag: 'v1', digest: `sha256:${'a'.repeat(64)}`, image: 'x', taskDefinitionArn: 'arn:td:8', releasedAt: 'now', serviceDeploymentArn: 'arn:sd' } };
+    ssm.on(GetParameterCommand).resolves({ Parameter: { ARN: `arn:aws:ssm:ap-northeast-1:${ACCOUNT}:parameter/x`, Value: JSON.stringify(record), Version: 1 } });
+    ecs.on(DescribeServiceDeploymentsCommand).callsFake(() => {
+      signals.emit('SIGTERM');
+      return { serviceDeployments: [{ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' }] };
+    });
+    const t = io();
+    const code = await releaseCommand(['prod', 'api', '--status', '--wait-bake', '--json-out', 'result.json'], t.io, deps({ signals }));
+    expect(t.err).toContain('release: SIGTERM received: stopping the wait (ECS carries on)');
+    expect(code).toBe(0); // --status: still in progress is reported, not a failure
+    const json = JSON.parse(readFileSync(join(t.io.cwd, 'result.json'), 'utf8'));
+    expect(json).toEqual({ env: 'prod', service: 'api', tag: 'v1', digest: `sha256:${'a'.repeat(64)}`, image: 'x', taskDefinitionArn: 'arn:td:8', outcome: 'baking' });
+    expect(signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('a rolled-back pending release: --status exits 1 and says rolled-back', async () => {
+    const record = { current: null, previous: null, pending: { tag: 'v1', digest: `sha256:${'a'.repeat(64)}`, image: 'x', taskDefinitionArn: 'arn:td:8', releasedAt: 'now', serviceDeploymentArn: 'arn:sd' } };
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(record), Version: 1 } });
+    ssm.on(PutParameterCommand).resolves({ Version: 2 });
+    ecs.on(DescribeServiceDeploymentsCommand).resolves({ serviceDeployments: [{ status: 'ROLLBACK_SUCCESSFUL' }] });
+    const t = io();
+    expect(await releaseCommand(['dev', 'api', '--status', '--json-out', 'r.json'], t.io, deps())).toBe(1);
+    expect(JSON.parse(readFileSync(join(t.io.cwd, 'r.json'), 'utf8')).outcome).toBe('rolled-back');
+  });
+});
+
+describe('a hung endpoint does not hang the tool', () => {
+  let afterTest = () => undefined as unknown;
+  afterEach(() => afterTest());
+  it('every client gives up on a request that gets no answer (request timeout)', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer(() => undefined); // never answers
+    server.on('connection', (s) => sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ACCESS_KEY_ID = 'test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    try {
+      const clients = createClients('ap-northeast-1', { connectionTimeout: 200, requestTimeout: 200 });
+      const error = await clients.ssm.send(new GetParameterCommand({ Name: '/x' })).catch((e: unknown) => e);
+      expect((error as Error).name).toBe('TimeoutError');
+      expect(isTransient(error)).toBe(true);
+      for (const client of [clients.ecs, clients.ecr, clients.logs, clients.scheduler]) {
+        expect(await client.config.maxAttempts()).toBe(3);
+      }
+    } finally {
+      process.env = saved;
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('an abort signal cuts off a call in flight', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    afterTest = () => (process.env = saved);
+    const clients = createClients('ap-northeast-1');
+    const controller = new AbortController();
+    controller.abort('SIGINT');
+    const error = await clients.ecs.send(new ListClustersCommand({}), { abortSignal: controller.signal }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
   });
 });

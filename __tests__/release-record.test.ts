@@ -1,7 +1,7 @@
 // The release record and the task definition copy: the two pieces of data a release writes.
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { ReleaseFailed } from '../src/release/errors';
-import { advance, EMPTY_RECORD, formatRecord, parseRecord, type ReleaseEntry } from '../src/release/record';
+import { advance, dropPending, EMPTY_RECORD, formatRecord, nextSequence, parseRecord, settledEntry, withPending, type ReleaseEntry } from '../src/release/record';
 import { revisionWithImage, shortTaskDefinition } from '../src/release/task-definition';
 
 const entry = (tag: string, hex: string): ReleaseEntry => ({
@@ -70,5 +70,26 @@ describe('task definition copy', () => {
   it('short names for messages', () => {
     expect(shortTaskDefinition(latest.taskDefinitionArn)).toBe('drf-api-dev-api:7');
     expect(shortTaskDefinition(undefined)).toBe('unknown');
+  });
+});
+
+describe('release record: pending releases and sequence numbers', () => {
+  const pending = { ...entry('v3', 'c'), sequence: 7, serviceDeploymentArn: 'arn:aws:ecs:ap-northeast-1:1:service-deployment/c/s/x', bakeEndsAt: '2026-11-30T10:00:00.000Z' };
+
+  it('records written before pending and sequence existed still parse, and number the next release 1', () => {
+    const old = JSON.stringify({ current: entry('v2', 'b'), previous: entry('v1', 'a') });
+    const record = parseRecord(old, '/p');
+    expect(record).toEqual({ current: entry('v2', 'b'), previous: entry('v1', 'a') });
+    expect(nextSequence(record)).toBe(1);
+  });
+
+  it('a pending release round-trips, keeps current and previous, and settles into current', () => {
+    const record = withPending({ current: entry('v2', 'b'), previous: entry('v1', 'a'), sequence: 6 }, pending);
+    expect(parseRecord(formatRecord(record), '/p')).toEqual(record);
+    expect(record.sequence).toBe(7);
+    expect(nextSequence(record)).toBe(8);
+    const settled = advance(record, settledEntry(pending));
+    expect(settled).toEqual({ current: { ...entry('v3', 'c'), sequence: 7 }, previous: entry('v2', 'b'), sequence: 7 });
+    expect(dropPending(record)).toEqual({ current: entry('v2', 'b'), previous: entry('v1', 'a'), sequence: 7 });
   });
 });

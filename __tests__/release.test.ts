@@ -903,7 +903,7 @@ describe('waits survive a flaky AWS, signals and deadlines', () => {
     expect(retries[5]).toContain('(ServerException: Service unavailable)');
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(1);
     // Every call of the wait carries an abort signal (deadline and SIGINT/SIGTERM cut it off).
-    expect(ecs.commandCalls(DescribeServicesCommand).slice(1).every((c) => (c.args[1] as { abortSignal?: unknown })?.abortSignal instanceof AbortSignal)).toBe(true);
+    expect(ecs.commandCalls(DescribeServicesCommand).slice(1).every((c) => ((c.args as unknown[])[1] as { abortSignal?: unknown } | undefined)?.abortSignal instanceof AbortSignal)).toBe(true);
   });
 
   it('throttling until the deadline ends the wait (exit 4), not the release: the rollout goes on', async () => {

@@ -36,7 +36,9 @@ const MAX_ATTEMPTS = 3;
 /** Clients for the environment's region, each with request timeouts. */
 export function createClients(region: string, timeouts: RequestTimeouts = REQUEST_TIMEOUTS): ReleaseClients {
   // The SDK builds its NodeHttpHandler from these options (requestHandler accepts the handler's options).
-  const config = { region, maxAttempts: MAX_ATTEMPTS, requestHandler: { ...timeouts } };
+  // Without throwOnRequestTimeout, @smithy/node-http-handler only logs a warning when requestTimeout passes
+  // and keeps waiting (a hung endpoint would hang the tool).
+  const config = { region, maxAttempts: MAX_ATTEMPTS, requestHandler: { ...timeouts, throwOnRequestTimeout: true } };
   const ecr = new ECRClient(config);
   const others = new Map<string, ECRClient>([[region, ecr]]);
   return {
