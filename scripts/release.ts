@@ -1,5 +1,6 @@
-// `npm run release -- <env> <service> <image-tag>` | `-- <env> <service> --rollback`: one image to one
-// service, migrations first, waited for to the end. See src/release/release-command.ts.
+// `npm run release -- <env> <service> <image>` | `--rollback` | `--status`: one image to one service,
+// migrations first, waited for until it serves (blue/green: until the bake runs). Exit 0/1/2/4; see
+// src/release/release-command.ts (SIGINT/SIGTERM end the wait with exit 4 and where the rollout stands).
 import { releaseCommand } from '../src/release/release-command';
 
 releaseCommand(process.argv.slice(2)).then(
