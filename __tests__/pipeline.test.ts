@@ -528,15 +528,16 @@ describe('CircleCI (.circleci/config.yml)', () => {
     for (const run of long) expect({ command: run.command.slice(0, 40), no_output_timeout: run.no_output_timeout }).toEqual({ command: run.command.slice(0, 40), no_output_timeout: '20m' });
   });
 
-  // The audiences the bootstrap stack's apply and release roles accept (one each).
-  const audiences = circleciAudiences(project.ci!.circleci!.organizationId);
+  // The audiences the bootstrap stacks' apply and release roles accept: each role's own name.
+  const audiences = circleciAudiences(project.ci!.circleci!.organizationId, 'drf-api-prod');
+  const devAudiences = circleciAudiences(project.ci!.circleci!.organizationId, 'drf-api-dev');
 
   it('roles by OIDC web identity: plan with the default token; apply and release with their own audiences, renewed in the background', () => {
     const awsRole = circle.commands['aws-role'];
     expect(awsRole.parameters.role.enum).toEqual(['PLAN', 'APPLY', 'RELEASE']);
     const assume = circleRuns(awsRole.steps)[0];
     expect(assume.command).toContain('printf \'%s\' "$CIRCLE_OIDC_TOKEN_V2" > "$token_file"');
-    expect(assume.command).toContain(`if [ "$ROLE_KIND" = APPLY ]; then audience=${audiences.apply}; else audience=${audiences.release}; fi`);
+    expect(assume.command).toContain('audience=${role_arn##*/}');
     expect(assume.command).toContain('circleci run oidc get --claims "{\\"aud\\":\\"$audience\\"}"');
     expect(assume.environment).toEqual({ ROLE_KIND: '<< parameters.role >>', TARGET_ENV: '<< parameters.env >>' });
     const refresh = awsRole.steps[1];
@@ -569,8 +570,9 @@ describe('CircleCI (.circleci/config.yml)', () => {
       'export AWS_ROLE_SESSION_NAME=circleci-42',
     ]);
     const apply = setupBox();
-    expect(bash(apply, assume.command, { ...env, ROLE_KIND: 'APPLY', TARGET_ENV: 'dev', AWS_APPLY_ROLE_ARN_DEV: arn }).code).toBe(0);
-    expect(apply.out('.aws-web-identity-token')).toBe(`token-for:{"aud":"${audiences.apply}"}`);
+    const devApply = 'arn:aws:iam::123456789012:role/pipeline/drf-api-dev-pipeline-apply';
+    expect(bash(apply, assume.command, { ...env, ROLE_KIND: 'APPLY', TARGET_ENV: 'dev', AWS_APPLY_ROLE_ARN_DEV: devApply }).code).toBe(0);
+    expect(apply.out('.aws-web-identity-token')).toBe(`token-for:{"aud":"${devAudiences.apply}"}`);
     const plan = setupBox();
     expect(bash(plan, assume.command, { ...env, ROLE_KIND: 'PLAN', TARGET_ENV: 'staging', AWS_PLAN_ROLE_ARN_STAGING: arn }).code).toBe(0);
     expect(plan.out('.aws-web-identity-token')).toBe('default-token');
