@@ -278,13 +278,16 @@ describe('rules across environments (environmentSetIssues)', () => {
   });
 
   it('refuses a next environment with accounts whose previous environment (of one of its services) has none, naming both', () => {
-    const envs = { dev: environments.dev, staging: { ...environments.staging, allowedAccountIds: ['222222222222'] }, prod: environments.prod };
+    const unpinned = (env: EnvironmentInput): EnvironmentInput => ({ ...env, allowedAccountIds: undefined });
+    const envs = { dev: unpinned(environments.dev), staging: { ...environments.staging, allowedAccountIds: ['222222222222'] }, prod: environments.prod };
     expect(environmentSetIssues('drf-api', parsed(envs))).toEqual([
       'staging.allowedAccountIds: set, but dev (the environment staging\'s service "api" is promoted from) sets none: releases would look for dev\'s images in staging\'s account; set dev.allowedAccountIds too',
     ]);
-    // As shipped, prod (pinned) follows staging (not pinned): its promotion evidence would be looked for in prod's account.
-    expect(environmentSetIssues('drf-api', parsed({ staging: environments.staging, prod: environments.prod }))).toEqual([
+    // prod (pinned) after an unpinned staging: its promotion evidence would be looked for in prod's account.
+    expect(environmentSetIssues('drf-api', parsed({ staging: unpinned(environments.staging), prod: environments.prod }))).toEqual([
       expect.stringMatching(/^prod\.allowedAccountIds: set, but staging \(the environment prod's service "api" is promoted from\) sets none/),
     ]);
+    // As shipped, every environment names its account.
+    expect(environmentSetIssues('drf-api', parsed(environments))).toEqual([]);
   });
 });

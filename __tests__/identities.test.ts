@@ -614,18 +614,18 @@ describe('release role', () => {
     });
     for (const n of all) expect(decide('ecr:PutImage', arn('ecr', `repository/${n.repository}`))).toBe('allow');
     expect(decide('ecr:PutImage', arn('ecr', 'repository/drf-api-staging/api'))).toBe('implicit-deny');
-    // prod follows staging (which has every prod service) in staging's account: this one, as staging sets no allowedAccountIds.
+    // prod follows staging (which has every prod service) in staging's account (its allowedAccountIds).
     expect(statement('PromotionEvidence')).toEqual({
       Sid: 'PromotionEvidence',
       Effect: 'Allow',
       Action: 'ecr:DescribeImages',
-      Resource: [`arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-staging/*`],
+      Resource: ['arn:aws:ecr:ap-northeast-1:123456789012:repository/drf-api-staging/*'],
     });
-    expect(decide('ecr:DescribeImages', arn('ecr', 'repository/drf-api-staging/worker'))).toBe('allow');
-    expect(decide('ecr:BatchGetImage', arn('ecr', 'repository/drf-api-staging/worker'))).toBe('implicit-deny');
+    expect(decide('ecr:DescribeImages', 'arn:aws:ecr:ap-northeast-1:123456789012:repository/drf-api-staging/worker')).toBe('allow');
+    expect(decide('ecr:BatchGetImage', 'arn:aws:ecr:ap-northeast-1:123456789012:repository/drf-api-staging/worker')).toBe('implicit-deny');
     // staging's worker has no earlier environment (dev has no worker): only dev's repositories.
     const staging = roles(bootstrap('staging')).release;
-    expect(staging.statements.find((s) => s.Sid === 'PromotionEvidence')?.Resource).toEqual([`arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-dev/*`]);
+    expect(staging.statements.find((s) => s.Sid === 'PromotionEvidence')?.Resource).toEqual(['arn:aws:ecr:ap-northeast-1:123456789012:repository/drf-api-dev/*']);
     expect(roles(bootstrap('dev')).release.statements.find((s) => s.Sid === 'PromotionEvidence')).toBeUndefined();
   });
 
@@ -636,13 +636,16 @@ describe('release role', () => {
     expect(promotionSourceRepositoryArn('drf-api', 'dev', 'api', 'self', chain)).toBeUndefined();
     // Without staging loaded (ENVIRONMENTS, or removed), prod's api follows dev.
     const withoutStaging = chain.filter((c) => c.name !== 'staging');
-    expect(promotionSourceRepositoryArn('drf-api', 'prod', 'api', 'self', withoutStaging)).toBe('arn:aws:ecr:ap-northeast-1:self:repository/drf-api-dev/api');
+    expect(promotionSourceRepositoryArn('drf-api', 'prod', 'api', 'self', withoutStaging)).toBe('arn:aws:ecr:ap-northeast-1:123456789012:repository/drf-api-dev/api');
+    // A previous environment that names no account is looked for in this one ('self').
+    const unpinnedDev = loadConfig(project, { dev: { ...environments.dev, allowedAccountIds: undefined } });
+    expect(promotionSourceRepositoryArn('drf-api', 'prod', 'api', 'self', [...unpinnedDev, chain[2]])).toBe('arn:aws:ecr:ap-northeast-1:self:repository/drf-api-dev/api');
   });
 
   it('the bootstrap stack builds the chain from the environments it is given, as the data stacks do', () => {
     const devAndProd = loadConfig(project, { dev: environments.dev, prod: environments.prod });
     const { release: prodRelease } = roles(Testing.synth(new BootstrapStack(Testing.app(), devAndProd[1], devAndProd)));
-    expect(prodRelease.statements.find((s) => s.Sid === 'PromotionEvidence')?.Resource).toEqual([`arn:aws:ecr:ap-northeast-1:${account}:repository/drf-api-dev/*`]);
+    expect(prodRelease.statements.find((s) => s.Sid === 'PromotionEvidence')?.Resource).toEqual(['arn:aws:ecr:ap-northeast-1:123456789012:repository/drf-api-dev/*']);
   });
 
   it('updates only this environment\'s services and runs only migrate families, in its cluster', () => {

@@ -218,7 +218,7 @@ describe('release input: image references and options', () => {
 
   it('the previous environment is the nearest earlier one that has the service', () => {
     expect(parseReleaseArgs(['dev', 'api', 'v1'], project, environments).previousEnv).toBeUndefined();
-    expect(parseReleaseArgs(['prod', 'api', 'v1'], project, environments).previousEnv).toEqual({ name: 'staging', region: 'ap-northeast-1', repository: 'drf-api-staging/api' });
+    expect(parseReleaseArgs(['prod', 'api', 'v1'], project, environments).previousEnv).toEqual({ name: 'staging', region: 'ap-northeast-1', registryId: '123456789012', repository: 'drf-api-staging/api' });
     // worker exists in staging and prod only: its chain starts at staging.
     expect(parseReleaseArgs(['staging', 'worker', 'v1'], project, environments).previousEnv).toBeUndefined();
     expect(parseReleaseArgs(['prod', 'worker', 'v1'], project, environments).previousEnv?.name).toBe('staging');

@@ -1052,7 +1052,7 @@ describe('releases by digest, and promotion', () => {
     expect(error.message).toBe(
       `staging never released ${DIGEST} (no released-staging-<n> tag on it in drf-api-staging/api): release it to staging first, or pass --force-unpromoted to ship it anyway`,
     );
-    expect(ecr.commandCalls(DescribeImagesCommand)[1].args[0].input).toEqual({ repositoryName: 'drf-api-staging/api', imageIds: [{ imageDigest: DIGEST }] });
+    expect(ecr.commandCalls(DescribeImagesCommand)[1].args[0].input).toEqual({ registryId: '123456789012', repositoryName: 'drf-api-staging/api', imageIds: [{ imageDigest: DIGEST }] });
     expect(ecs.calls()).toHaveLength(0);
 
     ecs.on(DescribeServicesCommand).rejects(new Error('stop here'));

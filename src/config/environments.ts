@@ -17,6 +17,10 @@ export const project: ProjectInput = {
 export const environments: Record<string, EnvironmentInput> = {
   dev: {
     region: 'ap-northeast-1',
+    // EXAMPLE account. Named because a later environment (prod) names its own: prod's releases read
+    // staging's image tags (promotion evidence) in the account given here. One account per environment
+    // is the safer layout (README "Pipeline identities"); the example keeps all three in one.
+    allowedAccountIds: ['123456789012'],
     availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
     state: { bucket: 'example-drf-api-tfstate-dev' },
     ci: { githubEnvironment: 'dev' }, // the deploy workflow's GitHub environment (restricted to main)
@@ -68,6 +72,7 @@ export const environments: Record<string, EnvironmentInput> = {
 
   staging: {
     region: 'ap-northeast-1',
+    allowedAccountIds: ['123456789012'], // EXAMPLE account (see dev)
     availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
     state: { bucket: 'example-drf-api-tfstate-staging' },
     ci: { githubEnvironment: 'staging' }, // the deploy workflow's GitHub environment (restricted to main)

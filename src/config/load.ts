@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { environmentPrefix, TARGET_GROUP_SUFFIXES, targetGroupName } from '../naming';
 import { parseCidr } from './cidr';
 import { partitionOf, type Partition } from './regions';
+import { environmentSetIssues, type NamedEnvironment } from './rules';
 import {
   crossFieldIssues,
   environmentSchema,
@@ -78,6 +79,7 @@ export function loadConfig(
   }
 
   const configs: EnvironmentConfig[] = [];
+  const parsed: NamedEnvironment[] = [];
   const buckets = new Map<string, string>();
   for (const envName of defined) {
     const nameResult = name.safeParse(envName, { reportInput: true });
@@ -89,6 +91,7 @@ export function loadConfig(
       continue;
     }
     const env = result.data;
+    parsed.push({ name: envName, env });
     const cross = [
       ...crossFieldIssues(env),
       ...(projectResult.success ? nameLengthIssues(projectResult.data.service, envName, env) : []),
@@ -103,6 +106,8 @@ export function loadConfig(
     const subnetCidrs = env.network.subnets ?? planSubnets(parseCidr(env.network.vpcCidr)!, env.availabilityZones.length);
     configs.push({ ...env, name: envName, project: projectResult.data, partition: partitionOf(env.region), network: { ...env.network, subnetCidrs } });
   }
+  // Rules between environments (IAM name prefixes, the promotion chain's accounts), once all are parsed.
+  if (projectResult.success) problems.push(...environmentSetIssues(projectResult.data.service, parsed));
   if (problems.length > 0) throw new ConfigError(problems);
   return configs.filter((c) => selected.includes(c.name));
 }
