@@ -1,5 +1,5 @@
 // Shared test helpers: the real environments, changed only where a test says so.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, type TerraformStack } from 'cdktf';
@@ -47,55 +47,63 @@ export type StackName = keyof EnvironmentStacks;
 const synthesizedHere = new Map<string, string>();
 
 /**
+ * Waits for the run's shared synth (fixtures/shared-synth.ts, started by global-setup.js) and returns
+ * its directory; undefined when there is none to wait for (jest without the global setup, or the synth
+ * failed or was stopped), so callers synthesize in-process and show the real error, if any.
+ */
+function sharedSynth(): string | undefined {
+  const dir = process.env.TEST_SYNTH_CACHE;
+  const pid = Number(process.env.TEST_SYNTH_PID);
+  if (!dir || !pid) return undefined;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    if (existsSync(join(dir, 'ready'))) return dir;
+    if (existsSync(join(dir, 'failed')) || !isRunning(pid)) return existsSync(join(dir, 'ready')) ? dir : undefined;
+    Atomics.wait(pause, 0, 0, 25); // a synchronous pause: synthOf is called from test bodies and describe blocks
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * `Testing.synth(stacksFor(envName)[stack])` — one stack of a real environment WITHOUT overrides —
- * synthesized once per test run and shared by every test file: the first file that asks writes it to
- * the run's directory (made by __tests__/global-setup.js, removed at the end), the others read it.
- * The same string a fresh build gives (stacks synthesize alike in any order). Anything with overrides
- * goes through `stacksFor(envName, overrides)`; unit tests keep their own `Testing.synthScope`.
+ * synthesized once per test run for every test file, by the shared synth; in-process when there is
+ * none. Anything with overrides goes through `stacksFor(envName, overrides)`; unit tests keep their
+ * own `Testing.synthScope`.
  */
 export function synthOf(envName: string, stack: StackName): string {
   const key = `${envName}-${stack}`;
   const known = synthesizedHere.get(key);
   if (known !== undefined) return known;
-  const dir = process.env.TEST_SYNTH_CACHE;
-  const file = dir ? join(dir, `${key}.json`) : undefined;
-  let synthesized: string;
-  if (file && existsSync(file)) synthesized = readFileSync(file, 'utf8');
-  else {
-    synthesized = Testing.synth(stacksFor(envName)[stack]);
-    if (file) {
-      mkdirSync(dir!, { recursive: true });
-      // Another worker may be writing the same stack (same content): write aside, then rename.
-      const partial = `${file}.${process.pid}`;
-      writeFileSync(partial, synthesized);
-      renameSync(partial, file);
-    }
-  }
+  const dir = sharedSynth();
+  const synthesized = dir ? readFileSync(join(dir, `${key}.json`), 'utf8') : Testing.synth(stacksFor(envName)[stack]);
   synthesizedHere.set(key, synthesized);
   return synthesized;
 }
 
 /**
- * The cdktf output directory (manifest.json, stacks/<name>/cdk.tf.json) of real environments, as
- * main.ts writes it, synthesized once per test run, for commands that take `--dir` (validate, diagram)
- * and for comparing with main.ts's own output.
+ * The cdktf output directory (manifest.json, stacks/<name>/cdk.tf.json) of every real environment, as
+ * main.ts writes it, synthesized once per test run (the shared synth; in-process when there is none),
+ * for commands that take `--dir` (validate, diagram) and for comparing with main.ts's own output.
  */
-export function synthDirOf(envNames: string[]): string {
-  const cache = process.env.TEST_SYNTH_CACHE ?? mkdtempSync(join(tmpdir(), 'test-synth-'));
-  const dir = join(cache, `out-${envNames.join('-')}`);
-  if (existsSync(dir)) return dir;
-  // Synthesized aside and renamed into place: another worker may be making the same directory.
-  const partial = `${dir}.${process.pid}`;
-  const app = newApp({ outdir: partial });
-  const configs = envNames.map((env) => configFor(env));
+let synthDirHere: string | undefined;
+export function sharedSynthDir(): string {
+  const dir = sharedSynth();
+  if (dir) return join(dir, 'out');
+  if (synthDirHere) return synthDirHere;
+  const outdir = (synthDirHere = mkdtempSync(join(tmpdir(), 'test-synth-')));
+  const configs = Object.keys(environments).map((env) => configFor(env));
+  const app = newApp({ outdir });
   for (const config of configs) buildEnvironment(app, config, configs);
   synthesizeApp(app);
-  try {
-    renameSync(partial, dir);
-  } catch {
-    rmSync(partial, { recursive: true, force: true }); // the other worker's is already there
-  }
-  return dir;
+  return outdir;
 }
 
 /** Synthesized JSON of a stack, parsed, for assertions the matchers cannot express (counts, absence). */

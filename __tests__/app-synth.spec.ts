@@ -92,7 +92,7 @@ describe('skipTokenCreationStacks', () => {
     skipTokenCreationStacks({});
     expect(tokenCreationStack()).toBe('');
     const error = new Error('a real failure');
-    expect(error.stack).toMatch(/^Error: a real failure\n {4}at .*app-synth\.test\.ts/);
+    expect(error.stack).toMatch(/^Error: a real failure\n {4}at .*app-synth\.spec\.ts/);
   });
 
   it('keeps them with CDKTF_TOKEN_STACKS=1 (debugging a token that does not resolve)', () => {

@@ -144,7 +144,7 @@ describe('synth (main.ts) prints warnings on stderr', () => {
     }
   };
 
-  // That the shipped configuration synthesizes quietly is checked by cli.test.ts's synth of every environment.
+  // That the shipped configuration synthesizes quietly is checked by cli.spec.ts's synth of every environment.
   it('lists the example values when deploy asks (CONFIG_WARN_EXAMPLES=1)', () => {
     const result = synth({ CONFIG_WARN_EXAMPLES: '1', ENVIRONMENTS: 'prod' });
     expect(result.status).toBe(0);

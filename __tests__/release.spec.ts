@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { environments, project } from '../src/config/environments';
 import type { EnvironmentInput } from '../src/config/schema';
 import { createClients } from '../src/release/clients';
@@ -34,11 +34,23 @@ import { parseReleaseArgs, type ReleaseRequest } from '../src/release/input';
 import { parseRecord, type ReleaseEntry, type ReleaseRecord } from '../src/release/record';
 import { Release, type Timing } from '../src/release/release';
 
-const ecs = mockClient(ECSClient);
-const ecr = mockClient(ECRClient);
-const ssm = mockClient(SSMClient);
-const logs = mockClient(CloudWatchLogsClient);
-const scheduler = mockClient(SchedulerClient);
+// Stubbed around this file's tests (not when it loads): another spec of the same suite mocks the same
+// clients around its own tests, and restoring those would undo stubs made at load time.
+let ecs: AwsClientStub<ECSClient>;
+let ecr: AwsClientStub<ECRClient>;
+let ssm: AwsClientStub<SSMClient>;
+let logs: AwsClientStub<CloudWatchLogsClient>;
+let scheduler: AwsClientStub<SchedulerClient>;
+beforeAll(() => {
+  ecs = mockClient(ECSClient);
+  ecr = mockClient(ECRClient);
+  ssm = mockClient(SSMClient);
+  logs = mockClient(CloudWatchLogsClient);
+  scheduler = mockClient(SchedulerClient);
+});
+afterAll(() => {
+  for (const stub of [ecs, ecr, ssm, logs, scheduler]) stub.restore();
+});
 
 const ACCOUNT = '123456789012'; // prod's allowedAccountIds (example)
 const REGION = 'ap-northeast-1';

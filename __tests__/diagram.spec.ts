@@ -7,7 +7,7 @@ import { toDot, toMermaid } from '../src/diagram/render';
 import { securityGroupKey, topologyOf } from '../src/diagram/topology';
 import type { SynthesizedStack } from '../src/synth-output';
 import { recordingIo } from './fixtures/recording-io';
-import { synthDirOf, synthOf } from './helpers';
+import { sharedSynthDir, synthOf } from './helpers';
 
 /** The environment's stacks as tools read them (metadata aside, which topology does not use), shared across test files. */
 function synthesized(env: string): SynthesizedStack[] {
@@ -155,17 +155,19 @@ describe('npm run diagram', () => {
   // A process of its own: Graphviz's WebAssembly build is an ES module, which jest's CommonJS runtime cannot import.
   it('writes an SVG and Mermaid file per environment of the output, without a native Graphviz', () => {
     const out = mkdtempSync(join(tmpdir(), 'diagram-'));
-    const result = spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'scripts/diagram.ts', '--dir', synthDirOf(['dev', 'staging']), '--out', out], {
+    const result = spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', 'scripts/diagram.ts', '--dir', sharedSynthDir(), '--out', out], {
       cwd: join(__dirname, '..'),
       encoding: 'utf8',
     });
     expect(result.status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['dev.mmd', 'dev.svg', 'staging.mmd', 'staging.svg']);
+    expect(readdirSync(out).sort()).toEqual(['dev.mmd', 'dev.svg', 'prod.mmd', 'prod.svg', 'staging.mmd', 'staging.svg']);
     const svg = readFileSync(join(out, 'dev.svg'), 'utf8');
     expect(svg).toMatch(/^<\?xml/);
     expect(svg.replace(/&#45;/g, '-')).toContain('ALB drf-api-dev');
     expect(readFileSync(join(out, 'dev.mmd'), 'utf8')).toContain('flowchart TB');
-    expect(result.stdout).toBe(`dev: ${join(out, 'dev.svg')}, ${join(out, 'dev.mmd')}\nstaging: ${join(out, 'staging.svg')}, ${join(out, 'staging.mmd')}\n`);
+    expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ['dev', 'prod', 'staging'].map((env) => `${env}: ${join(out, `${env}.svg`)}, ${join(out, `${env}.mmd`)}`),
+    );
   });
 
   it('unknown options: exit 2 with the usage', async () => {

@@ -7,7 +7,7 @@ import { environments } from '../src/config/environments';
 import { validateCommand } from '../src/validate/validate-command';
 import { recordingIo } from './fixtures/recording-io';
 import { calls, makeProject, run as runCommand } from './fixtures/terraform-harness';
-import { synthDirOf, type StackName } from './helpers';
+import { sharedSynthDir, type StackName } from './helpers';
 
 const STACKS: StackName[] = ['bootstrap', 'network', 'data', 'app'];
 
@@ -32,7 +32,7 @@ describe('synth (main.ts)', () => {
     const files = filesUnder(outdir);
     expect(files).toEqual(expect.arrayContaining(['manifest.json', ...Object.keys(environments).flatMap((env) => STACKS.map((stack) => `stacks/${env}-${stack}/cdk.tf.json`))]));
     // Byte for byte what the same environments synthesize without those variables.
-    const plain = synthDirOf(Object.keys(environments));
+    const plain = sharedSynthDir();
     expect(filesUnder(plain)).toEqual(files);
     for (const file of files) expect([file, readFileSync(join(outdir, file), 'utf8')]).toEqual([file, readFileSync(join(plain, file), 'utf8')]);
   });
@@ -79,7 +79,7 @@ describe('npm run validate', () => {
   };
 
   it('checks every stack of every environment against the committed trimmed schema', async () => {
-    const result = await validate(['--dir', synthDirOf(Object.keys(environments)), '--schema-only'], { TF_PROVIDER_SCHEMA: '' });
+    const result = await validate(['--dir', sharedSynthDir(), '--schema-only'], { TF_PROVIDER_SCHEMA: '' });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n').at(-1)).toBe(
       `validate: ${Object.keys(environments).length * STACKS.length} stacks valid: schema check against the committed trimmed schema of provider 6.25.0; terraform validate not run: --schema-only`,
@@ -89,7 +89,7 @@ describe('npm run validate', () => {
 
   it('never skips: a TF_PROVIDER_SCHEMA that does not exist is an error naming it, in CI or not', async () => {
     for (const CI of ['', 'true']) {
-      const result = await validate(['--dir', synthDirOf(['dev'])], { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI });
+      const result = await validate(['--dir', sharedSynthDir()], { TF_PROVIDER_SCHEMA: '/nonexistent/schema.json', CI });
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('TF_PROVIDER_SCHEMA=/nonexistent/schema.json does not exist');
     }
@@ -108,7 +108,7 @@ describe('npm run validate', () => {
     const schema = join(mkdtempSync(join(tmpdir(), 'schema-')), 'schema.json');
     // A schema that knows no resource: every synthesized resource is unknown.
     writeFileSync(schema, JSON.stringify({ format_version: '1.0', provider_schemas: { aws: { resource_schemas: {} } } }));
-    const result = await validate(['--dir', synthDirOf(['dev'])], { TF_PROVIDER_SCHEMA: schema });
+    const result = await validate(['--dir', sharedSynthDir()], { TF_PROVIDER_SCHEMA: schema });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('dev-network: aws_vpc: unknown resource type');
   });

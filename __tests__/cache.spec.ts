@@ -239,7 +239,7 @@ describe('CacheAlarms', () => {
 });
 
 describe('Cache: Connections and grants', () => {
-  it('keys its client rules by content (the data stack moves existing ones: database.test.ts)', () => {
+  it('keys its client rules by content (the data stack moves existing ones: database.spec.ts)', () => {
     const json = JSON.parse(synth());
     expect(Object.keys(json.resource.aws_vpc_security_group_ingress_rule)).toEqual([expect.stringMatching(/^cache_cache-ingress-from-cache-clients-6379_/)]);
     expect(Object.keys(json.resource.aws_vpc_security_group_egress_rule)).toEqual([expect.stringMatching(/^cache_cache-clients-egress-to-cache-6379_/)]);

@@ -36,7 +36,7 @@ describe('the commit being built never reaches synthesized output', () => {
   it('reads only ENVIRONMENTS from the process environment', () => {
     expect(optionsFromEnv({ IMAGE_TAG: '3f9c2ab', GITHUB_SHA: 'a'.repeat(40), CIRCLE_SHA1: 'b'.repeat(40) })).toEqual({ only: undefined });
   });
-  // That no stack changes with IMAGE_TAG, GITHUB_SHA or CIRCLE_SHA1 set: see cli.test.ts, synth (main.ts).
+  // That no stack changes with IMAGE_TAG, GITHUB_SHA or CIRCLE_SHA1 set: see cli.spec.ts, synth (main.ts).
 });
 
 
@@ -93,7 +93,7 @@ describe('an environment named like production', () => {
     expect(() => loadConfig(project, { [envName]: environments.staging })).not.toThrow();
   });
 
-  it('an explicit production: false loads (and warns, see warnings.test.ts)', () => {
+  it('an explicit production: false loads (and warns, see warnings.spec.ts)', () => {
     expect(loadConfig(project, { live: { ...environments.staging, production: false } })[0].production).toBe(false);
   });
 });
