@@ -41,9 +41,13 @@ const add = (what: string, result: { ms: number; rssMb?: number }) =>
   rows.push([what, `${(result.ms / 1000).toFixed(2)} s`, result.rssMb ? `${Math.round(result.rssMb)} MB` : '']);
 
 add('type check (`tsc --noEmit`, TypeScript 7)', repeat(RUNS, () => run(node, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'])));
-add('synth, all environments, app command (`node main.ts`)', repeat(RUNS, () => run(node, [...hook, 'main.ts'], { CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), 'bench-')) })));
+// The floor: what loading cdktf alone costs (issue 24 measures synth against it).
+const floor = repeat(RUNS, () => run(node, ['-r', './scripts/bench-rss-probe.cjs', '-e', 'require("cdktf")']));
+add('floor: `node -e \'require("cdktf")\'`', floor);
+const synth = repeat(RUNS, () => run(node, [...hook, 'main.ts'], { CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), 'bench-')) }));
+add(`synth, all environments, app command (\`node main.ts\`): ${(synth.ms / floor.ms).toFixed(1)}× the floor`, synth);
 add('synth, all environments, `cdktf synth`', repeat(Math.min(RUNS, 3), () => run(node, [join(root, 'node_modules/cdktf-cli/bundle/bin/cdktf'), 'synth', '--output', mkdtempSync(join(tmpdir(), 'bench-'))])));
-for (const services of [1, 10, 50]) {
+for (const services of [1, 10, 50, 100]) {
   const result = repeat(Math.min(RUNS, 3), () => run(node, [...hook, 'scripts/bench-scale.ts', String(services)]));
   const inProcess = Number(/BENCH_SYNTH_MS=(\d+)/.exec(run(node, [...hook, 'scripts/bench-scale.ts', String(services)]).stdout)?.[1]);
   rows.push([`scale: ${services} service(s) per environment (build + synth in process: ${inProcess} ms)`, `${(result.ms / 1000).toFixed(2)} s`, `${Math.round(result.rssMb ?? 0)} MB`]);
