@@ -979,6 +979,162 @@ describe('waits survive a flaky AWS, signals and deadlines', () => {
   });
 });
 
+describe('a signal or an error around the calls that move things', () => {
+  const timeout = () => Object.assign(new Error('Request timed out after 15000 ms'), { name: 'TimeoutError' });
+  const serverError = () => Object.assign(new Error('Service unavailable'), { name: 'ServerException', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+  const optionsOf = (call: { args: unknown[] }) => (call.args[1] ?? {}) as { abortSignal?: AbortSignal };
+
+  function withSignal(interrupt: AbortController) {
+    const lines: string[] = [];
+    const release = new Release({ clients: createClients(REGION), timing: fakeTiming(), signal: interrupt.signal, log: { info: (l) => lines.push(l), error: (l) => lines.push(`ERR ${l}`) } });
+    return { lines, release };
+  }
+
+  function givenUpdateFails(error: () => Error, after: Service | Error, interrupt?: AbortController) {
+    givenRecord({ current: null, previous: null, sequence: 2 });
+    givenImage('dev');
+    givenTaskDefinitions();
+    ecs.on(UpdateServiceCommand).callsFake(() => {
+      interrupt?.abort('SIGINT');
+      throw error();
+    });
+    const stub = ecs.on(DescribeServicesCommand).resolvesOnce({ services: [service('dev')] });
+    if (after instanceof Error) stub.rejects(after);
+    else stub.resolves({ services: [after] });
+  }
+  const movedService = (deployment: Partial<Deployment>) => service('dev', { taskDefinition: tdArn('drf-api-dev-api', 8), deployments: [ours('dev', deployment)] });
+
+  it('UpdateService times out but ECS took the update: the release follows the rollout and records it', async () => {
+    givenUpdateFails(timeout, movedService({ rolloutState: 'COMPLETED', runningCount: 2 }));
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    expect((await promise).outcome).toBe('released');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '    UpdateService did not succeed (AWS did not answer in time (Request timed out after 15000 ms)); asking ECS whether it took the update',
+        '    ECS took the update: the service runs drf-api-dev-api:8; following the rollout',
+      ]),
+    );
+    expect(deregistered()).toEqual([]);
+    expect(parseRecord(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!, 't').current?.taskDefinitionArn).toBe(tdArn('drf-api-dev-api', 8));
+  });
+
+  it('SIGINT while UpdateService is in flight and ECS took it: pending record, exit 4, nothing deregistered', async () => {
+    const interrupt = new AbortController();
+    givenUpdateFails(timeout, movedService({ runningCount: 0 }), interrupt);
+    const { lines, release } = withSignal(interrupt);
+    const error = await failure(release.run(request(['dev', 'api', 'v1.2.3'], noMigration)));
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.moved).toBe(true);
+    expect(error.message).toMatch(/interrupted by SIGINT; ECS carries on without this tool$/);
+    // The update and the question afterwards are not cut off by the signal.
+    expect(optionsOf(ecs.commandCalls(UpdateServiceCommand)[0]).abortSignal?.aborted).toBe(false);
+    expect(optionsOf(ecs.commandCalls(DescribeServicesCommand)[1]).abortSignal?.aborted).toBe(false);
+    expect(deregistered()).toEqual([]);
+    expect(parseRecord(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!, 't').pending).toMatchObject({ taskDefinitionArn: tdArn('drf-api-dev-api', 8), sequence: 3 });
+    expect(lines[lines.length - 1]).not.toContain('nothing has moved');
+  });
+
+  it('a 5xx from UpdateService that ECS did not take: the revision is deregistered, exit 1, nothing moved', async () => {
+    givenUpdateFails(serverError, service('dev'));
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const error = await failure(promise);
+    expect(error).not.toBeInstanceOf(WaitEnded);
+    expect(error.moved).toBe(false);
+    expect(deregistered()).toEqual([tdArn('drf-api-dev-api', 8)]);
+    expect(lines[lines.length - 1]).toMatch(/FAILED: ServerException: Service unavailable; nothing has moved/);
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it('SIGINT before ECS took the update: deregistered, exit 4, nothing moved', async () => {
+    const interrupt = new AbortController();
+    givenUpdateFails(timeout, service('dev'), interrupt);
+    const { lines, release } = withSignal(interrupt);
+    const error = await failure(release.run(request(['dev', 'api', 'v1.2.3'], noMigration)));
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.moved).toBe(false);
+    expect(deregistered()).toEqual([tdArn('drf-api-dev-api', 8)]);
+    expect(lines).toContain('ERR     nothing has moved: api still runs its previous revision');
+  });
+
+  it('UpdateService failed and the service cannot be read: not deregistered, recorded as pending for --status, exit 4', async () => {
+    givenUpdateFails(timeout, Object.assign(new Error('not authorized to perform: ecs:DescribeServices'), { name: 'AccessDeniedException', $metadata: {} }));
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const error = await failure(promise);
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toContain('and the service could not be read: ECS may or may not have taken drf-api-dev-api:8');
+    expect(deregistered()).toEqual([]);
+    expect(parseRecord(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!, 't').pending).toMatchObject({ taskDefinitionArn: tdArn('drf-api-dev-api', 8), previousTaskDefinitionArn: tdArn('drf-api-dev-api', 7) });
+    expect(lines).toContain('ERR     the record lists this release as pending: --status (or the next release) settles it');
+  });
+
+  it('SIGINT while RunTask starts the migration: the task is stopped, exit 4, the service never updated', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev')] });
+    const interrupt = new AbortController();
+    const task = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/drf-api-dev/beef`;
+    ecs.on(RunTaskCommand).callsFake(() => {
+      interrupt.abort('SIGINT'); // ECS starts the task while the signal arrives
+      return { tasks: [{ taskArn: task, lastStatus: 'PROVISIONING' }] };
+    });
+    ecs.on(StopTaskCommand).resolves({});
+    const { release } = withSignal(interrupt);
+    const error = await failure(release.run(request(['dev', 'api', 'v1.2.3'])));
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.moved).toBe(false);
+    expect(optionsOf(ecs.commandCalls(RunTaskCommand)[0]).abortSignal?.aborted).toBe(false);
+    expect(ecs.commandCalls(StopTaskCommand)[0].args[0].input).toMatchObject({ cluster: 'drf-api-dev', task, reason: 'release interrupted (SIGINT)' });
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  it('RunTask without an answer: exit 4 saying a migration task may have started and how to find it', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev')] });
+    ecs.on(RunTaskCommand).rejects(timeout());
+    const error = await failure(run(request(['dev', 'api', 'v1.2.3'])).promise);
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toBe(
+      'RunTask got no answer (AWS did not answer in time (Request timed out after 15000 ms)): a migration task may have started; see aws ecs list-tasks --cluster drf-api-dev --started-by release-migrate',
+    );
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  it('SIGINT during a call outside the waits (reading the image) ends the run with exit 4: nothing moved', async () => {
+    givenRecord({ current: null, previous: null });
+    const interrupt = new AbortController();
+    ecr.on(DescribeRepositoriesCommand).callsFake(() => {
+      interrupt.abort('SIGINT');
+      throw Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+    });
+    const { lines, release } = withSignal(interrupt);
+    const error = await failure(release.run(request(['dev', 'api', 'v1.2.3'])));
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toBe('interrupted by SIGINT');
+    expect(lines).toContain('ERR     nothing has moved: api still runs its previous revision');
+    expect(lines[lines.length - 1]).toBe('ERR release dev/api v1.2.3: WAIT ENDED without an outcome: interrupted by SIGINT');
+  });
+
+  it('SIGINT while registering the revision: it is deregistered again, exit 4', async () => {
+    givenRecord({ current: null, previous: null });
+    givenImage('dev');
+    givenTaskDefinitions();
+    ecs.on(DescribeServicesCommand).resolves({ services: [service('dev')] });
+    const interrupt = new AbortController();
+    ecs.on(RegisterTaskDefinitionCommand).callsFake((input: RegisterTaskDefinitionRequest) => {
+      interrupt.abort('SIGINT');
+      return { taskDefinition: { ...input, taskDefinitionArn: tdArn(input.family!, 8), revision: 8 } };
+    });
+    const error = await failure(withSignal(interrupt).release.run(request(['dev', 'api', 'v1.2.3'], noMigration)));
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(optionsOf(ecs.commandCalls(RegisterTaskDefinitionCommand)[0]).abortSignal?.aborted).toBe(false);
+    expect(deregistered()).toEqual([tdArn('drf-api-dev-api', 8)]);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+});
+
 describe('image truth: what a release may register', () => {
   function givenLatest(change: (td: TaskDefinition) => TaskDefinition) {
     givenRecord({ current: null, previous: null });

@@ -4,9 +4,9 @@
 // says how to stop it.
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type Service } from '@aws-sdk/client-ecs';
-import { describeAwsError, ReleaseFailed, WaitEnded } from './errors';
+import { describeAwsError, isTransient, ReleaseFailed, WaitEnded } from './errors';
 import type { ReleaseRequest } from './input';
-import { WaitStopped, type Session } from './session';
+import { CALL_BUDGET_MS, WaitStopped, type Session } from './session';
 
 /** Lines of the migration's log shown when it fails. */
 const LOG_TAIL_LINES = 30;
@@ -17,21 +17,35 @@ export async function runMigration(session: Session, request: ReleaseRequest, se
 
   session.step(`Running migration: ${command.join(' ')}`);
   const placement = service.capacityProviderStrategy?.length ? { capacityProviderStrategy: service.capacityProviderStrategy } : { launchType: service.launchType };
-  const run = await ecs.send(
-    new RunTaskCommand({
-      cluster: names.cluster,
-      taskDefinition,
-      count: 1,
-      startedBy: 'release-migrate',
-      ...placement,
-      ...(service.platformVersion ? { platformVersion: service.platformVersion } : {}),
-      ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
-      // The config is the source of truth for the command, even before the app stack is re-applied.
-      overrides: { containerOverrides: [{ name: names.migrateContainer, command }] },
-      propagateTags: 'TASK_DEFINITION',
-    }),
-    { abortSignal: session.callSignal() },
-  );
+  let run;
+  try {
+    // A fresh signal, not the interrupt one: cut off after ECS started the task, the migration would run
+    // unattended and unknown. A signal that arrived meanwhile stops the task at the first poll below.
+    run = await ecs.send(
+      new RunTaskCommand({
+        cluster: names.cluster,
+        taskDefinition,
+        count: 1,
+        startedBy: 'release-migrate',
+        ...placement,
+        ...(service.platformVersion ? { platformVersion: service.platformVersion } : {}),
+        ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+        // The config is the source of truth for the command, even before the app stack is re-applied.
+        overrides: { containerOverrides: [{ name: names.migrateContainer, command }] },
+        propagateTags: 'TASK_DEFINITION',
+      }),
+      { abortSignal: AbortSignal.timeout(CALL_BUDGET_MS) },
+    );
+  } catch (error) {
+    if (!isTransient(error) && (error as Error).name !== 'AbortError') throw error;
+    // No answer: ECS may have started the task anyway.
+    const why = describeAwsError(error) ?? (error as Error).message;
+    const list = `aws ecs list-tasks --cluster ${names.cluster} --started-by release-migrate`;
+    throw new WaitEnded(`RunTask got no answer (${why}): a migration task may have started; see ${list}`, false, [
+      `a migration task may be running: ${list}; stop it with aws ecs stop-task --cluster ${names.cluster} --task <id>`,
+      `the service has not moved`,
+    ]);
+  }
   const task = run.tasks?.[0];
   if (run.failures?.length || !task?.taskArn) {
     const reasons = (run.failures ?? []).map((f) => [f.reason, f.detail, f.arn].filter(Boolean).join(': ')).join('; ') || 'no task returned';

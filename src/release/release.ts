@@ -5,7 +5,7 @@
 import { UpdateServiceCommand, type Service, type ServiceDeployment } from '@aws-sdk/client-ecs';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { ReleaseClients } from './clients';
-import { describeAwsError, ReleaseFailed, RolledBack, WaitEnded } from './errors';
+import { describeAwsError, isTransient, ReleaseFailed, RolledBack, WaitEnded } from './errors';
 import { checkPromotion, resolveImage, type ResolvedImage } from './images';
 import type { ReleaseRequest } from './input';
 import { runMigration } from './migration';
@@ -16,7 +16,7 @@ import type { RevisionExpectation } from './revision-check';
 import { deregisterUnused, registerChecked } from './revisions';
 import { findServiceDeployment, standing, waitBlueGreen, waitForBusyDeployment, waitRollbackEnd, waitRolling, type RolloutWatch } from './rollout';
 import { pinSchedules } from './schedules';
-import { realTiming, Session, WaitStopped, type ReleaseLog, type Timing } from './session';
+import { CALL_BUDGET_MS, realTiming, Session, WaitStopped, type ReleaseLog, type Timing } from './session';
 import { shortTaskDefinition } from './task-definition';
 
 export { realTiming, type ReleaseLog, type Timing } from './session';
@@ -120,7 +120,7 @@ export class Release {
 
   /** Prints the verdict of a failed run; returns what to throw. */
   private verdict(label: string, what: string, error: unknown, moved: boolean, request: ReleaseRequest): unknown {
-    const failed = toReleaseFailed(error, moved, this.session.interruption);
+    const failed = toReleaseFailed(error, moved, this.session.interruption, request);
     const message = failed?.message ?? `unexpected error: ${(error as Error).message}`;
     if (failed instanceof WaitEnded) {
       for (const line of failed.standing) this.session.error(`    ${line}`);
@@ -236,22 +236,9 @@ export class Release {
     const until = blueGreen && !waitBake ? ' for production traffic to shift' : '';
     session.step(`Updating service ${names.service} to ${shortTaskDefinition(taskDefinitionArn)} (waiting up to ${timeoutMinutes} min${until})`);
     const startedAt = session.timing.now();
-    let updated: Service | undefined;
-    try {
-      updated = (await ecs.send(new UpdateServiceCommand({ cluster: names.cluster, service: names.service, taskDefinition: taskDefinitionArn }), { abortSignal: session.callSignal() }))
-        .service;
-    } catch (error) {
-      await deregisterUnused(session, taskDefinitionArn);
-      throw error;
-    }
-    markMoved();
-
     const sequence = nextSequence(record);
     const entry: ReleaseEntry = { tag: image.tag, digest: image.digest, image: image.image, taskDefinitionArn, releasedAt: new Date(startedAt).toISOString(), sequence };
     const watch: RolloutWatch = { kind: blueGreen ? kind : 'rolling', taskDefinitionArn, previousTaskDefinitionArn: service.taskDefinition, runningTaskDefinitionArn: service.taskDefinition };
-    const deadline = startedAt + timeoutMinutes * 60_000;
-    let pendingWritten = false;
-    let schedulesPinned = false;
     const pendingOf = (extra: Partial<PendingEntry>): PendingEntry => ({
       ...entry,
       ...(watch.serviceDeploymentArn ? { serviceDeploymentArn: watch.serviceDeploymentArn } : {}),
@@ -259,6 +246,47 @@ export class Release {
       ...(service.taskDefinition ? { previousTaskDefinitionArn: service.taskDefinition } : {}),
       ...extra,
     });
+
+    let updated: Service | undefined;
+    try {
+      // A fresh signal, not the interrupt one: cut off mid-flight, ECS may have taken the update without
+      // the tool knowing. A signal that arrived meanwhile ends the wait below (pending record, exit 4).
+      updated = (
+        await ecs.send(new UpdateServiceCommand({ cluster: names.cluster, service: names.service, taskDefinition: taskDefinitionArn }), {
+          abortSignal: AbortSignal.timeout(CALL_BUDGET_MS),
+        })
+      ).service;
+    } catch (error) {
+      // A timeout, a 5xx or a lost connection does not mean ECS refused: ask it.
+      const why = describeAwsError(error) ?? (error as Error).message;
+      session.detail(`UpdateService did not succeed (${why}); asking ECS whether it took the update`);
+      const after = await this.serviceAfterFailedUpdate(request, taskDefinitionArn);
+      if (after === undefined) {
+        // Not known: the record lists it as pending; --status settles it from what the service runs.
+        markMoved();
+        throw await this.waitEnded(
+          request,
+          new WaitStopped(`UpdateService failed (${why}) and the service could not be read: ECS may or may not have taken ${shortTaskDefinition(taskDefinitionArn)}`, false),
+          watch,
+          startedAt,
+          record,
+          pendingOf({}),
+          stored.version,
+        );
+      }
+      if (!after.moved) {
+        await deregisterUnused(session, taskDefinitionArn);
+        if (session.interruption) throw new WaitEnded(`interrupted by ${session.interruption} before ECS took the update`, false, nothingMoved(request));
+        throw error;
+      }
+      session.detail(`ECS took the update: the service runs ${shortTaskDefinition(after.service.taskDefinition)}; following the rollout`);
+      updated = after.service;
+    }
+    markMoved();
+
+    const deadline = startedAt + timeoutMinutes * 60_000;
+    let pendingWritten = false;
+    let schedulesPinned = false;
 
     try {
       if (!blueGreen) {
@@ -295,7 +323,7 @@ export class Release {
     }
 
     // Rolling COMPLETED, or blue/green SUCCESSFUL (tagged and schedules pinned when traffic shifted).
-    if (!schedulesPinned) await markShipped(session, request, entry, session.callSignal());
+    if (!schedulesPinned) await markShipped(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS)); // finishes after a late signal too
     session.step(`Recording the release in ${names.releaseParameter}`);
     await this.recordOrExplain(request, advance(record, entry), stored.version, entry);
     return { outcome: 'released', entry };
@@ -345,6 +373,34 @@ export class Release {
     return new WaitEnded(`${what} not finished after ${minutes} min (${watch.progress ?? 'deployment not seen'}): ${stop.message}; ECS carries on without this tool`, true, lines);
   }
 
+  /**
+   * After UpdateService failed or was cut off: whether ECS took the update anyway (the service, or one
+   * of its deployments, runs `taskDefinitionArn`); undefined when the service cannot be read. Runs on
+   * fresh signals (a signal may be why the update failed) with a few tries for transient errors.
+   */
+  private async serviceAfterFailedUpdate(request: ReleaseRequest, taskDefinitionArn: string): Promise<{ moved: boolean; service: Service } | undefined> {
+    const { names } = request;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), {
+          abortSignal: AbortSignal.timeout(CALL_BUDGET_MS),
+        });
+        const service = result.services?.find((s) => s.serviceName === names.service);
+        if (!service) return undefined;
+        const moved = service.taskDefinition === taskDefinitionArn || (service.deployments ?? []).some((d) => d.taskDefinition === taskDefinitionArn);
+        return { moved, service };
+      } catch (error) {
+        const why = describeAwsError(error) ?? (error as Error).message;
+        if (attempt >= 3 || !isTransient(error)) {
+          this.session.detail(`could not read service ${names.service} (${why})`);
+          return undefined;
+        }
+        this.session.detail(`could not read service ${names.service} (${why}); try ${attempt + 1} in ${Math.round(this.session.pollMs / 1000)} s`);
+        await this.session.timing.sleep(this.session.pollMs);
+      }
+    }
+  }
+
   private async describeService(request: ReleaseRequest): Promise<Service> {
     const { names } = request;
     const result = await this.session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), {
@@ -362,12 +418,23 @@ export class Release {
   }
 }
 
-/** A ReleaseFailed for what stopped the release: ours, a signal, or an AWS error in one line; undefined for a bug. */
-function toReleaseFailed(error: unknown, moved: boolean, interruption: string | undefined): ReleaseFailed | undefined {
+/** Where things stand when the release stopped before anything moved. */
+function nothingMoved(request: ReleaseRequest): string[] {
+  return [
+    `nothing has moved: ${request.names.service} still runs its previous revision`,
+    `release again when ready; where the service stands: npm run release -- ${request.env.name} ${request.service.name} --status`,
+  ];
+}
+
+/**
+ * A ReleaseFailed for what stopped the release: ours, a signal, or an AWS error in one line; undefined
+ * for a bug. A wait that stopped, and any call a signal cut off, end the run without an outcome (exit 4).
+ */
+function toReleaseFailed(error: unknown, moved: boolean, interruption: string | undefined, request: ReleaseRequest): ReleaseFailed | undefined {
   if (error instanceof ReleaseFailed) return error;
-  if (error instanceof WaitStopped || (interruption && error instanceof Error && (error.name === 'AbortError' || error.name === 'WaitStopped'))) {
-    return new ReleaseFailed(`interrupted by ${interruption ?? 'a signal'}`, moved);
-  }
+  const standingLines = moved ? [`the service was updated: follow it: npm run release -- ${request.env.name} ${request.service.name} --status`] : nothingMoved(request);
+  if (error instanceof WaitStopped) return new WaitEnded(error.message, moved, standingLines);
+  if (interruption && error instanceof Error && error.name === 'AbortError') return new WaitEnded(`interrupted by ${interruption}`, moved, standingLines);
   const message = describeAwsError(error);
   return message === undefined ? undefined : new ReleaseFailed(message, moved);
 }

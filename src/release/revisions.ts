@@ -3,7 +3,7 @@
 import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { describeAwsError, ReleaseFailed } from './errors';
 import { checkRevision, type RevisionExpectation } from './revision-check';
-import type { Session } from './session';
+import { CALL_BUDGET_MS, type Session } from './session';
 import { revisionWithImage, shortTaskDefinition } from './task-definition';
 
 /** Registers a checked copy of the family's latest ACTIVE revision with the release's image; returns its ARN. */
@@ -22,9 +22,15 @@ export async function registerChecked(session: Session, expected: RevisionExpect
   if (!latest.taskDefinition) throw new ReleaseFailed(`task definition family ${family} has no ACTIVE revision`, false);
   const revision = revisionWithImage(latest.taskDefinition, latest.tags, expected.container, expected.image);
   checkRevision(revision, expected);
-  const registered = await ecs.send(new RegisterTaskDefinitionCommand(revision), { abortSignal: session.callSignal() });
+  // A fresh signal: cut off mid-flight, a revision with the new image could become the family's latest
+  // unseen. A signal that arrived meanwhile deregisters it again and ends the run (exit 4).
+  const registered = await ecs.send(new RegisterTaskDefinitionCommand(revision), { abortSignal: AbortSignal.timeout(CALL_BUDGET_MS) });
   const arn = registered.taskDefinition?.taskDefinitionArn;
   if (!arn) throw new ReleaseFailed(`registering ${family} returned no task definition`, false);
+  if (session.interruption) {
+    await deregisterUnused(session, arn);
+    session.checkInterrupted();
+  }
   return arn;
 }
 

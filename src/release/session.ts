@@ -50,6 +50,13 @@ export class WaitStopped extends Error {
 export const MAX_BACKOFF_MS = 60_000;
 /** A wait prints at least this often. */
 export const HEARTBEAT_MS = 60_000;
+/**
+ * How long one call outside a wait may take (the SDK's three attempts of at most 15 s each, and its
+ * retry delays). Calls that must finish even after SIGINT/SIGTERM (RunTask, UpdateService,
+ * RegisterTaskDefinition, writing what happened) get a fresh signal of this length instead of the
+ * interrupt signal: cutting one off mid-flight would leave the tool not knowing what AWS did.
+ */
+export const CALL_BUDGET_MS = 60_000;
 
 export class Session {
   private lastOutputAt: number;
