@@ -2,6 +2,7 @@
 // the real SDK clients going where AWS_ENDPOINT_URL points, with credentials from the default chain.
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -17,6 +18,7 @@ import type { EnvironmentInput } from '../src/config/schema';
 import { createClients } from '../src/release/clients';
 import { releaseChainCommand } from '../src/release/chain';
 import { describeAwsError, InputError, isTransient } from '../src/release/errors';
+import { askOnTerminal } from '../src/release/gate';
 import { parseReleaseArgs } from '../src/release/input';
 import { releaseCommand, type ReleaseCommandDeps } from '../src/release/release-command';
 
@@ -300,6 +302,28 @@ describe('releaseCommand: production gate, exit codes, --json-out', () => {
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
     expect(await releaseCommand(['prod', 'api', 'v1.2.3'], io().io, deps({ confirm: async () => 'prod' }))).toBe(1);
     expect(ssm.calls()).toHaveLength(1);
+  });
+
+  it('ctrl-C (or end of input) at the question is a refusal: exit 2, one line, no AWS call', async () => {
+    // The prompt itself: readline reports ctrl-C as 'SIGINT' (raw mode) and question() rejects; that is a cancel, not a crash.
+    const output = new PassThrough().resume();
+    const input = new PassThrough();
+    const asked = askOnTerminal(input, output, 'Type prod: ');
+    input.write('\x03');
+    expect(await asked).toBeNull();
+    const closed = new PassThrough();
+    const atEof = askOnTerminal(closed, output, 'Type prod: ');
+    closed.end();
+    expect(await atEof).toBeNull();
+    const typed = new PassThrough();
+    const answer = askOnTerminal(typed, output, 'Type prod: ');
+    typed.write('prod\r');
+    expect(await answer).toBe('prod');
+
+    const t = io();
+    expect(await releaseCommand(['prod', 'api', 'v1.2.3'], t.io, deps({ confirm: async () => null }))).toBe(2);
+    expect(t.err).toEqual(['release: prod is a production environment and the confirmation was cancelled: nothing released']);
+    expect(ssm.calls()).toHaveLength(0);
   });
 
   it('--yes, or CI=true, skips the question; dev never asks', async () => {

@@ -4,17 +4,34 @@
 import { createInterface } from 'node:readline/promises';
 import type { ReleaseRequest } from './input';
 
-/** Asks one question on the terminal; undefined when there is no terminal to ask on. */
-export type Confirm = (question: string) => Promise<string | undefined>;
+/**
+ * Asks one question on the terminal: the answer; undefined when there is no terminal to ask on; null
+ * when the operator cancelled (ctrl-C, end of input).
+ */
+export type Confirm = (question: string) => Promise<string | undefined | null>;
 
-export const terminalConfirm: Confirm = async (question) => {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
-  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+/** The question on `input`/`output`; null when cancelled by ctrl-C (readline's 'SIGINT') or end of input. */
+export async function askOnTerminal(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, question: string): Promise<string | null> {
+  const terminal = createInterface({ input, output, terminal: true });
+  // The terminal is in raw mode while asking: ctrl-C arrives here, not as a process signal.
+  const cancel = new AbortController();
+  terminal.on('SIGINT', () => cancel.abort());
+  terminal.on('close', () => cancel.abort());
   try {
-    return await terminal.question(question);
+    return await terminal.question(question, { signal: cancel.signal });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') return null;
+    throw error;
   } finally {
     terminal.close();
   }
+}
+
+export const terminalConfirm: Confirm = async (question) => {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  const answer = await askOnTerminal(process.stdin, process.stderr, question);
+  if (answer === null) process.stderr.write('\n');
+  return answer;
 };
 
 /** Undefined when the release may go ahead; otherwise the one-line reason it may not (exit 2). */
@@ -25,6 +42,7 @@ export async function productionGate(request: ReleaseRequest, env: NodeJS.Proces
   if (typed === undefined) {
     return `${name} is a production environment: outside CI (CI=true) a release needs the environment's name typed on a terminal; pass --yes to release without asking`;
   }
+  if (typed === null) return `${name} is a production environment and the confirmation was cancelled: nothing released`;
   if (typed.trim() !== name) return `${name} is a production environment and ${JSON.stringify(typed.trim())} is not its name: nothing released`;
   return undefined;
 }
