@@ -347,10 +347,32 @@ describe('releaseCommand: production gate, exit codes, --json-out', () => {
     const t = io();
     const code = await releaseCommand(['prod', 'api', '--status', '--wait-bake', '--json-out', 'result.json'], t.io, deps({ signals }));
     expect(t.err).toContain('release: SIGTERM received: stopping the wait (ECS carries on)');
-    expect(code).toBe(0); // --status: still in progress is reported, not a failure
+    // --wait-bake asked for the outcome and got none: exit 4, not "baking" (exit 0).
+    expect(code).toBe(4);
+    expect(t.err.some((l) => l.endsWith('roll it back: aws ecs stop-service-deployment --service-deployment-arn arn:sd --stop-type ROLLBACK'))).toBe(true);
     const json = JSON.parse(readFileSync(join(t.io.cwd, 'result.json'), 'utf8'));
-    expect(json).toEqual({ env: 'prod', service: 'api', tag: 'v1', digest: `sha256:${'a'.repeat(64)}`, image: 'x', taskDefinitionArn: 'arn:td:8', outcome: 'baking' });
+    expect(json).toEqual({ env: 'prod', service: 'api', tag: 'v1', digest: `sha256:${'a'.repeat(64)}`, image: 'x', taskDefinitionArn: 'arn:td:8', outcome: 'wait-ended' });
     expect(signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('--status --wait-bake cut short by AccessDenied or by its deadline: exit 4 (wait-ended); without --wait-bake still baking is exit 0', async () => {
+    const record = { current: null, previous: null, pending: { tag: 'v1', digest: `sha256:${'a'.repeat(64)}`, image: 'x', taskDefinitionArn: 'arn:td:8', releasedAt: 'now', serviceDeploymentArn: 'arn:sd' } };
+    ssm.on(GetParameterCommand).resolves({ Parameter: { ARN: `arn:aws:ssm:ap-northeast-1:${ACCOUNT}:parameter/x`, Value: JSON.stringify(record), Version: 1 } });
+    const baking = { serviceDeployments: [{ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' }] };
+    ecs.on(DescribeServiceDeploymentsCommand)
+      .resolvesOnce(baking)
+      .rejectsOnce(Object.assign(new Error('not authorized to perform: ecs:DescribeServiceDeployments'), { name: 'AccessDeniedException', $metadata: {} }))
+      .resolves(baking);
+    const denied = io();
+    expect(await releaseCommand(['prod', 'api', '--status', '--wait-bake', '--json-out', 'r.json'], denied.io, deps())).toBe(4);
+    expect(JSON.parse(readFileSync(join(denied.io.cwd, 'r.json'), 'utf8')).outcome).toBe('wait-ended');
+    expect(denied.err.some((l) => l.includes('WAIT ENDED without an outcome: v1 is still in progress') && l.includes('AccessDeniedException'))).toBe(true);
+
+    const late = io();
+    expect(await releaseCommand(['prod', 'api', '--status', '--wait-bake', '--timeout-minutes', '5'], late.io, deps())).toBe(4);
+    const once = io();
+    expect(await releaseCommand(['prod', 'api', '--status', '--json-out', 'r.json'], once.io, deps())).toBe(0);
+    expect(JSON.parse(readFileSync(join(once.io.cwd, 'r.json'), 'utf8')).outcome).toBe('baking');
   });
 
   it('a rolled-back pending release: --status exits 1 and says rolled-back', async () => {

@@ -1,5 +1,6 @@
 // The ways a release ends early: the operator asked for something impossible (exit 2, no AWS call
 // made), AWS said no / the rollout failed (exit 1), or a wait ended without an outcome (exit 4).
+import type { ReleaseEntry } from './record';
 
 /** Bad command-line input or configuration: found before any AWS call. */
 export class InputError extends Error {
@@ -45,6 +46,8 @@ export class WaitEnded extends ReleaseFailed {
     message: string,
     moved: boolean,
     readonly standing: string[],
+    /** The release the wait was about, when known (for --json-out). */
+    readonly entry?: ReleaseEntry,
   ) {
     super(message, moved);
     this.name = 'WaitEnded';

@@ -94,7 +94,7 @@ export async function releaseCommand(argv: string[], io: CommandIo = processIo()
     if (!(error instanceof ReleaseFailed)) throw error;
     // The verdict is printed.
     code = error instanceof WaitEnded ? 4 : 1;
-    json = { ...fields(null), outcome: error instanceof WaitEnded ? 'wait-ended' : error.name === 'RolledBack' ? 'rolled-back' : 'failed' };
+    json = { ...fields(error instanceof WaitEnded ? (error.entry ?? null) : null), outcome: error instanceof WaitEnded ? 'wait-ended' : error.name === 'RolledBack' ? 'rolled-back' : 'failed' };
   } finally {
     for (const [name, handler] of handlers) signals.off(name, handler);
   }

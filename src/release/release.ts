@@ -104,6 +104,18 @@ export class Release {
         this.session.error(`release ${label}: ${entry.tag} was rolled back by ECS; its revision is deregistered and the record keeps ${describeEntry(settled.stored.record.current)}`);
         return { outcome: 'rolled-back', entry };
       }
+      if (request.waitBake) {
+        // --wait-bake asked for the outcome: a wait cut short (deadline, signal, AWS errors) has none (exit 4).
+        const how = entry.serviceDeploymentArn
+          ? [`roll it back: aws ecs stop-service-deployment --service-deployment-arn ${entry.serviceDeploymentArn} --stop-type ROLLBACK`]
+          : [];
+        throw new WaitEnded(
+          `${entry.tag} is still in progress: ${settled.progress}`,
+          true,
+          [`where it stands: ${settled.progress}`, `follow it:    npm run release -- ${request.env.name} ${request.service.name} --status --wait-bake`, ...how],
+          entry,
+        );
+      }
       this.session.info(`release ${label}: ${entry.tag} is still in progress (${settled.progress}); run --status again later`);
       return { outcome: 'baking', entry };
     } catch (error) {
@@ -272,6 +284,7 @@ export class Release {
           record,
           pendingOf({}),
           stored.version,
+          entry,
         );
       }
       if (!after.moved) {
@@ -318,7 +331,7 @@ export class Release {
         if (pendingWritten) await this.dropPendingAfterRollback(request, dropPending(withPending(record, pendingOf({}))), stored.version);
         throw error;
       }
-      if (error instanceof WaitStopped) throw await this.waitEnded(request, error, watch, startedAt, record, pendingWritten ? undefined : pendingOf({}), stored.version);
+      if (error instanceof WaitStopped) throw await this.waitEnded(request, error, watch, startedAt, record, pendingWritten ? undefined : pendingOf({}), stored.version, entry);
       throw error;
     }
 
@@ -358,6 +371,7 @@ export class Release {
     record: StoredRecord['record'],
     pending: PendingEntry | undefined,
     version: number | undefined,
+    entry: ReleaseEntry,
   ): Promise<WaitEnded> {
     const lines = standing(request, watch);
     if (pending) {
@@ -370,7 +384,7 @@ export class Release {
     }
     const minutes = Math.floor((this.session.timing.now() - startedAt) / 60_000);
     const what = watch.kind === 'rolling' ? 'rollout' : `${watch.kind} deployment`;
-    return new WaitEnded(`${what} not finished after ${minutes} min (${watch.progress ?? 'deployment not seen'}): ${stop.message}; ECS carries on without this tool`, true, lines);
+    return new WaitEnded(`${what} not finished after ${minutes} min (${watch.progress ?? 'deployment not seen'}): ${stop.message}; ECS carries on without this tool`, true, lines, entry);
   }
 
   /**
