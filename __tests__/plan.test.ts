@@ -5,19 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planCommand } from '../src/terraform/commands';
 import { recordingIo } from './fixtures/recording-io';
-import { callLines, calls, makeProject, run, signalsReceived } from './fixtures/terraform-harness';
+import { callLines, calls, events, makeProject, run, signalsReceived } from './fixtures/terraform-harness';
 
 const plansOf = (root: string) => readdirSync(join(root, 'plans', 'dev')).sort();
 
 describe('npm run plan', () => {
-  it('per stack in dependency order: init, plan -out=<saved plan>, show -json; bootstrap left out', async () => {
+  it('per stack: init, plan -out=<saved plan>, show -json, stacks side by side, inits one at a time; bootstrap left out', async () => {
     const project = makeProject();
     const result = await run('plan', project, ['dev'], { plans: { 'dev-app': 'app-update.json' } });
     expect(result.status).toBe(0);
     const saved = (stack: string) => join(project.root, 'plans', 'dev', `${stack}.tfplan`);
-    expect(callLines(project)).toEqual(
-      ['dev-network', 'dev-data', 'dev-app'].flatMap((stack) => [`${stack}: init -input=false -reconfigure`, `${stack}: plan -input=false -out=${saved(stack)}`, `${stack}: show -json ${saved(stack)}`]),
-    );
+    for (const stack of ['dev-network', 'dev-data', 'dev-app']) {
+      expect(callLines(project).filter((line) => line.startsWith(`${stack}:`))).toEqual([`${stack}: init -input=false -reconfigure`, `${stack}: plan -input=false -out=${saved(stack)}`, `${stack}: show -json ${saved(stack)}`]);
+    }
+    expect(calls(project)).toHaveLength(9);
+    // the inits share the plugin cache: one at a time, in dependency order; each stack's init exits before its plan starts
+    const order = events(project);
+    expect(order.filter((e) => e.includes(' init '))).toEqual(['dev-network', 'dev-data', 'dev-app'].flatMap((s) => [`start init ${s}`, `end init ${s}`]));
+    for (const stack of ['dev-network', 'dev-data', 'dev-app']) {
+      expect(order.indexOf(`end init ${stack}`)).toBeLessThan(order.indexOf(`start plan ${stack}`));
+      expect(order.indexOf(`end plan ${stack}`)).toBeLessThan(order.indexOf(`start show ${stack}`));
+    }
     // terraform runs in each stack's synthesized directory
     for (const call of calls(project)) expect(call.cwd).toBe(join(project.synthDir, 'stacks', call.stack));
     expect(plansOf(project.root)).toEqual(
@@ -55,8 +63,17 @@ describe('npm run plan', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('plan: dev-data: terraform plan failed (exit 1)');
     expect(result.stderr).toContain('Error: Unable to find remote state');
-    expect(calls(project).map((c) => c.stack)).not.toContain('dev-app');
     expect(existsSync(join(project.root, 'plans', 'dev', 'metadata.json'))).toBe(false);
+    // every stack that failed side by side is named, each once
+    const both = await run('plan', makeProject(), ['dev'], { fail: ['plan:dev-network', 'plan:dev-app'] });
+    expect(both.status).toBe(1);
+    expect(both.stderr.match(/^plan: dev-[a-z]+: terraform plan failed/gm)).toEqual(['plan: dev-network: terraform plan failed', 'plan: dev-app: terraform plan failed']);
+    // --parallel 1: stack after stack, nothing runs after the failure
+    const sequential = makeProject();
+    const one = await run('plan', sequential, ['dev', '--parallel', '1'], { fail: ['init:dev-data'] });
+    expect(one.status).toBe(1);
+    expect(one.stderr).toContain('plan: dev-data: terraform init failed (exit 1)');
+    expect(calls(sequential).map((c) => c.stack)).not.toContain('dev-app');
     const init = await run('plan', makeProject(), ['dev'], { fail: ['init:dev-network'] });
     expect(init.status).toBe(1);
     expect(init.stderr).toContain('dev-network: terraform init failed');
@@ -180,13 +197,59 @@ describe('npm run plan', () => {
     const project = makeProject();
     const signals = new EventEmitter();
     const onLog = (line: string) => line.includes('Still modifying') && signals.emit('SIGINT');
-    const result = await run('plan', project, ['dev'], { fail: ['plan:dev-data:wait'] }, {}, { signals, onLog });
+    const result = await run('plan', project, ['dev', '--parallel', '1'], { fail: ['plan:dev-data:wait'] }, {}, { signals, onLog });
     expect(result.status).toBe(130);
     expect(signalsReceived(project)).toEqual(['dev-data plan INT']);
-    expect(result.stdout).toContain('    Gracefully shutting down...');
+    expect(result.stdout).toContain('    dev-data: Gracefully shutting down...');
     expect(result.stdout.trim().split('\n').at(-1)).toBe('plan dev: interrupted (SIGINT) during dev-data: no plan set saved (planned: dev-network).');
     expect(plansOf(project.root)).toEqual([]);
     expect(calls(project).map((c) => c.stack)).not.toContain('dev-app');
+  });
+
+  it('SIGINT while several plans run side by side: each terraform gets it once, all are waited for (exit 130)', async () => {
+    const project = makeProject();
+    const signals = new EventEmitter();
+    let running = 0;
+    // both plans print progress, then wait for a signal: the interrupt comes while both run
+    const onLog = (line: string) => line.includes('Still modifying') && ++running === 2 && signals.emit('SIGINT');
+    const result = await run('plan', project, ['dev'], { fail: ['plan:dev-data:wait', 'plan:dev-app:wait'] }, {}, { signals, onLog });
+    expect(result.status).toBe(130);
+    expect(signalsReceived(project).sort()).toEqual(['dev-app plan INT', 'dev-data plan INT']);
+    expect(result.stderr.match(/SIGINT received/g)).toHaveLength(1);
+    const last = result.stdout.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^plan dev: interrupted \(SIGINT\) during [a-z, -]+: no plan set saved \(planned: [a-z, -]+\)\.$/);
+    expect(last).toContain('dev-data');
+    expect(last).toContain('dev-app');
+    expect(plansOf(project.root)).toEqual([]);
+    // every terraform had exited before plan returned
+    const order = events(project);
+    expect(order.filter((e) => e.startsWith('start')).length).toBe(order.filter((e) => e.startsWith('end')).length);
+  });
+
+  it('plans side by side still defer a downstream stack whose plan failed before its upstream\'s finished', async () => {
+    const project = makeProject();
+    // dev-network's plan answers only once dev-app's has started: run one after the other, they never finish
+    const result = await run('plan', project, ['dev'], { plans: { 'dev-network': 'network-create.json' }, fail: ['plan:dev-app'], await: ['plan:dev-network:plan:dev-app'] });
+    expect(result.status).toBe(0);
+    const order = events(project);
+    expect(order.indexOf('end plan dev-app')).toBeLessThan(order.indexOf('end plan dev-network'));
+    expect(result.stdout).toContain('[3/3] dev-app: deferred: it reads outputs that dev-network will change');
+    const metadata = JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8'));
+    expect(metadata).toEqual(expect.objectContaining({ stacks: ['dev-network', 'dev-data'], deferred: ['dev-app'] }));
+    // progress and the saved lines in dependency order, whatever order terraform finished in
+    expect(result.stdout.match(/^\[\d\/3\] dev-[a-z]+: (saved|deferred)/gm)).toEqual(['[1/3] dev-network: saved', '[2/3] dev-data: saved', '[3/3] dev-app: deferred']);
+  });
+
+  it('--parallel: a whole number of terraform processes >= 1 (exit 2 otherwise, no terraform run)', async () => {
+    const project = makeProject();
+    for (const bad of ['0', '-1', '1.5', 'many']) {
+      const result = await run('plan', project, ['dev', `--parallel=${bad}`]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(`plan: --parallel: expected a whole number of terraform processes >= 1, got "${bad}"`);
+    }
+    expect(calls(project)).toEqual([]);
+    expect((await run('plan', project, ['dev', '--parallel', '2'])).status).toBe(0);
+    expect(calls(project).filter((c) => c.argv[0] === 'plan')).toHaveLength(3);
   });
 
   it('a held state lock: the lock ID, who holds it since when, and the exact force-unlock, printed once', async () => {

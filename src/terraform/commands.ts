@@ -12,7 +12,7 @@ import { lock } from './lock';
 import { plan } from './plan';
 
 const USAGE = {
-  plan: 'usage: npm run plan -- <env> [<stack>...] [--synth-dir <cdktf output>] [--plans-dir plans] [--reports-dir reports]',
+  plan: 'usage: npm run plan -- <env> [<stack>...] [--parallel <n>] [--synth-dir <cdktf output>] [--plans-dir plans] [--reports-dir reports]',
   apply: 'usage: npm run apply -- <env> [<stack>...] [--allow-destroy] [--allow-other-commit] [--allow-dirty-plan] [--yes] [--synth-dir <cdktf output>] [--plans-dir plans]',
   lock: 'usage: npm run lock [-- <env>...]',
 } as const;
@@ -76,10 +76,18 @@ function processHooks(): ProcessHooks {
 
 /** `npm run plan -- <env> [<stack>...]`: see src/terraform/plan.ts. */
 export async function planCommand(argv: string[], io: CommandIo = processIo(), hooks: ProcessHooks = processHooks()): Promise<number> {
-  const parsed = parse('plan', argv, io, PLAN_SET);
+  const parsed = parse('plan', argv, io, { ...PLAN_SET, parallel: { type: 'string' } });
   if (!parsed) return 2;
   const [env, ...stacks] = parsed.positionals;
-  return plan({ ...paths(parsed.values, io), env, stacks, io, signals: hooks.signals, host: hooks.host });
+  let parallel: number | undefined;
+  if (parsed.values.parallel !== undefined) {
+    parallel = Number(parsed.values.parallel);
+    if (!/^[1-9][0-9]*$/.test(parsed.values.parallel as string)) {
+      io.error(`plan: --parallel: expected a whole number of terraform processes >= 1, got ${JSON.stringify(parsed.values.parallel)}\n${USAGE.plan}`);
+      return 2;
+    }
+  }
+  return plan({ ...paths(parsed.values, io), env, stacks, io, signals: hooks.signals, host: hooks.host, parallel });
 }
 
 /**

@@ -3,7 +3,8 @@
 // Terraform runs in its own process group (runTerraform), so a ctrl-C in the terminal reaches it only
 // through here, exactly once per signal this process takes as new: otherwise the terminal's SIGINT plus
 // a forwarded one (ours, or npm's, which also forwards to its child) would be "two interrupts" and
-// terraform would abort without saving the state or releasing the lock.
+// terraform would abort without saving the state or releasing the lock. Plan runs several terraform
+// processes at once: each signal goes to every one running.
 import type { ChildProcess } from 'node:child_process';
 import type { CommandIo } from '../lib/command-io';
 
@@ -21,7 +22,7 @@ export const INTERRUPTED_EXIT: Record<Interrupt, number> = { SIGINT: 130, SIGTER
 export class Interrupts {
   /** The signals taken, in order. */
   readonly received: Interrupt[] = [];
-  private child: ChildProcess | undefined;
+  private readonly children = new Set<ChildProcess>();
   private forwarded = 0;
   private acknowledged = false;
   private readonly listeners = new Map<Interrupt, () => void>();
@@ -57,11 +58,19 @@ export class Interrupts {
     return this.source !== undefined;
   }
 
-  /** The terraform process now running (signals go to it), or undefined when it has exited. */
-  attach(child: ChildProcess | undefined): void {
-    this.child = child;
-    this.forwarded = 0;
-    this.acknowledged = false;
+  /** A terraform process started: signals go to it until `detach`. */
+  attach(child: ChildProcess): void {
+    // The first of a new batch of processes: none of them has been sent a signal yet.
+    if (this.children.size === 0) {
+      this.forwarded = 0;
+      this.acknowledged = false;
+    }
+    this.children.add(child);
+  }
+
+  /** That terraform process has exited. */
+  detach(child: ChildProcess): void {
+    this.children.delete(child);
   }
 
   /** Terraform printed something: after a forwarded signal, it has taken that one. */
@@ -72,7 +81,7 @@ export class Interrupts {
   private take(signal: Interrupt): void {
     this.received.push(signal);
     const say = (line: string) => this.io.error(`${this.command}: ${line}`);
-    if (!this.child) {
+    if (this.children.size === 0) {
       if (this.received.length === 1) say(`${signal} received: stopping before the next step`);
       return;
     }
@@ -91,6 +100,6 @@ export class Interrupts {
   private forward(signal: Interrupt): void {
     this.forwarded++;
     this.acknowledged = false;
-    this.child?.kill(signal);
+    for (const child of this.children) child.kill(signal);
   }
 }

@@ -1,6 +1,6 @@
-// `npm run plan -- <env> [<stack>...]`: synthesize the environment, then per stack in dependency order
-// `terraform init`, `terraform plan -out=<saved plan>` and `terraform show -json`, into plans/<env>/
-// (emptied first); then review the whole set.
+// `npm run plan -- <env> [<stack>...]`: synthesize the environment, then per stack `terraform init`,
+// `terraform plan -out=<saved plan>` and `terraform show -json`, into plans/<env>/ (emptied first),
+// stacks side by side (see runStacks); then, in dependency order, defer or review the whole set.
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environments, project } from '../config/environments';
@@ -16,7 +16,8 @@ import { INTERRUPTED_EXIT, Interrupts, type SignalSource } from './interrupts';
 import { gitState, pendingRecovery, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, recoveryFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
 import { recoveryInstructions } from './state-recovery';
-import { runTerraform, terraformEnv, terraformError } from './terraform';
+import { limiter } from './concurrency';
+import { runTerraform, terraformEnv, terraformError, type TerraformResult } from './terraform';
 import { explainFailure, thisHost, type Host } from './terraform-errors';
 
 export interface CommandOptions {
@@ -37,6 +38,8 @@ export interface CommandOptions {
   readonly signals?: SignalSource;
   /** This machine, to tell a state lock of its own dead run. @default thisHost() */
   readonly host?: Host;
+  /** Terraform processes plan runs at once (inits one at a time); 1 plans stack after stack. @default DEFAULT_PARALLEL */
+  readonly parallel?: number;
 }
 
 /**
@@ -117,68 +120,56 @@ async function planUnlocked(options: CommandOptions, env: string, interrupts: In
   const dir = join(options.plansDir, env);
   resetPlanDir(dir);
   const tfEnv = terraformEnv(io.env);
+  const outcomes = await runStacks(stacks, { options, env, dir, tfEnv, interrupts, stackDir: synthesized.stackDir });
+
+  // Interrupted: terraform was told and has exited; no set is left to apply.
+  if (interrupts.signal) {
+    resetPlanDir(dir);
+    const during = outcomes.filter((o) => o.interrupted === 'during').map((o) => o.stack);
+    const next = outcomes.filter((o) => o.interrupted === 'before').map((o) => o.stack);
+    const done = outcomes.filter((o) => o.json).map((o) => o.stack);
+    log(`plan ${env}: interrupted (${interrupts.signal}) ${during.length ? `during ${during.join(', ')}` : `before ${next[0] ?? 'the review'}`}: no plan set saved (planned: ${done.join(', ') || 'none'}).`);
+    return INTERRUPTED_EXIT[interrupts.signal];
+  }
+
+  // The outcomes in dependency order: a failed plan downstream of changed outputs is deferred.
   const planned: string[] = [];
   const deferred: string[] = [];
+  const failures: string[] = [];
   const outputChanges = new Map<string, string[]>();
   const plans: Array<{ stack: string; plan: TerraformPlan }> = [];
   const sums: Record<string, string> = {};
-
-  // Interrupted: terraform was told and has exited; no set is left to apply.
-  const stopped = (stack: string) => {
-    resetPlanDir(dir);
-    log(`plan ${env}: interrupted (${interrupts.signal}) during ${stack}: no plan set saved (planned: ${planned.join(', ') || 'none'}).`);
-    return INTERRUPTED_EXIT[interrupts.signal!];
-  };
-
-  for (const [i, stack] of stacks.entries()) {
-    if (interrupts.signal) return stopped(stack);
-    const cwd = synthesized.stackDir(stack);
+  for (const [i, outcome] of outcomes.entries()) {
+    const { stack } = outcome;
     const step = (what: string) => log(`[${i + 1}/${stacks.length}] ${stack}: ${what}`);
-    const failure = (what: string, result: { status: number; output: string }) => explainFailure(stack, what, result, { env, dir: shownPath(options.root, cwd), host, planning: true });
-    step('terraform init');
-    const lockArgs = prepareLockFile(cwd, committedLockFile(options.root, stack));
-    // -reconfigure: the backend as synthesized now, like a fresh CI checkout, never a cached older one
-    // (moving state between backends is a deliberate `terraform init -migrate-state`, README step 1).
-    const init = await runTerraform(['init', '-input=false', '-reconfigure', ...lockArgs], { cwd, env: tfEnv, interrupts });
-    if (interrupts.signal) return stopped(stack);
-    if (init.status !== 0) return fail(failure('init', init));
-
-    step('terraform plan');
-    const saved = planFile(dir, stack);
-    // Progress of slow reads and terraform's answer to an interrupt; the rest is the review below.
-    const onLine = (line: string) => PLAN_PROGRESS.test(line) && log(`    ${line}`);
-    const result = await runTerraform(['plan', '-input=false', `-out=${saved}`], { cwd, env: tfEnv, interrupts, onLine });
-    if (interrupts.signal) return stopped(stack);
-    if (result.status !== 0) {
-      // Terraform writes an errored plan to -out too: never leave one that looks like a plan.
-      rmSync(saved, { force: true });
+    if (outcome.failed) {
+      const { what, result } = outcome.failed;
       // A downstream stack often cannot plan before its upstream's new outputs exist (first deploy).
-      const waitingFor = [...outputChanges.keys()].filter((up) => dependents(synthesized.stacks, up).includes(stack));
+      const waitingFor = what === 'plan' ? [...outputChanges.keys()].filter((up) => dependents(synthesized.stacks, up).includes(stack)) : [];
       if (waitingFor.length > 0) {
         step(`deferred: it reads outputs that ${waitingFor.join(', ')} will change; plan it again after applying them. terraform said:\n${terraformError(result.output)}`);
         deferred.push(stack);
-        continue;
+      } else {
+        failures.push(explainFailure(stack, what, result, { env, dir: shownPath(options.root, synthesized.stackDir(stack)), host, planning: true }));
       }
-      return fail(failure('plan', result));
+      continue;
     }
-
-    const show = await runTerraform(['show', '-json', saved], { cwd, env: tfEnv, interrupts });
-    if (interrupts.signal) return stopped(stack);
-    if (show.status !== 0) return fail(failure('show -json', show));
-    let json: TerraformPlan;
-    try {
-      json = parsePlanJson(show.output, `${stack}: terraform show -json`);
-    } catch (error) {
-      return fail((error as Error).message);
+    if (outcome.error) {
+      failures.push(outcome.error);
+      continue;
     }
-    writeFileSync(planJsonFile(dir, stack), `${JSON.stringify(json)}\n`);
-    if (existsSync(join(cwd, LOCK_FILE))) copyFileSync(join(cwd, LOCK_FILE), planLockFile(dir, stack));
-    sums[stack] = sha256(saved);
+    const json = outcome.json!;
+    sums[stack] = outcome.sha256!;
     const outputs = changedOutputs(json);
     if (outputs.length > 0) outputChanges.set(stack, outputs);
     planned.push(stack);
     plans.push({ stack, plan: json });
-    step(`saved ${shownPath(options.root, saved)}: ${countsLine(reviewPlan(stack, json).counts)}`);
+    step(`saved ${shownPath(options.root, planFile(dir, stack))}: ${countsLine(reviewPlan(stack, json).counts)}`);
+  }
+  // Every stack that failed, each said once (they ran side by side); no metadata: nothing to apply.
+  if (failures.length > 0) {
+    for (const line of failures) io.error(`plan: ${line}`);
+    return 1;
   }
 
   writeMetadata(dir, { env, stacks: planned, deferred, ...git, createdAt: new Date().toISOString(), sha256: sums, applied: [], stale: [] });
@@ -200,3 +191,107 @@ async function planUnlocked(options: CommandOptions, env: string, interrupts: In
   return 0;
 }
 
+
+/** Terraform processes a plan runs at once unless `--parallel` says otherwise. */
+export const DEFAULT_PARALLEL = 4;
+
+/** What happened to one stack: its plan JSON, or the step that failed, or where a signal stopped it. */
+interface StackOutcome {
+  readonly stack: string;
+  readonly json?: TerraformPlan;
+  /** sha256 of the saved plan. */
+  readonly sha256?: string;
+  readonly failed?: { readonly what: 'init' | 'plan' | 'show -json'; readonly result: TerraformResult };
+  /** A failure that is not terraform's (its show -json was not plan JSON). */
+  readonly error?: string;
+  /** A signal came while its terraform ran ('during') or before its next step started ('before'). */
+  readonly interrupted?: 'during' | 'before';
+}
+
+interface RunContext {
+  readonly options: CommandOptions;
+  readonly env: string;
+  readonly dir: string;
+  readonly tfEnv: NodeJS.ProcessEnv;
+  readonly interrupts: Interrupts;
+  stackDir(stack: string): string;
+}
+
+/**
+ * init, plan -out and show -json of every stack, side by side (up to `--parallel` terraform processes).
+ * A plan never writes a state, and a downstream stack reads its upstream's outputs from the state
+ * (terraform_remote_state), so planning it before, during or after its upstream's plan gives the same
+ * plan: the order only matters for apply, and for deferral, which is decided afterwards in dependency
+ * order. The inits run one at a time: they share the provider plugin cache, which terraform does not
+ * guarantee to be safe for concurrent use (https://developer.hashicorp.com/terraform/cli/config/config-file#provider-plugin-cache);
+ * each next init overlaps the plans already running. Outcomes come back in the order of `stacks`.
+ */
+async function runStacks(stacks: string[], context: RunContext): Promise<StackOutcome[]> {
+  const { options, dir, tfEnv, interrupts } = context;
+  const log = options.io.log;
+  const parallel = options.parallel ?? DEFAULT_PARALLEL;
+  const slot = limiter(parallel);
+  const initOneAtATime = limiter(1);
+
+  const runStack = async (stack: string, i: number): Promise<StackOutcome> => {
+    const cwd = context.stackDir(stack);
+    const step = (what: string) => log(`[${i + 1}/${stacks.length}] ${stack}: ${what}`);
+    // One terraform step in a free slot; undefined when a signal came before it could start.
+    const terraform = (what: string, args: string[], onLine?: (line: string) => void) =>
+      slot(async () => {
+        if (interrupts.signal) return undefined;
+        step(`terraform ${what}`);
+        return runTerraform(args, { cwd, env: tfEnv, interrupts, onLine });
+      });
+    const stopped = (result: TerraformResult | undefined): StackOutcome | undefined =>
+      interrupts.signal ? { stack, interrupted: result ? 'during' : 'before' } : undefined;
+
+    const init = await initOneAtATime(() => {
+      if (interrupts.signal) return Promise.resolve(undefined);
+      // -reconfigure: the backend as synthesized now, like a fresh CI checkout, never a cached older one
+      // (moving state between backends is a deliberate `terraform init -migrate-state`, README step 1).
+      const lockArgs = prepareLockFile(cwd, committedLockFile(options.root, stack));
+      return terraform('init', ['init', '-input=false', '-reconfigure', ...lockArgs]);
+    });
+    if (stopped(init) || !init) return stopped(init)!;
+    if (init.status !== 0) return { stack, failed: { what: 'init', result: init } };
+
+    const saved = planFile(dir, stack);
+    // Progress of slow reads and terraform's answer to an interrupt; the rest is the review.
+    const onLine = (line: string) => PLAN_PROGRESS.test(line) && log(`    ${stack}: ${line}`);
+    const result = await terraform('plan', ['plan', '-input=false', `-out=${saved}`], onLine);
+    // Terraform writes an errored or interrupted plan to -out too: never leave one that looks like a plan.
+    if (result && result.status !== 0) rmSync(saved, { force: true });
+    if (stopped(result) || !result) return stopped(result)!;
+    if (result.status !== 0) return { stack, failed: { what: 'plan', result } };
+
+    const show = await slot(() => (interrupts.signal ? Promise.resolve(undefined) : runTerraform(['show', '-json', saved], { cwd, env: tfEnv, interrupts })));
+    if (stopped(show) || !show) return stopped(show)!;
+    if (show.status !== 0) return { stack, failed: { what: 'show -json', result: show } };
+    let json: TerraformPlan;
+    try {
+      json = parsePlanJson(show.output, `${stack}: terraform show -json`);
+    } catch (error) {
+      return { stack, error: (error as Error).message };
+    }
+    writeFileSync(planJsonFile(dir, stack), `${JSON.stringify(json)}\n`);
+    if (existsSync(join(cwd, LOCK_FILE))) copyFileSync(join(cwd, LOCK_FILE), planLockFile(dir, stack));
+    return { stack, json, sha256: sha256(saved) };
+  };
+
+  if (parallel === 1) {
+    // One stack after the other, stopping at the first failure as before.
+    const outcomes: StackOutcome[] = [];
+    for (const [i, stack] of stacks.entries()) {
+      const outcome = await runStack(stack, i);
+      outcomes.push(outcome);
+      if (outcome.interrupted || outcome.error || (outcome.failed && outcome.failed.what !== 'plan')) break;
+    }
+    return outcomes;
+  }
+  // Every stack's terraform has exited before this returns, even when one threw (a full disk).
+  const settled = await Promise.allSettled(stacks.map((stack, i) => runStack(stack, i)));
+  const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (thrown) throw thrown.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<StackOutcome>).value);
+}

@@ -59,12 +59,12 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', (error: NodeJS.ErrnoException) => {
-      relay?.attach(undefined);
+      relay?.detach(child);
       const why = error.code === 'ENOENT' ? 'terraform was not found on PATH (install Terraform >= 1.10)' : error.message;
       resolve({ status: 127, output: why });
     });
     child.on('close', (code, signal) => {
-      relay?.attach(undefined);
+      relay?.detach(child);
       if (code === null && signal) output += `\nterraform was killed by ${signal}\n`;
       if (options.onLine && pending) options.onLine(pending);
       resolve({ status: code ?? 1, output });
