@@ -358,7 +358,7 @@ describe('releaseCommand: production gate, exit codes, --json-out', () => {
   it('--status --wait-bake cut short by AccessDenied or by its deadline: exit 4 (wait-ended); without --wait-bake still baking is exit 0', async () => {
     const record = { current: null, previous: null, pending: { tag: 'v1', digest: `sha256:${'a'.repeat(64)}`, image: 'x', taskDefinitionArn: 'arn:td:8', releasedAt: 'now', serviceDeploymentArn: 'arn:sd' } };
     ssm.on(GetParameterCommand).resolves({ Parameter: { ARN: `arn:aws:ssm:ap-northeast-1:${ACCOUNT}:parameter/x`, Value: JSON.stringify(record), Version: 1 } });
-    const baking = { serviceDeployments: [{ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' }] };
+    const baking = { serviceDeployments: [{ status: 'IN_PROGRESS' as const, lifecycleStage: 'BAKE_TIME' as const }] };
     ecs.on(DescribeServiceDeploymentsCommand)
       .resolvesOnce(baking)
       .rejectsOnce(Object.assign(new Error('not authorized to perform: ecs:DescribeServiceDeployments'), { name: 'AccessDeniedException', $metadata: {} }))

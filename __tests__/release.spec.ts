@@ -1,7 +1,7 @@
 // npm run release, step by step against mocked AWS clients (aws-sdk-client-mock): what it calls, in
 // which order, what it prints, and that the record changes only after a successful rollout.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ImageNotFoundException, PutImageCommand } from '@aws-sdk/client-ecr';
+import { BatchDeleteImageCommand, BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ImageNotFoundException, PutImageCommand } from '@aws-sdk/client-ecr';
 import {
   ClientException,
   DeregisterTaskDefinitionCommand,
@@ -232,7 +232,17 @@ describe('rolling release (dev)', () => {
       { name: 'xray', image: SIDECAR('drf-api-dev-api'), essential: false },
     ]);
     // What ships is tagged released-<env>-<n> (n: the record's next sequence number) so the lifecycle policy keeps it.
-    expect(ecr.commandCalls(BatchGetImageCommand)[0].args[0].input).toMatchObject({ repositoryName: 'drf-api-dev/api', imageIds: [{ imageDigest: DIGEST }] });
+    // Every manifest kind is accepted, so ECR returns the manifest as pushed and PutImage re-tags that exact digest.
+    expect(ecr.commandCalls(BatchGetImageCommand)[0].args[0].input).toEqual({
+      repositoryName: 'drf-api-dev/api',
+      imageIds: [{ imageDigest: DIGEST }],
+      acceptedMediaTypes: [
+        'application/vnd.docker.distribution.manifest.v2+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.oci.image.index.v1+json',
+      ],
+    });
     expect(ecr.commandCalls(PutImageCommand)[0].args[0].input).toEqual({
       repositoryName: 'drf-api-dev/api',
       imageManifest: '{"schemaVersion":2}',
@@ -698,10 +708,12 @@ describe('blue/green release (prod, ECS-native)', () => {
       expect.arrayContaining([
         '==> Updating service api to drf-api-prod-api:8 (waiting up to 60 min for production traffic to shift)',
         '    production traffic is on green; blue is kept 60 min for an instant rollback',
-        '    tagged sha256:aaaaaaaaaaaa… released-prod-1 in drf-api-prod/api',
+        '    tagged sha256:aaaaaaaaaaaa… baking-prod-1 in drf-api-prod/api',
         '    schedule drf-api-prod-clearsessions now runs drf-api-prod-api:8 (was drf-api-prod-api:7)',
       ]),
     );
+    // ECS may still roll back: the image is kept (baking tag) but is no promotion evidence yet.
+    expect(ecr.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageTag)).toEqual(['baking-prod-1']);
     expect(lines[lines.length - 1]).toContain('the bake runs, then ECS finishes (or rolls back) on its own: npm run release -- prod api --status records the outcome');
     const [record] = records();
     expect(record.current).toBeNull();
@@ -725,7 +737,7 @@ describe('blue/green release (prod, ECS-native)', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: { ...SCHEDULE.Target, EcsParameters: { ...SCHEDULE.Target.EcsParameters, TaskDefinitionArn: tdArn('drf-api-prod-api', 8) } },
     });
-    expect(ecr.commandCalls(PutImageCommand)[0].args[0].input).toMatchObject({ repositoryName: 'drf-api-prod/api', imageDigest: DIGEST, imageTag: 'released-prod-1' });
+    expect(ecr.commandCalls(PutImageCommand)[0].args[0].input).toMatchObject({ repositoryName: 'drf-api-prod/api', imageDigest: DIGEST, imageTag: 'baking-prod-1' });
   });
 
   it('--wait-bake follows the lifecycle through a 60-minute bake, says how to test green, then records it as current', async () => {
@@ -739,8 +751,16 @@ describe('blue/green release (prod, ECS-native)', () => {
       { status: 'SUCCESSFUL' },
     );
 
+    ecr.on(DescribeImagesCommand, { repositoryName: 'drf-api-prod/api', imageIds: [{ imageDigest: DIGEST }] }).resolves({
+      imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.2.3', 'baking-prod-1', 'released-prod-1'] }],
+    });
+    ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [{ imageTag: 'baking-prod-1' }], failures: [] });
+
     const { lines, promise, timing } = run({ ...request(['prod', 'api', 'v1.2.3']), waitBake: true });
     expect((await promise).outcome).toBe('released');
+    // Baking while ECS could roll back; released (promotion evidence) only once SUCCESSFUL, and the baking tag goes.
+    expect(ecr.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageTag)).toEqual(['baking-prod-1', 'released-prod-1']);
+    expect(ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input)).toEqual([{ repositoryName: 'drf-api-prod/api', imageIds: [{ imageTag: 'baking-prod-1' }] }]);
 
     expect(timing.slept).toBeGreaterThan(60 * 60_000);
     expect(ecs.commandCalls(UpdateServiceCommand)[0].args[0].input.taskDefinition).toBe(tdArn('drf-api-prod-api', 8));
@@ -763,7 +783,7 @@ describe('blue/green release (prod, ECS-native)', () => {
     expect(pending.pending?.serviceDeploymentArn).toBe(DEPLOYMENT);
     expect(final.pending).toBeUndefined();
     expect(final.current?.taskDefinitionArn).toBe(tdArn('drf-api-prod-api', 8));
-    expect(scheduledRevisions()).toEqual([tdArn('drf-api-prod-api', 8)]);
+    expect(new Set(scheduledRevisions())).toEqual(new Set([tdArn('drf-api-prod-api', 8)]));
   });
 
   it('ROLLBACK_IN_PROGRESS is a failed release: the revision is deregistered at once, then the rollback is followed to its end', async () => {
@@ -798,14 +818,40 @@ describe('blue/green release (prod, ECS-native)', () => {
       .resolvesOnce(SCHEDULE)
       .resolves({ ...SCHEDULE, Target: { ...SCHEDULE.Target, EcsParameters: { ...SCHEDULE.Target.EcsParameters, TaskDefinitionArn: tdArn('drf-api-prod-api', 8) } } });
 
+    ecr.on(DescribeImagesCommand, { repositoryName: 'drf-api-prod/api', imageIds: [{ imageDigest: DIGEST }] }).resolves({
+      imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.2.3', 'baking-prod-1'] }],
+    });
+    ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [{ imageTag: 'baking-prod-1' }], failures: [] });
+
     const error = await failure(run({ ...request(['prod', 'api', 'v1.2.3']), waitBake: true }).promise);
     expect(error.message).toBe('blue/green deployment ROLLBACK_SUCCESSFUL (traffic stays on or returns to blue): alarm fired during bake time');
     expect(deregistered()).toEqual([tdArn('drf-api-prod-api', 8)]);
+    // A rolled-back digest leaves no promotion evidence: never tagged released, and the baking tag is removed.
+    expect(ecr.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageTag)).toEqual(['baking-prod-1']);
+    expect(ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input)).toEqual([{ repositoryName: 'drf-api-prod/api', imageIds: [{ imageTag: 'baking-prod-1' }] }]);
     expect(scheduledRevisions()).toEqual([tdArn('drf-api-prod-api', 8), tdArn('drf-api-prod-api', 7)]);
     const [pending, after] = records();
     expect(pending.pending?.taskDefinitionArn).toBe(tdArn('drf-api-prod-api', 8));
     expect(after.pending).toBeUndefined();
     expect(after.current).toBeNull();
+  });
+
+  it('POST_PRODUCTION_TRAFFIC_SHIFT means production traffic is on green (the shift is complete)', async () => {
+    givenBlueGreen({ status: 'IN_PROGRESS', lifecycleStage: 'POST_PRODUCTION_TRAFFIC_SHIFT', minutes: 500 });
+    const { lines, promise, timing } = run(request(['prod', 'api', 'v1.2.3']));
+    expect((await promise).outcome).toBe('baking');
+    expect(timing.slept).toBe(0);
+    expect(lines).toContain('    production traffic is on green; blue is kept for an instant rollback');
+    expect(records()[0].pending?.serviceDeploymentArn).toBe(DEPLOYMENT);
+  });
+
+  it('a rolled-back image whose only tag is the baking tag keeps it (removing the last tag deletes the image), with a warning', async () => {
+    givenBlueGreen({ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' }, { status: 'ROLLBACK_SUCCESSFUL', statusReason: 'alarm' });
+    ecr.on(DescribeImagesCommand, { repositoryName: 'drf-api-prod/api', imageIds: [{ imageDigest: DIGEST }] }).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['baking-prod-1'] }] });
+    const { lines, promise } = run({ ...request(['prod', 'api', DIGEST]), waitBake: true });
+    await failure(promise);
+    expect(ecr.commandCalls(BatchDeleteImageCommand)).toHaveLength(0);
+    expect(lines).toContain(`ERR warning: left baking-prod-1 on sha256:aaaaaaaaaaaa… in drf-api-prod/api: removing the image's last tag would delete the image`);
   });
 
   it('a stopped deployment is a failed release', async () => {
@@ -1258,6 +1304,9 @@ describe('--status and the next release settle a pending release', () => {
 
   function givenDeployment(status: string, stage?: string) {
     givenRecord(before);
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.2.3', 'baking-prod-6'] }] });
+    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }] });
+    ecr.on(BatchDeleteImageCommand).resolves({ failures: [] });
     ecs.on(DescribeServiceDeploymentsCommand).resolves({ serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT, status: status as 'SUCCESSFUL', lifecycleStage: stage as 'BAKE_TIME' }] });
     scheduler.on(GetScheduleCommand).resolves({ Name: 'drf-api-prod-clearsessions', GroupName: 'drf-api-prod-clearsessions', ScheduleExpression: 'cron(0 3 * * ? *)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: 'c', RoleArn: 'r', EcsParameters: { TaskDefinitionArn: tdArn('drf-api-prod-api', 8) } } });
     scheduler.on(UpdateScheduleCommand).resolves({});
@@ -1277,11 +1326,18 @@ describe('--status and the next release settle a pending release', () => {
     expect(after.previous).toEqual(before.current);
     expect(after.pending).toBeUndefined();
     expect(lines[lines.length - 1]).toBe(`release prod/api: v1.2.3 (${DIGEST}) finished and is recorded as current`);
+    // Now it is promotion evidence; the baking tag goes.
+    expect(ecr.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageTag)).toEqual(['released-prod-6']);
+    expect(ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input.imageIds)).toEqual([[{ imageTag: 'baking-prod-6' }]]);
   });
 
   it('rolled back: the rejected revision is deregistered, schedules go back, pending is dropped (exit 1)', async () => {
     givenDeployment('ROLLBACK_SUCCESSFUL');
+    // An older tool tagged released-<env>-<n> at traffic shift: that evidence goes too.
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.2.3', 'baking-prod-6', 'released-prod-6'] }] });
     expect((await status().promise).outcome).toBe('rolled-back');
+    expect(ecr.commandCalls(PutImageCommand)).toHaveLength(0);
+    expect(ecr.commandCalls(BatchDeleteImageCommand)[0].args[0].input).toEqual({ repositoryName: 'drf-api-prod/api', imageIds: [{ imageTag: 'baking-prod-6' }, { imageTag: 'released-prod-6' }] });
     expect(deregistered()).toEqual([tdArn('drf-api-prod-api', 8)]);
     expect(scheduler.commandCalls(UpdateScheduleCommand)[0].args[0].input.Target?.EcsParameters?.TaskDefinitionArn).toBe(tdArn('drf-api-prod-api', 7));
     expect(records()[0]).toEqual({ current: before.current, previous: null, sequence: 6 });

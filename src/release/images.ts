@@ -2,6 +2,7 @@
 // the previous environment released that digest (promotion), and tag what ships `released-<env>-<n>`
 // so the repository's lifecycle policy keeps it (running image and rollback target alike).
 import {
+  BatchDeleteImageCommand,
   BatchGetImageCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -26,8 +27,17 @@ export interface ResolvedImage {
   readonly account: string;
 }
 
-/** Prefix of the tags releases put on what they ship; the ECR lifecycle policy keeps these images. */
+/**
+ * Prefix of the tags releases put on what they ship once it is SUCCESSFUL (rolling: COMPLETED): the
+ * promotion evidence of the next environment. The ECR lifecycle policy keeps these images.
+ */
 export const releasedTagPrefix = (envName: string) => `released-${envName}-`;
+/**
+ * Prefix of the tag a blue/green release puts on its image while the bake runs (traffic on green, ECS
+ * may still roll back): the lifecycle policy keeps the image, but it is no promotion evidence. Removed
+ * when the deployment ends (replaced by `released-<env>-<n>`, or dropped on rollback).
+ */
+export const bakingTagPrefix = (envName: string) => `baking-${envName}-`;
 
 /** Every manifest kind ECR stores, so PutImage gets the manifest back byte for byte. */
 const MANIFEST_TYPES = [
@@ -84,7 +94,7 @@ async function describeImage(session: Session, repository: string, imageId: Imag
 }
 
 function isReleaseTag(tag: string): boolean {
-  return tag.startsWith('released-');
+  return tag.startsWith('released-') || tag.startsWith('baking-');
 }
 
 /**
@@ -158,5 +168,36 @@ export async function tagShipped(session: Session, repository: string, digest: s
       return;
     }
     session.warn(`could not tag ${digest} ${tag} in ${repository} (${describeAwsError(error) ?? (error as Error).message}): the lifecycle policy does not protect it`);
+  }
+}
+
+/**
+ * Removes `tags` (those present) from the image `digest`: a rolled-back release must leave no promotion
+ * evidence, and a finished bake no baking tag. BatchDeleteImage by tag removes only that tag, but "when
+ * you remove the last tag from an image, the image is deleted"
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchDeleteImage.html): a tag that is the
+ * image's last is left, with a warning. Failures are warnings (the release's outcome stands).
+ */
+export async function untagImage(session: Session, repository: string, digest: string, tags: string[], signal: AbortSignal): Promise<void> {
+  const { ecr } = session.clients;
+  try {
+    const images = await ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageDigest: digest }] }), { abortSignal: signal });
+    const has = images.imageDetails?.[0]?.imageTags ?? [];
+    const remove = has.filter((t) => tags.includes(t));
+    if (remove.length === 0) return;
+    if (remove.length === has.length) {
+      session.warn(`left ${remove.join(', ')} on ${digest.slice(0, 19)}… in ${repository}: removing the image's last tag would delete the image`);
+      return;
+    }
+    const result = await ecr.send(new BatchDeleteImageCommand({ repositoryName: repository, imageIds: remove.map((imageTag) => ({ imageTag })) }), { abortSignal: signal });
+    const failed = (result.failures ?? []).map((f) => `${f.imageId?.imageTag}: ${f.failureCode} ${f.failureReason ?? ''}`.trim());
+    if (failed.length > 0) throw new Error(failed.join('; '));
+    session.detail(`removed ${remove.join(', ')} from ${digest.slice(0, 19)}… in ${repository}`);
+  } catch (error) {
+    if ((error as Error).name === 'ImageNotFoundException') return;
+    session.warn(
+      `could not remove ${tags.join(', ')} from ${digest} in ${repository} (${describeAwsError(error) ?? (error as Error).message}): ` +
+        `remove it by hand: aws ecr batch-delete-image --repository-name ${repository} --image-ids ${tags.map((t) => `imageTag=${t}`).join(' ')}`,
+    );
   }
 }

@@ -3,7 +3,7 @@
 // and the start of the next release ask ECS how it ended: SUCCESSFUL → it becomes current (tagged,
 // schedules on it); rolled back → its revision is deregistered, schedules go back, pending is dropped.
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { tagShipped, releasedTagPrefix } from './images';
+import { bakingTagPrefix, releasedTagPrefix, tagShipped, untagImage } from './images';
 import type { ReleaseRequest } from './input';
 import { advance, dropPending, settledEntry, type PendingEntry, type ReleaseEntry } from './record';
 import { describeEntry, writeRecord, type StoredRecord } from './record-store';
@@ -24,9 +24,26 @@ export interface Settled {
   readonly progress?: string;
 }
 
-/** What a shipped release leaves besides the record: its ECR tag and the schedules on its revision. */
-export async function markShipped(session: Session, request: ReleaseRequest, entry: ReleaseEntry, signal: AbortSignal): Promise<void> {
-  if (entry.sequence !== undefined) await tagShipped(session, request.names.repository, entry.digest, `${releasedTagPrefix(request.env.name)}${entry.sequence}`, signal);
+/**
+ * What a shipped release leaves besides the record: its ECR tag `released-<env>-<n>` (promotion
+ * evidence, kept by the lifecycle policy), the schedules on its revision, and no baking tag.
+ */
+export async function markShipped(session: Session, request: ReleaseRequest, entry: ReleaseEntry, signal: AbortSignal, options: { wasBaking?: boolean } = {}): Promise<void> {
+  const { repository } = request.names;
+  if (entry.sequence !== undefined) {
+    await tagShipped(session, repository, entry.digest, `${releasedTagPrefix(request.env.name)}${entry.sequence}`, signal);
+    if (options.wasBaking) await untagImage(session, repository, entry.digest, [`${bakingTagPrefix(request.env.name)}${entry.sequence}`], signal);
+  }
+  await pinSchedules(session, request, entry.taskDefinitionArn, signal);
+}
+
+/**
+ * Blue/green, production traffic on green while the bake runs: the image is tagged `baking-<env>-<n>`
+ * (kept by the lifecycle policy, but no promotion evidence: ECS may still roll back) and schedules
+ * follow the traffic.
+ */
+export async function markBaking(session: Session, request: ReleaseRequest, entry: ReleaseEntry, signal: AbortSignal): Promise<void> {
+  if (entry.sequence !== undefined) await tagShipped(session, request.names.repository, entry.digest, `${bakingTagPrefix(request.env.name)}${entry.sequence}`, signal);
   await pinSchedules(session, request, entry.taskDefinitionArn, signal);
 }
 
@@ -55,7 +72,7 @@ export async function settlePending(session: Session, request: ReleaseRequest, s
   const fresh = AbortSignal.timeout(60_000); // settling finishes even after a signal ended the wait
   if (state.outcome === 'released') {
     const entry = settledEntry(pending);
-    await markShipped(session, request, entry, fresh);
+    await markShipped(session, request, entry, fresh, { wasBaking: pending.serviceDeploymentArn !== undefined });
     const record = advance(stored.record, entry);
     const version = await writeRecord(session, request.names.releaseParameter, record, stored.version, fresh);
     return { outcome: 'released', pending, stored: { ...stored, record, version } };
@@ -71,10 +88,23 @@ export async function settlePending(session: Session, request: ReleaseRequest, s
   return { outcome: 'in-progress', pending, stored, progress: state.progress };
 }
 
-/** A release ECS rejected: its revision deregistered, schedules back on the revision before it. */
-export async function rejectRevision(session: Session, request: ReleaseRequest, pending: Pick<PendingEntry, 'taskDefinitionArn' | 'previousTaskDefinitionArn'>, signal: AbortSignal): Promise<void> {
+/**
+ * A release ECS rejected: its revision deregistered, schedules back on the revision before it, and its
+ * image without this release's tags (baking, and released as an older tool put it at traffic shift):
+ * a rolled-back digest is no promotion evidence.
+ */
+export async function rejectRevision(
+  session: Session,
+  request: ReleaseRequest,
+  pending: Pick<PendingEntry, 'taskDefinitionArn' | 'previousTaskDefinitionArn' | 'digest' | 'sequence'>,
+  signal: AbortSignal,
+): Promise<void> {
   await deregisterUnused(session, pending.taskDefinitionArn);
   if (pending.previousTaskDefinitionArn) await pinSchedules(session, request, pending.previousTaskDefinitionArn, signal);
+  if (pending.sequence !== undefined) {
+    const env = request.env.name;
+    await untagImage(session, request.names.repository, pending.digest, [`${bakingTagPrefix(env)}${pending.sequence}`, `${releasedTagPrefix(env)}${pending.sequence}`], signal);
+  }
 }
 
 interface PendingState {

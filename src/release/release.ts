@@ -11,7 +11,7 @@ import type { ReleaseRequest } from './input';
 import { runMigration } from './migration';
 import { advance, dropPending, nextSequence, withPending, type PendingEntry, type ReleaseEntry } from './record';
 import { describeEntry, readRecord, writeRecord, type StoredRecord } from './record-store';
-import { markShipped, rejectRevision, settlePending } from './reconcile';
+import { markBaking, markShipped, rejectRevision, settlePending } from './reconcile';
 import type { RevisionExpectation } from './revision-check';
 import { deregisterUnused, registerChecked } from './revisions';
 import { findServiceDeployment, standing, waitBlueGreen, waitForBusyDeployment, waitRollbackEnd, waitRolling, type RolloutWatch } from './rollout';
@@ -311,9 +311,10 @@ export class Release {
         const progress = await waitBlueGreen(session, request, watch, deadline, {
           untilBaking: !waitBake,
           onShifted: async (deployment: ServiceDeployment) => {
-            // Traffic is on green: tag what ships, schedules follow, and the record says what ECS is deciding.
+            // Traffic is on green: the image is kept (baking tag, no promotion evidence yet), schedules follow,
+            // and the record says what ECS is deciding.
             schedulesPinned = true;
-            await markShipped(session, request, entry, AbortSignal.timeout(60_000));
+            await markBaking(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS));
             const bake = deployment.deploymentConfiguration?.bakeTimeInMinutes ?? bakeMinutes;
             const bakeEndsAt = new Date(session.timing.now() + bake * 60_000).toISOString();
             session.step(`Recording the release as pending in ${names.releaseParameter} (the bake ends about ${bakeEndsAt})`);
@@ -326,7 +327,12 @@ export class Release {
     } catch (error) {
       if (error instanceof RolledBack) {
         // ECS rejected the revision: it must never stay the family's latest, and schedules go back.
-        await rejectRevision(session, request, { taskDefinitionArn, ...(schedulesPinned && service.taskDefinition ? { previousTaskDefinitionArn: service.taskDefinition } : {}) }, AbortSignal.timeout(60_000));
+        await rejectRevision(
+          session,
+          request,
+          { taskDefinitionArn, digest: entry.digest, sequence: entry.sequence, ...(schedulesPinned && service.taskDefinition ? { previousTaskDefinitionArn: service.taskDefinition } : {}) },
+          AbortSignal.timeout(CALL_BUDGET_MS),
+        );
         if (watch.serviceDeploymentArn && error.status) await waitRollbackEnd(session, watch.serviceDeploymentArn, error.status);
         if (pendingWritten) await this.dropPendingAfterRollback(request, dropPending(withPending(record, pendingOf({}))), stored.version);
         throw error;
@@ -335,8 +341,8 @@ export class Release {
       throw error;
     }
 
-    // Rolling COMPLETED, or blue/green SUCCESSFUL (tagged and schedules pinned when traffic shifted).
-    if (!schedulesPinned) await markShipped(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS)); // finishes after a late signal too
+    // Rolling COMPLETED, or blue/green SUCCESSFUL: now it is promotion evidence (released tag, baking tag gone).
+    await markShipped(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS), { wasBaking: schedulesPinned }); // finishes after a late signal too
     session.step(`Recording the release in ${names.releaseParameter}`);
     await this.recordOrExplain(request, advance(record, entry), stored.version, entry);
     return { outcome: 'released', entry };

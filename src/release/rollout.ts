@@ -20,8 +20,11 @@ import { shortTaskDefinition } from './task-definition';
 export const BLUE_GREEN_FAILED = new Set(['ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED', 'STOP_REQUESTED', 'STOPPED']);
 /** Statuses after which ECS does nothing more with a deployment. */
 export const BLUE_GREEN_ENDED = new Set(['SUCCESSFUL', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED', 'STOPPED']);
-/** Lifecycle stages at which production traffic is on green (the bake, then blue's clean-up). */
-export const TRAFFIC_SHIFTED_STAGES = new Set(['BAKE_TIME', 'CLEAN_UP']);
+/**
+ * Lifecycle stages at which production traffic is on green: the shift is complete (its hooks run), the
+ * bake, then blue's clean-up (ServiceDeploymentLifecycleStage in @aws-sdk/client-ecs).
+ */
+export const TRAFFIC_SHIFTED_STAGES = new Set(['POST_PRODUCTION_TRAFFIC_SHIFT', 'BAKE_TIME', 'CLEAN_UP']);
 /** How long a failed release waits for ECS to finish rolling back before it reports and exits. */
 export const ROLLBACK_WAIT_MINUTES = 15;
 /** How long a release waits for a deployment it did not start (e.g. the initial one after the first apply). */
@@ -93,7 +96,7 @@ export type BlueGreenProgress = 'successful' | 'baking';
 
 /**
  * Follows a blue/green service deployment. `onShifted` runs once, when production traffic is on green
- * (stage BAKE_TIME or later); with `untilBaking` the wait returns right after it. A rollback or stop
+ * (stage POST_PRODUCTION_TRAFFIC_SHIFT or later); with `untilBaking` the wait returns right after it. A rollback or stop
  * throws RolledBack (the caller cleans up).
  */
 export async function waitBlueGreen(
@@ -126,7 +129,7 @@ export async function waitBlueGreen(
     if (!shifted && (status === 'SUCCESSFUL' || (stage && TRAFFIC_SHIFTED_STAGES.has(stage)))) {
       shifted = true;
       watch.runningTaskDefinitionArn = watch.taskDefinitionArn;
-      if (stage === 'BAKE_TIME') {
+      if (status !== 'SUCCESSFUL') {
         const bake = deployment?.deploymentConfiguration?.bakeTimeInMinutes;
         session.detail(`production traffic is on green; blue is kept${bake !== undefined ? ` ${bake} min` : ''} for an instant rollback`);
       }
