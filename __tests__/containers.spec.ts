@@ -66,9 +66,10 @@ describe('registry (data stack)', () => {
         selection: { tagStatus: 'tagged', tagPatternList: ['released-*'], countType: 'imageCountMoreThan', countNumber: 50 },
         action: { type: 'expire' },
       }),
-      expect.objectContaining({ rulePriority: 2, selection: { tagStatus: 'tagged', tagPatternList: ['v0.1.0'], countType: 'imageCountMoreThan', countNumber: 1 } }),
-      expect.objectContaining({ rulePriority: 3, selection: expect.objectContaining({ tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }) }),
-      expect.objectContaining({ rulePriority: 4, selection: expect.objectContaining({ tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }) }),
+      expect.objectContaining({ rulePriority: 2, selection: { tagStatus: 'tagged', tagPatternList: ['baking-*'], countType: 'imageCountMoreThan', countNumber: 10 } }),
+      expect.objectContaining({ rulePriority: 3, selection: { tagStatus: 'tagged', tagPatternList: ['v0.1.0'], countType: 'imageCountMoreThan', countNumber: 1 } }),
+      expect.objectContaining({ rulePriority: 4, selection: expect.objectContaining({ tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 7 }) }),
+      expect.objectContaining({ rulePriority: 5, selection: expect.objectContaining({ tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }) }),
     ]);
   });
 
@@ -92,14 +93,17 @@ describe('registry (data stack)', () => {
     return out;
   };
 
-  it('never expires the running release, the rollback target or the template image, however many images CI pushes', () => {
+  it('never expires the running release, the rollback target, a baking image or the template image, however many images CI pushes', () => {
     const rules = JSON.parse(all(data, 'aws_ecr_lifecycle_policy')[0].policy).rules as Json[];
     const template: Image = { tags: ['v0.1.0'], pushedDaysAgo: 400 };
     const rollbackTarget: Image = { tags: ['sha-old', 'released-prod-7'], pushedDaysAgo: 200 };
     const running: Image = { tags: ['sha-new', 'released-prod-8'], pushedDaysAgo: 100 };
+    // Green during a blue/green bake: serves production traffic, not yet released.
+    const baking: Image = { tags: ['sha-green', 'baking-prod-9'], pushedDaysAgo: 90 };
     const pushes: Image[] = Array.from({ length: 80 }, (_, i) => ({ tags: [`sha-${i}`], pushedDaysAgo: i }));
     const untagged: Image[] = Array.from({ length: 5 }, (_, i) => ({ tags: [], pushedDaysAgo: 30 + i }));
-    const gone = expired(rules, [template, rollbackTarget, running, ...pushes, ...untagged]);
+    const gone = expired(rules, [template, rollbackTarget, running, baking, ...pushes, ...untagged]);
+    expect(gone).not.toContain(baking);
     expect(gone).not.toContain(running);
     expect(gone).not.toContain(rollbackTarget);
     expect(gone).not.toContain(template);
@@ -111,12 +115,13 @@ describe('registry (data stack)', () => {
   });
 
   it('takes the kept counts and pinned tags from props, and refuses keeping fewer than 10 releases', () => {
-    const rules = lifecyclePolicy({ keepReleasedImages: 10, pinnedTags: ['v2', 'v2', 'released-prod-1'], keepImages: 5 }).rules as Json[];
+    const rules = lifecyclePolicy({ keepReleasedImages: 10, pinnedTags: ['v2', 'v2', 'released-prod-1', 'baking-prod-2'], keepImages: 5 }).rules as Json[];
     expect(rules.map((r) => [r.rulePriority, r.selection.tagPatternList ?? r.selection.tagStatus, r.selection.countNumber])).toEqual([
       [1, ['released-*'], 10],
-      [2, ['v2'], 1],
-      [3, 'untagged', 7],
-      [4, 'any', 5],
+      [2, ['baking-*'], 10],
+      [3, ['v2'], 1],
+      [4, 'untagged', 7],
+      [5, 'any', 5],
     ]);
     expect(() => lifecyclePolicy({ keepReleasedImages: 3 })).toThrow(/keepReleasedImages must be an integer of at least 10, got 3/);
     expect(() => lifecyclePolicy({ pinnedTags: ['v1*'] })).toThrow(/pinned tag "v1\*" is not an image tag/);

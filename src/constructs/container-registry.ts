@@ -1,6 +1,7 @@
 // ECR repositories, one per service. Images are immutable and
 // scanned; old ones expire so the registry does not grow forever — except what releases shipped
-// (the running image and the rollback target) and the first deploy's template image.
+// (the running image and the rollback target), the image a blue/green bake runs, and the first
+// deploy's template image.
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { EcrRepositoryPolicy } from '@cdktf/provider-aws/lib/ecr-repository-policy';
@@ -72,6 +73,13 @@ export function grantPull(grantee: Grantable, repositoryArn: string): void {
 
 /** Tag prefix of what releases ship: `released-<env>-<n>` (src/release). */
 export const RELEASED_TAG_PREFIX = 'released-';
+/**
+ * Tag prefix of a blue/green release's image while its bake runs: `baking-<env>-<n>` (src/release). Only
+ * one release of a service bakes at a time; the tag is removed when the deployment ends.
+ */
+export const BAKING_TAG_PREFIX = 'baking-';
+/** Baking images kept: the one baking, and leftovers whose tag could not be removed (older ones expire). */
+const KEEP_BAKING_IMAGES = 10;
 
 /**
  * The repositories' lifecycle policy. ECR applies rules by priority, and "an image that matches the
@@ -80,7 +88,7 @@ export const RELEASED_TAG_PREFIX = 'released-';
  * pattern gets a rule of its own
  * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html, lifecycle_policy_parameters.html).
  * So: released images first (only the oldest beyond `keepReleasedImages` expire, by push time), then
- * each pinned tag (one image each: tags are immutable), then untagged ones by age, and last (`any` must
+ * baking ones (green while a blue/green bake runs: it serves production traffic), then each pinned tag (one image each: tags are immutable), then untagged ones by age, and last (`any` must
  * be last) the count of everything else — which can no longer reach a released or pinned image.
  */
 export function lifecyclePolicy(props: Pick<ContainerRegistryProps, 'keepImages' | 'keepReleasedImages' | 'pinnedTags' | 'untaggedExpiryDays'>): { rules: object[] } {
@@ -89,7 +97,7 @@ export function lifecyclePolicy(props: Pick<ContainerRegistryProps, 'keepImages'
   const keepReleased = props.keepReleasedImages ?? 50;
   if (!Number.isInteger(keepReleased) || keepReleased < 10) throw new Error(`ContainerRegistry: keepReleasedImages must be an integer of at least 10, got ${keepReleased}`);
   // A pinned tag that is itself a release tag is already kept (and two rules may not select the same tags).
-  const pinned = [...new Set(props.pinnedTags ?? [])].filter((tag) => !tag.startsWith(RELEASED_TAG_PREFIX));
+  const pinned = [...new Set(props.pinnedTags ?? [])].filter((tag) => !tag.startsWith(RELEASED_TAG_PREFIX) && !tag.startsWith(BAKING_TAG_PREFIX));
   for (const tag of pinned) {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new Error(`ContainerRegistry: pinned tag "${tag}" is not an image tag`);
   }
@@ -97,6 +105,11 @@ export function lifecyclePolicy(props: Pick<ContainerRegistryProps, 'keepImages'
     {
       description: `Keep the last ${keepReleased} released images (released-<env>-<n>): the running one and the rollback target`,
       selection: { tagStatus: 'tagged', tagPatternList: [`${RELEASED_TAG_PREFIX}*`], countType: 'imageCountMoreThan', countNumber: keepReleased },
+      action: { type: 'expire' },
+    },
+    {
+      description: `Keep the last ${KEEP_BAKING_IMAGES} baking images (baking-<env>-<n>): green while a blue/green bake runs`,
+      selection: { tagStatus: 'tagged', tagPatternList: [`${BAKING_TAG_PREFIX}*`], countType: 'imageCountMoreThan', countNumber: KEEP_BAKING_IMAGES },
       action: { type: 'expire' },
     },
     ...pinned.map((tag) => ({
