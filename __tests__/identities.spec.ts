@@ -609,11 +609,14 @@ describe('release role', () => {
     expect(statement('OwnRepositories')).toEqual({
       Sid: 'OwnRepositories',
       Effect: 'Allow',
-      Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage'],
+      Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage', 'ecr:BatchDeleteImage'],
       Resource: arn('ecr', 'repository/drf-api-prod/*'),
     });
     for (const n of all) expect(decide('ecr:PutImage', arn('ecr', `repository/${n.repository}`))).toBe('allow');
     expect(decide('ecr:PutImage', arn('ecr', 'repository/drf-api-staging/api'))).toBe('implicit-deny');
+    // Removing a baking tag, or a rolled-back release's tags: own repositories only.
+    for (const n of all) expect(decide('ecr:BatchDeleteImage', arn('ecr', `repository/${n.repository}`))).toBe('allow');
+    expect(decide('ecr:BatchDeleteImage', arn('ecr', 'repository/drf-api-staging/api'))).toBe('implicit-deny');
     // prod follows staging (which has every prod service) in staging's account (its allowedAccountIds).
     expect(statement('PromotionEvidence')).toEqual({
       Sid: 'PromotionEvidence',

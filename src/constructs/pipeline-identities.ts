@@ -497,10 +497,12 @@ function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
   const releaseRecords = [...new Set(svcs.map((s) => s.releaseParameter.replace(/[^/]+$/, '*')))];
   const statements: PolicyStatement[] = [
     {
-      // Resolve tags, read the image manifest and tag what was shipped (`released-<env>-<n>`).
+      // Resolve tags, read the image manifest and tag what was shipped (`released-<env>-<n>`, and
+      // `baking-<env>-<n>` during a blue/green bake). BatchDeleteImage removes a baking tag, or the
+      // tags of a rolled-back release (the tool removes tags only, never an image's last tag).
       Sid: 'OwnRepositories',
       Effect: 'Allow',
-      Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage'],
+      Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:PutImage', 'ecr:BatchDeleteImage'],
       Resource: arn('ecr', `repository/${prefix}/*`),
     },
     // DescribeTaskDefinition has no resource-level permissions (task definitions hold no secrets here).
