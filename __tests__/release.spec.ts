@@ -16,6 +16,7 @@ import {
   RunTaskCommand,
   StopTaskCommand,
   UpdateServiceCommand,
+  type ContainerDefinition,
   type Deployment,
   type RegisterTaskDefinitionRequest,
   type Service,
@@ -125,6 +126,9 @@ function givenImage(env: string) {
 /** A sidecar pinned by digest in the environment's own registry: what a release accepts. */
 const SIDECAR = (family: string) => `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${family.split('-').slice(0, 3).join('-')}/xray@sha256:${'c'.repeat(64)}`;
 
+/** What Terraform's template sets on its container (src/constructs/task-definition.ts hardenedContainer). */
+const HARDENED = { initProcessEnabled: true, capabilities: { drop: ['ALL'] } };
+
 /** The latest revision Terraform (or the last release) left: a sidecar shows only the named container changes. */
 function taskDefinition(family: string, container: string): TaskDefinition {
   return {
@@ -145,7 +149,7 @@ function taskDefinition(family: string, container: string): TaskDefinition {
     registeredAt: new Date('2026-11-01T00:00:00Z'),
     registeredBy: `arn:aws:iam::${ACCOUNT}:role/terraform`,
     containerDefinitions: [
-      { name: container, image: `${uri('dev')}:v0.1.0`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }] },
+      { name: container, image: `${uri('dev')}:v0.1.0`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }], user: '1000:1000', linuxParameters: HARDENED },
       { name: 'xray', image: SIDECAR(family), essential: false },
     ],
   };
@@ -228,7 +232,7 @@ describe('rolling release (dev)', () => {
     const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input;
     expect(registered.family).toBe('drf-api-dev-api');
     expect(registered.containerDefinitions).toEqual([
-      { name: 'api', image: `${uri('dev')}@${DIGEST}`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }] },
+      { name: 'api', image: `${uri('dev')}@${DIGEST}`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }], user: '1000:1000', linuxParameters: HARDENED },
       { name: 'xray', image: SIDECAR('drf-api-dev-api'), essential: false },
     ]);
     // What ships is tagged released-<env>-<n> (n: the record's next sequence number) so the lifecycle policy keeps it.
@@ -1182,6 +1186,9 @@ describe('a signal or an error around the calls that move things', () => {
 });
 
 describe('image truth: what a release may register', () => {
+  /** The revision with the release container changed. */
+  const withApi = (td: TaskDefinition, change: Partial<ContainerDefinition>) => td.containerDefinitions!.map((c) => (c.name === 'api' ? { ...c, ...change } : c));
+
   function givenLatest(change: (td: TaskDefinition) => TaskDefinition) {
     givenRecord({ current: null, previous: null });
     givenImage('dev');
@@ -1202,6 +1209,28 @@ describe('image truth: what a release may register', () => {
     ['the host PID namespace', (td) => ({ ...td, pidMode: 'host' }), 'pidMode is "host"'],
     ['the host IPC namespace', (td) => ({ ...td, ipcMode: 'host' }), 'ipcMode is "host"'],
     ['a privileged container', (td) => ({ ...td, containerDefinitions: td.containerDefinitions!.map((c) => ({ ...c, privileged: true })) }), 'container api is privileged'],
+    ['a host bind mount', (td) => ({ ...td, volumes: [{ name: 'tmp' }, { name: 'root', host: { sourcePath: '/' } }] }), 'volume root mounts the host path /'],
+    [
+      'a host path through the local volume driver',
+      (td) => ({ ...td, volumes: [{ name: 'docker', dockerVolumeConfiguration: { driver: 'local', driverOpts: { type: 'none', o: 'bind', device: '/var/run' } } }] }),
+      'volume docker binds a host path through its Docker volume driver options',
+    ],
+    ['added capabilities', (td) => ({ ...td, containerDefinitions: withApi(td, { linuxParameters: { ...HARDENED, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } } }) }), 'container api adds Linux capabilities (SYS_ADMIN)'],
+    [
+      'a host device',
+      (td) => ({ ...td, containerDefinitions: withApi(td, { linuxParameters: { ...HARDENED, devices: [{ hostPath: '/dev/mem' }] } }) }),
+      'container api maps host devices (/dev/mem)',
+    ],
+    ['docker security options', (td) => ({ ...td, containerDefinitions: withApi(td, { dockerSecurityOptions: ['apparmor:unconfined'] }) }), 'container api sets dockerSecurityOptions (apparmor:unconfined)'],
+    ['a sidecar with added capabilities', (td) => ({ ...td, containerDefinitions: [td.containerDefinitions![0], { ...td.containerDefinitions![1], linuxParameters: { capabilities: { add: ['NET_ADMIN'] } } }] }), 'container xray adds Linux capabilities (NET_ADMIN)'],
+    ['the root user', (td) => ({ ...td, containerDefinitions: withApi(td, { user: '0:0' }) }), 'container api runs as root (user 0:0)'],
+    ['the root user by name', (td) => ({ ...td, containerDefinitions: withApi(td, { user: 'root' }) }), 'container api runs as root (user root)'],
+    ['no user', (td) => ({ ...td, containerDefinitions: withApi(td, { user: undefined }) }), "container api has no user (the image's default, often root)"],
+    [
+      'capabilities not dropped',
+      (td) => ({ ...td, containerDefinitions: withApi(td, { linuxParameters: { initProcessEnabled: true } }) }),
+      'container api does not drop all Linux capabilities (linuxParameters.capabilities.drop ["ALL"])',
+    ],
     [
       'a sidecar from a public registry by tag',
       (td) => ({ ...td, containerDefinitions: [td.containerDefinitions![0], { name: 'xray', image: 'public.ecr.aws/xray/aws-xray-daemon:3.3.14' }] }),
