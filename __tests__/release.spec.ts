@@ -968,6 +968,25 @@ describe('waits survive a flaky AWS, signals and deadlines', () => {
     expect(ecs.commandCalls(DescribeServicesCommand).slice(1).every((c) => ((c.args as unknown[])[1] as { abortSignal?: unknown } | undefined)?.abortSignal instanceof AbortSignal)).toBe(true);
   });
 
+  it('prints at least once a minute even when every poll takes AWS 19 s to answer', async () => {
+    givenRollingStart();
+    let now = Date.UTC(2026, 10, 30, 9, 0, 0);
+    const timing: Timing = { now: () => now, sleep: async (ms) => void (now += ms) };
+    let polls = 0;
+    ecs.on(DescribeServicesCommand).callsFake(() => {
+      polls++;
+      if (polls === 1) return { services: [service('dev')] };
+      now += 19_000; // a slow answer: the clock moves while the call is in flight
+      return { services: [service('dev', { deployments: [ours('dev', polls > 40 ? { rolloutState: 'COMPLETED', runningCount: 2 } : { runningCount: 1 })] })] };
+    });
+    const stamps: number[] = [];
+    const release = new Release({ clients: createClients(REGION), timing, pollSeconds: 15, log: { info: () => stamps.push(now), error: () => stamps.push(now) } });
+    expect((await release.run(request(['dev', 'api', 'v1.2.3'], noMigration))).outcome).toBe('released');
+    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]);
+    expect(stamps[stamps.length - 1] - stamps[0]).toBeGreaterThan(20 * 60_000); // long enough to matter
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(60_000);
+  });
+
   it('throttling until the deadline ends the wait (exit 4), not the release: the rollout goes on', async () => {
     givenRollingStart();
     ecs.on(DescribeServicesCommand).resolvesOnce({ services: [service('dev')] }).rejects(throttled());

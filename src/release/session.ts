@@ -51,6 +51,11 @@ export const MAX_BACKOFF_MS = 60_000;
 /** A wait prints at least this often. */
 export const HEARTBEAT_MS = 60_000;
 /**
+ * How long one call of a wait may take before it is cut off and retried: with the poll interval it
+ * bounds the time between two heartbeat checks, which is what makes HEARTBEAT_MS a guarantee.
+ */
+export const WAIT_CALL_BUDGET_MS = 20_000;
+/**
  * How long one call outside a wait may take (the SDK's three attempts of at most 15 s each, and its
  * retry delays). Calls that must finish even after SIGINT/SIGTERM (RunTask, UpdateService,
  * RegisterTaskDefinition, writing what happened) get a fresh signal of this length instead of the
@@ -60,6 +65,8 @@ export const CALL_BUDGET_MS = 60_000;
 
 export class Session {
   private lastOutputAt: number;
+  /** What the current wait prints when it has been quiet (set by `heartbeat`, cleared by each step). */
+  private statusLine: string | undefined;
 
   constructor(
     readonly clients: ReleaseClients,
@@ -74,6 +81,7 @@ export class Session {
   }
 
   step(text: string): void {
+    this.statusLine = undefined;
     this.info(`==> ${text}`);
   }
 
@@ -96,9 +104,26 @@ export class Session {
     this.log.info(text);
   }
 
-  /** Prints `line` if nothing was printed for a minute: a wait is never silent for longer. */
+  /**
+   * Sets the wait's status line and prints it if the wait has been quiet for `quietMs`. Checked here and
+   * before every call and pause of a wait, which are at most max(poll interval, WAIT_CALL_BUDGET_MS)
+   * apart (a backoff pause longer than that follows a printed line): so a line comes at least every
+   * HEARTBEAT_MS, however slow AWS answers.
+   */
   heartbeat(line: string): void {
-    if (this.timing.now() - this.lastOutputAt >= HEARTBEAT_MS) this.detail(line);
+    this.statusLine = line;
+    this.keepAlive();
+  }
+
+  /** How long a wait may stay quiet before its status line is printed again. */
+  get quietMs(): number {
+    return Math.max(0, HEARTBEAT_MS - Math.max(this.pollMs, WAIT_CALL_BUDGET_MS));
+  }
+
+  private keepAlive(what?: string): void {
+    if (this.timing.now() - this.lastOutputAt < this.quietMs) return;
+    const line = this.statusLine ?? (what ? `still ${what}` : undefined);
+    if (line) this.detail(line);
   }
 
   /** Why a signal stopped the tool, or undefined. */
@@ -121,15 +146,17 @@ export class Session {
     let failures = 0;
     for (;;) {
       this.checkInterrupted();
+      this.keepAlive(what);
       // Every call gets a window of at least a poll interval, so a poll right at the deadline still reads the truth.
       const byDeadline = AbortSignal.timeout(Math.max(deadline - this.timing.now(), this.pollMs, 1_000));
+      const byBudget = AbortSignal.timeout(WAIT_CALL_BUDGET_MS);
       try {
-        return await call(AbortSignal.any([this.signal, byDeadline]));
+        return await call(AbortSignal.any([this.signal, byDeadline, byBudget]));
       } catch (error) {
         this.checkInterrupted();
         if (byDeadline.aborted) throw new WaitStopped(`the deadline passed while ${what} (the call was cut off)`, false);
-        const why = describeAwsError(error) ?? (error as Error).message;
-        if (!isTransient(error)) throw new WaitStopped(`${what} failed: ${why}`, false);
+        const why = byBudget.aborted ? `no answer in ${WAIT_CALL_BUDGET_MS / 1000} s` : (describeAwsError(error) ?? (error as Error).message);
+        if (!byBudget.aborted && !isTransient(error)) throw new WaitStopped(`${what} failed: ${why}`, false);
         failures++;
         const pause = Math.min(backoff, MAX_BACKOFF_MS, Math.max(0, deadline - this.timing.now()));
         this.detail(`AWS error while ${what} (${why}); try ${failures + 1} in ${Math.round(pause / 1000)} s`);
@@ -145,6 +172,7 @@ export class Session {
     this.checkInterrupted();
     const remaining = deadline - this.timing.now();
     if (remaining <= 0) return false;
+    this.keepAlive();
     await this.timing.sleep(Math.min(this.pollMs, remaining), this.signal);
     this.checkInterrupted();
     return true;
