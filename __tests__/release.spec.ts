@@ -488,6 +488,50 @@ describe('rolling release (dev)', () => {
   });
 });
 
+describe('two releases at once: the record\'s version decides the sequence number', () => {
+  const stored = (record: ReleaseRecord, version: number) => ({
+    Parameter: { Name: 'x', ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/drf-api/dev/releases/api`, Value: JSON.stringify(record), Version: version },
+  });
+  const mine = { ...entry('v1.2.2', OLD_DIGEST, 6), sequence: 4 };
+  const theirs = { ...entry('v1.2.9', `sha256:${'c'.repeat(64)}`, 9), sequence: 5 };
+
+  function givenConcurrentRelease(putVersion: number) {
+    // Read at the start (version 3); by the time this release records itself, another one took sequence 5 (version 4).
+    ssm.on(GetParameterCommand)
+      .resolvesOnce(stored({ current: mine, previous: null, sequence: 4 }, 3))
+      .resolves(stored({ current: theirs, previous: mine, sequence: 5 }, 4));
+    ssm.on(PutParameterCommand).resolves({ Version: putVersion });
+    givenImage('dev');
+    givenTaskDefinitions();
+    givenRollout('dev', [ours('dev', { rolloutState: 'COMPLETED', runningCount: 2 })]);
+    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }] });
+  }
+
+  it('a record changed since it was read is rebuilt from the fresh one: the next sequence number, the other release kept as previous', async () => {
+    givenConcurrentRelease(5);
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    const result = await promise;
+    const written = parseRecord(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!, 't');
+    expect(written.current).toMatchObject({ tag: 'v1.2.3', sequence: 6 });
+    expect(written.previous).toEqual(theirs);
+    expect(written.sequence).toBe(6);
+    expect(result.entry.sequence).toBe(6);
+    // The ECR tag follows the recorded number: never the number the other release took.
+    expect(ecr.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageTag)).toEqual(['released-dev-6']);
+    expect(lines).toContain('ERR warning: /drf-api/dev/releases/api changed during this release (version 3 -> 4): this release is recorded on top of that change');
+    expect(lines.some((l) => l.includes('another write landed'))).toBe(false);
+  });
+
+  it('a write that lands between the re-read and PutParameter (SSM has no conditional put) is reported', async () => {
+    givenConcurrentRelease(6);
+    const { lines, promise } = run(request(['dev', 'api', 'v1.2.3'], noMigration));
+    await promise;
+    expect(lines).toContain(
+      'ERR warning: /drf-api/dev/releases/api: another write landed while this one was made (version 4 -> 6): one of the two is lost; check it: aws ssm get-parameter --name /drf-api/dev/releases/api',
+    );
+  });
+});
+
 describe('migrations', () => {
   const migrateTask = (overrides: Partial<Task>): Task => ({
     taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/drf-api-dev/0123456789abcdef`,

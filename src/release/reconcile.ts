@@ -5,8 +5,8 @@
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { bakingTagPrefix, releasedTagPrefix, tagShipped, untagImage } from './images';
 import type { ReleaseRequest } from './input';
-import { advance, dropPending, settledEntry, type PendingEntry, type ReleaseEntry } from './record';
-import { describeEntry, writeRecord, type StoredRecord } from './record-store';
+import { advance, dropPending, settledEntry, type PendingEntry, type ReleaseEntry, type ReleaseRecord } from './record';
+import { describeEntry, updateRecord, type StoredRecord } from './record-store';
 import { deregisterUnused } from './revisions';
 import { BLUE_GREEN_FAILED, describeServiceDeployment, waitRollbackEnd } from './rollout';
 import { pinSchedules } from './schedules';
@@ -73,19 +73,25 @@ export async function settlePending(session: Session, request: ReleaseRequest, s
   if (state.outcome === 'released') {
     const entry = settledEntry(pending);
     await markShipped(session, request, entry, fresh, { wasBaking: pending.serviceDeploymentArn !== undefined });
-    const record = advance(stored.record, entry);
-    const version = await writeRecord(session, request.names.releaseParameter, record, stored.version, fresh);
-    return { outcome: 'released', pending, stored: { ...stored, record, version } };
+    const written = await updateRecord(session, request.names.releaseParameter, stored, (latest) => settle(latest, pending, advance(latest, entry)), fresh);
+    return { outcome: 'released', pending, stored: written };
   }
   if (state.outcome === 'rolled-back') {
     await rejectRevision(session, request, pending, fresh);
     if (pending.serviceDeploymentArn && state.status) await waitRollbackEnd(session, pending.serviceDeploymentArn, state.status);
-    const record = dropPending(stored.record);
-    const version = await writeRecord(session, request.names.releaseParameter, record, stored.version, fresh);
-    return { outcome: 'rolled-back', pending, stored: { ...stored, record, version } };
+    const written = await updateRecord(session, request.names.releaseParameter, stored, (latest) => settle(latest, pending, dropPending(latest)), fresh);
+    return { outcome: 'rolled-back', pending, stored: written };
   }
   session.detail(`${state.progress}${etaText(session, pending)}`);
   return { outcome: 'in-progress', pending, stored, progress: state.progress };
+}
+
+/**
+ * The record once `pending` has ended (`settled`, built on the latest record); if another run settled
+ * it already, or the latest pending release is another one, the latest record stays as it is.
+ */
+function settle(latest: ReleaseRecord, pending: PendingEntry, settled: ReleaseRecord): ReleaseRecord {
+  return latest.pending?.taskDefinitionArn === pending.taskDefinitionArn ? settled : latest;
 }
 
 /**

@@ -9,8 +9,8 @@ import { describeAwsError, isTransient, ReleaseFailed, RolledBack, WaitEnded } f
 import { checkPromotion, resolveImage, type ResolvedImage } from './images';
 import type { ReleaseRequest } from './input';
 import { runMigration } from './migration';
-import { advance, dropPending, nextSequence, withPending, type PendingEntry, type ReleaseEntry } from './record';
-import { describeEntry, readRecord, writeRecord, type StoredRecord } from './record-store';
+import { advance, dropPending, nextSequence, settledEntry, withPending, type PendingEntry, type ReleaseEntry, type ReleaseRecord } from './record';
+import { describeEntry, readRecord, updateRecord, type StoredRecord } from './record-store';
 import { markBaking, markShipped, rejectRevision, settlePending } from './reconcile';
 import type { RevisionExpectation } from './revision-check';
 import { deregisterUnused, registerChecked } from './revisions';
@@ -249,7 +249,7 @@ export class Release {
     session.step(`Updating service ${names.service} to ${shortTaskDefinition(taskDefinitionArn)} (waiting up to ${timeoutMinutes} min${until})`);
     const startedAt = session.timing.now();
     const sequence = nextSequence(record);
-    const entry: ReleaseEntry = { tag: image.tag, digest: image.digest, image: image.image, taskDefinitionArn, releasedAt: new Date(startedAt).toISOString(), sequence };
+    let entry: ReleaseEntry = { tag: image.tag, digest: image.digest, image: image.image, taskDefinitionArn, releasedAt: new Date(startedAt).toISOString(), sequence };
     const watch: RolloutWatch = { kind: blueGreen ? kind : 'rolling', taskDefinitionArn, previousTaskDefinitionArn: service.taskDefinition, runningTaskDefinitionArn: service.taskDefinition };
     const pendingOf = (extra: Partial<PendingEntry>): PendingEntry => ({
       ...entry,
@@ -281,9 +281,8 @@ export class Release {
           new WaitStopped(`UpdateService failed (${why}) and the service could not be read: ECS may or may not have taken ${shortTaskDefinition(taskDefinitionArn)}`, false),
           watch,
           startedAt,
-          record,
-          pendingOf({}),
-          stored.version,
+          stored,
+          (fresh) => ({ ...pendingOf({}), sequence: nextSequence(fresh) }),
           entry,
         );
       }
@@ -300,6 +299,14 @@ export class Release {
     const deadline = startedAt + timeoutMinutes * 60_000;
     let pendingWritten = false;
     let schedulesPinned = false;
+    // The sequence number is the record's: it is claimed by this release's first record write (rebuilt
+    // from the fresh record if another release wrote meanwhile), and only then put into an ECR tag.
+    let claimed = false;
+    const claim = (fresh: ReleaseRecord): ReleaseEntry => (claimed ? entry : { ...entry, sequence: nextSequence(fresh) });
+    const recorded = (written: ReleaseEntry | null | undefined) => {
+      if (written) entry = settledEntry(written);
+      claimed = true;
+    };
 
     try {
       if (!blueGreen) {
@@ -311,15 +318,21 @@ export class Release {
         const progress = await waitBlueGreen(session, request, watch, deadline, {
           untilBaking: !waitBake,
           onShifted: async (deployment: ServiceDeployment) => {
-            // Traffic is on green: the image is kept (baking tag, no promotion evidence yet), schedules follow,
-            // and the record says what ECS is deciding.
+            // Traffic is on green: the record says what ECS is deciding, the image is kept (baking tag, no
+            // promotion evidence yet) and schedules follow the traffic (even if the record write failed).
             schedulesPinned = true;
-            await markBaking(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS));
             const bake = deployment.deploymentConfiguration?.bakeTimeInMinutes ?? bakeMinutes;
             const bakeEndsAt = new Date(session.timing.now() + bake * 60_000).toISOString();
             session.step(`Recording the release as pending in ${names.releaseParameter} (the bake ends about ${bakeEndsAt})`);
-            stored = { ...stored, version: await this.recordOrExplain(request, withPending(record, pendingOf({ bakeEndsAt })), stored.version, entry) };
+            const written = await this.recordOrExplain(request, stored, (fresh) => withPending(fresh, { ...pendingOf({ bakeEndsAt }), sequence: claim(fresh).sequence }), entry);
+            if (written instanceof ReleaseFailed) {
+              await markBaking(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS));
+              throw written;
+            }
+            stored = written;
+            recorded(stored.record.pending);
             pendingWritten = true;
+            await markBaking(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS));
           },
         });
         if (progress === 'baking') return { outcome: 'baking', entry };
@@ -330,39 +343,45 @@ export class Release {
         await rejectRevision(
           session,
           request,
-          { taskDefinitionArn, digest: entry.digest, sequence: entry.sequence, ...(schedulesPinned && service.taskDefinition ? { previousTaskDefinitionArn: service.taskDefinition } : {}) },
+          { taskDefinitionArn, digest: entry.digest, sequence: claimed ? entry.sequence : undefined, ...(schedulesPinned && service.taskDefinition ? { previousTaskDefinitionArn: service.taskDefinition } : {}) },
           AbortSignal.timeout(CALL_BUDGET_MS),
         );
         if (watch.serviceDeploymentArn && error.status) await waitRollbackEnd(session, watch.serviceDeploymentArn, error.status);
-        if (pendingWritten) await this.dropPendingAfterRollback(request, dropPending(withPending(record, pendingOf({}))), stored.version);
+        if (pendingWritten) await this.dropPendingAfterRollback(request, stored, taskDefinitionArn);
         throw error;
       }
-      if (error instanceof WaitStopped) throw await this.waitEnded(request, error, watch, startedAt, record, pendingWritten ? undefined : pendingOf({}), stored.version, entry);
+      if (error instanceof WaitStopped) {
+        throw await this.waitEnded(request, error, watch, startedAt, stored, pendingWritten ? undefined : (fresh) => ({ ...pendingOf({}), sequence: claim(fresh).sequence }), entry);
+      }
       throw error;
     }
 
-    // Rolling COMPLETED, or blue/green SUCCESSFUL: now it is promotion evidence (released tag, baking tag gone).
-    await markShipped(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS), { wasBaking: schedulesPinned }); // finishes after a late signal too
+    // Rolling COMPLETED, or blue/green SUCCESSFUL: recorded, then promotion evidence (released tag, baking
+    // tag gone) with the recorded sequence. Tag and schedules follow even if the record write failed.
     session.step(`Recording the release in ${names.releaseParameter}`);
-    await this.recordOrExplain(request, advance(record, entry), stored.version, entry);
+    const written = await this.recordOrExplain(request, stored, (fresh) => advance(fresh, claim(fresh)), entry);
+    if (!(written instanceof ReleaseFailed)) recorded(written.record.current);
+    await markShipped(session, request, entry, AbortSignal.timeout(CALL_BUDGET_MS), { wasBaking: schedulesPinned }); // finishes after a late signal too
+    if (written instanceof ReleaseFailed) throw written;
     return { outcome: 'released', entry };
   }
 
-  private async recordOrExplain(request: ReleaseRequest, next: Parameters<typeof writeRecord>[2], version: number | undefined, entry: ReleaseEntry): Promise<number | undefined> {
+  /** Writes the record (on a fresh signal); what was written, or the failure to throw once the rest is done. */
+  private async recordOrExplain(request: ReleaseRequest, stored: StoredRecord, build: (fresh: ReleaseRecord) => ReleaseRecord, entry: ReleaseEntry): Promise<StoredRecord | ReleaseFailed> {
     try {
-      return await writeRecord(this.session, request.names.releaseParameter, next, version, AbortSignal.timeout(60_000));
+      return await updateRecord(this.session, request.names.releaseParameter, stored, build, AbortSignal.timeout(CALL_BUDGET_MS));
     } catch (error) {
       const why = describeAwsError(error) ?? (error as Error).message;
-      throw new ReleaseFailed(
+      return new ReleaseFailed(
         `${entry.tag} serves traffic, but the release record could not be written (${why}): release ${entry.tag} again to record it, or --rollback will not know this release`,
         true,
       );
     }
   }
 
-  private async dropPendingAfterRollback(request: ReleaseRequest, next: StoredRecord['record'], version: number | undefined): Promise<void> {
+  private async dropPendingAfterRollback(request: ReleaseRequest, stored: StoredRecord, taskDefinitionArn: string): Promise<void> {
     try {
-      await writeRecord(this.session, request.names.releaseParameter, next, version, AbortSignal.timeout(60_000));
+      await updateRecord(this.session, request.names.releaseParameter, stored, (fresh) => (fresh.pending?.taskDefinitionArn === taskDefinitionArn ? dropPending(fresh) : fresh), AbortSignal.timeout(CALL_BUDGET_MS));
     } catch (error) {
       this.session.warn(`could not drop the rejected release from ${request.names.releaseParameter} (${describeAwsError(error) ?? (error as Error).message}): --status settles it`);
     }
@@ -374,18 +393,17 @@ export class Release {
     stop: WaitStopped,
     watch: RolloutWatch,
     startedAt: number,
-    record: StoredRecord['record'],
-    pending: PendingEntry | undefined,
-    version: number | undefined,
+    stored: StoredRecord,
+    pending: ((fresh: ReleaseRecord) => PendingEntry) | undefined,
     entry: ReleaseEntry,
   ): Promise<WaitEnded> {
     const lines = standing(request, watch);
     if (pending) {
       try {
-        await writeRecord(this.session, request.names.releaseParameter, withPending(record, pending), version, AbortSignal.timeout(20_000));
+        await updateRecord(this.session, request.names.releaseParameter, stored, (fresh) => withPending(fresh, pending(fresh)), AbortSignal.timeout(CALL_BUDGET_MS));
         lines.push(`the record lists this release as pending: --status (or the next release) settles it`);
       } catch (error) {
-        lines.push(`could not record this release as pending (${describeAwsError(error) ?? (error as Error).message}); once it has ended, release ${pending.tag} again to record it`);
+        lines.push(`could not record this release as pending (${describeAwsError(error) ?? (error as Error).message}); once it has ended, release ${entry.tag} again to record it`);
       }
     }
     const minutes = Math.floor((this.session.timing.now() - startedAt) / 60_000);
