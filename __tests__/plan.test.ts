@@ -43,7 +43,8 @@ describe('npm run plan', () => {
   it('named stacks only (full or short name), still in dependency order; bootstrap only when named', async () => {
     const project = makeProject();
     expect((await run('plan', project, ['dev', 'app', 'dev-network'])).status).toBe(0);
-    expect(calls(project).filter((c) => c.argv[0] === 'plan').map((c) => c.stack)).toEqual(['dev-network', 'dev-app']);
+    expect(calls(project).filter((c) => c.argv[0] === 'plan').map((c) => c.stack).sort()).toEqual(['dev-app', 'dev-network']);
+    expect(JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8')).stacks).toEqual(['dev-network', 'dev-app']);
     const bootstrap = makeProject();
     expect((await run('plan', bootstrap, ['dev', 'dev-bootstrap'])).status).toBe(0);
     expect(calls(bootstrap).filter((c) => c.argv[0] === 'plan').map((c) => c.stack)).toEqual(['dev-bootstrap']);
@@ -175,7 +176,7 @@ describe('npm run plan', () => {
     const result = await run('plan', project, ['dev'], {}, { NO_SYNTH_DIR: '1', CDKTF_OUTDIR: outdir });
     expect(result.status).toBe(0);
     expect(readdirSync(join(outdir, 'stacks')).sort()).toEqual(['dev-app', 'dev-bootstrap', 'dev-data', 'dev-network']);
-    expect(calls(project).filter((c) => c.argv[0] === 'plan').map((c) => c.cwd)).toEqual(['dev-network', 'dev-data', 'dev-app'].map((s) => join(outdir, 'stacks', s)));
+    expect(calls(project).filter((c) => c.argv[0] === 'plan').map((c) => c.cwd).sort()).toEqual(['dev-app', 'dev-data', 'dev-network'].map((s) => join(outdir, 'stacks', s)));
   });
 
   it('uncommitted changes to what synth reads: a warning listing them, dirty + the list in the metadata; other files do not count', async () => {
