@@ -151,14 +151,14 @@ function release(args: string[], env: Record<string, string | undefined>): Promi
 }
 
 describe('npm run release (scripts/release.ts)', () => {
-  // A child process that loads TypeScript and the SDK: seconds, more on a busy machine.
-  jest.setTimeout(60_000);
+  // A child process that loads TypeScript and the SDK: seconds, more on a busy machine (the suite's
+  // testTimeout applies; nothing here waits on a timer).
   const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
 
   it('--help prints the usage', async () => {
-    const result = await release(['--help'], {});
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain('usage: npm run release -- <env> <service> <image-tag>');
+    const out: string[] = [];
+    expect(await releaseCommand(['--help'], { env: {}, cwd: root, log: (l) => out.push(l), error: (l) => out.push(l) })).toBe(0);
+    expect(out.join('\n')).toContain('usage: npm run release -- <env> <service> <image-tag>');
   });
 
   it('bad input: exit 2, one line, no stack trace, and no AWS request', async () => {
@@ -399,13 +399,23 @@ describe('a hung endpoint does not hang the tool', () => {
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
     try {
-      const clients = createClients('ap-northeast-1', { connectionTimeout: 200, requestTimeout: 200 });
+      // The real clients carry the timeouts, and make the request timeout an error (not a logged warning).
+      const real = createClients('ap-northeast-1');
+      for (const client of [real.ssm, real.ecs, real.ecr, real.logs, real.scheduler, real.ecrIn('us-east-1')]) {
+        expect(await client.config.maxAttempts()).toBe(3);
+        await expect((client.config.requestHandler as unknown as { configProvider: Promise<object> }).configProvider).resolves.toMatchObject({
+          connectionTimeout: 3_000,
+          requestTimeout: 15_000,
+          throwOnRequestTimeout: true,
+        });
+      }
+      // Behaviour: connecting to a listening local server cannot take a minute, so the only timer that can
+      // fire is the request timeout, however busy the machine is (and however late it fires).
+      const clients = createClients('ap-northeast-1', { connectionTimeout: 60_000, requestTimeout: 200 });
       const error = await clients.ssm.send(new GetParameterCommand({ Name: '/x' })).catch((e: unknown) => e);
       expect((error as Error).name).toBe('TimeoutError');
+      expect((error as Error).message).toContain('requestTimeout');
       expect(isTransient(error)).toBe(true);
-      for (const client of [clients.ecs, clients.ecr, clients.logs, clients.scheduler]) {
-        expect(await client.config.maxAttempts()).toBe(3);
-      }
     } finally {
       process.env = saved;
       for (const s of sockets) s.destroy();
