@@ -26,9 +26,9 @@ export interface RequestTimeouts {
 }
 
 /**
- * A hung endpoint must not hang the tool, and a wait prints a line at least once a minute: three
- * attempts of at most 15 s each keep one silent call well under that. Waits retry on their own
- * (with backoff, until their deadline), so the SDK need not retry more.
+ * A hung endpoint must not hang the tool: three attempts of at most 15 s each bound one call (about a
+ * minute, CALL_BUDGET_MS). Calls of a wait are cut off sooner (WAIT_CALL_BUDGET_MS, 20 s) so that the
+ * wait still prints a line each minute; waits retry on their own (with backoff, until their deadline).
  */
 export const REQUEST_TIMEOUTS: RequestTimeouts = { connectionTimeout: 3_000, requestTimeout: 15_000 };
 const MAX_ATTEMPTS = 3;
