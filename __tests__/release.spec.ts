@@ -1456,6 +1456,17 @@ describe('--status and the next release settle a pending release', () => {
     expect(lines.filter((l) => l.startsWith('    still service deployment')).length).toBeGreaterThanOrEqual(39);
   });
 
+  it('a pending release that cannot be read (AccessDenied) ends --status without an outcome (exit 4): the record is unchanged', async () => {
+    givenRecord(before);
+    ecs.on(DescribeServiceDeploymentsCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: {} }));
+    const { lines, promise } = status();
+    const error = await failure(promise);
+    expect(error).toBeInstanceOf(WaitEnded);
+    expect(error.message).toBe('reading the service deployment failed: AccessDeniedException: not authorized');
+    expect(lines).toContain('ERR     the record is unchanged; ask again: npm run release -- prod api --status');
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
   it('an old record (no pending, no sequence) reports the current release', async () => {
     givenRecord({ current: prodEntry('v1.2.2', OLD_DIGEST, 7), previous: null });
     scheduler.on(GetScheduleCommand).resolves({ Target: { Arn: 'c', RoleArn: 'r', EcsParameters: { TaskDefinitionArn: tdArn('drf-api-prod-api', 7) } } });

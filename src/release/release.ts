@@ -119,7 +119,14 @@ export class Release {
       this.session.info(`release ${label}: ${entry.tag} is still in progress (${settled.progress}); run --status again later`);
       return { outcome: 'baking', entry };
     } catch (error) {
-      throw this.verdict(label, '--status', error, false, request);
+      // --status moves nothing itself: a wait or call it could not finish leaves the record as it was.
+      const stopped = error instanceof WaitStopped || (this.session.interruption !== undefined && (error as Error)?.name === 'AbortError');
+      const ended = stopped
+        ? new WaitEnded(error instanceof WaitStopped ? error.message : `interrupted by ${this.session.interruption}`, false, [
+            `the record is unchanged; ask again: npm run release -- ${request.env.name} ${request.service.name} --status`,
+          ])
+        : error;
+      throw this.verdict(label, '--status', ended, false, request);
     }
   }
 
