@@ -1,5 +1,5 @@
 // The commands as a user runs them: exit codes and messages, not internals.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -17,15 +17,42 @@ function filesUnder(dir: string): string[] {
 }
 
 const root = join(__dirname, '..');
-function run(script: string, env: Record<string, string>, args: string[] = []) {
-  return spawnSync(process.execPath, ['-r', './scripts/ts-register.cjs', script, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+/**
+ * Starts `node <script>` as npm would. The processes of a describe block are started together in its
+ * beforeAll and awaited by its tests: they run side by side instead of one after the other.
+ */
+function run(script: string, env: Record<string, string>, args: string[] = []): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', './scripts/ts-register.cjs', script, ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 describe('synth (main.ts)', () => {
-  it('writes every environment\'s stacks quietly, and IMAGE_TAG, GITHUB_SHA and CIRCLE_SHA1 change none of them', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'out-'));
-    const commit = '3f9c2ab';
-    const result = run('main.ts', { CDKTF_OUTDIR: outdir, CONFIG_WARN_EXAMPLES: '', IMAGE_TAG: commit, GITHUB_SHA: commit.padEnd(40, '0'), CIRCLE_SHA1: commit.padEnd(40, '1') });
+  const commit = '3f9c2ab';
+  const outdir = mkdtempSync(join(tmpdir(), 'out-'));
+  const badOutdir = mkdtempSync(join(tmpdir(), 'out-'));
+  let withCommitVariables: Promise<Ran>;
+  let badInput: Promise<Ran>;
+  beforeAll(() => {
+    withCommitVariables = run('main.ts', { CDKTF_OUTDIR: outdir, CONFIG_WARN_EXAMPLES: '', IMAGE_TAG: commit, GITHUB_SHA: commit.padEnd(40, '0'), CIRCLE_SHA1: commit.padEnd(40, '1') });
+    mkdirSync(join(badOutdir, 'stacks'));
+    writeFileSync(join(badOutdir, 'manifest.json'), '{"stacks":{}}'); // a previous synth's output
+    badInput = run('main.ts', { CDKTF_OUTDIR: badOutdir, ENVIRONMENTS: 'prod,qa' });
+  });
+
+  it('writes every environment\'s stacks quietly, and IMAGE_TAG, GITHUB_SHA and CIRCLE_SHA1 change none of them', async () => {
+    const result = await withCommitVariables;
     expect(result.status).toBe(0);
     // The shipped configuration switches no safeguard off, and example values are listed only on request.
     expect(result.stderr).toBe('');
@@ -37,27 +64,30 @@ describe('synth (main.ts)', () => {
     for (const file of files) expect([file, readFileSync(join(outdir, file), 'utf8')]).toEqual([file, readFileSync(join(plain, file), 'utf8')]);
   });
 
-  it('bad input: exit 1, one line per problem, no stack trace, and no deployable output left behind', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'out-'));
-    mkdirSync(join(outdir, 'stacks'));
-    writeFileSync(join(outdir, 'manifest.json'), '{"stacks":{}}'); // a previous synth's output
-    const result = run('main.ts', { CDKTF_OUTDIR: outdir, ENVIRONMENTS: 'prod,qa' });
+  it('bad input: exit 1, one line per problem, no stack trace, and no deployable output left behind', async () => {
+    const result = await badInput;
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('ENVIRONMENTS: "qa" is not a defined environment (dev, staging, prod)');
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(existsSync(outdir)).toBe(false);
+    expect(existsSync(badOutdir)).toBe(false);
   });
 });
 
 // The commands' own tests run them in-process; these start each script once, as npm does.
 describe('scripts/ are thin CLIs: argv in, the command\'s exit code and lines out', () => {
-  it.each([
+  const cases: Array<[string, string[], string]> = [
     ['plan', ['qa'], 'plan: unknown environment "qa" (dev, staging, prod)\n'],
     ['apply', ['--frobnicate'], "apply: Unknown option '--frobnicate'"],
     ['lock', ['qa'], 'lock: unknown environment "qa" (dev, staging, prod)\n'],
     ['review', ['--bogus'], "review: Unknown option '--bogus'"],
-  ])('scripts/%s.ts', (script, args, message) => {
-    const result = run(`scripts/${script}.ts`, {}, args as string[]);
+  ];
+  const started = new Map<string, Promise<Ran>>();
+  beforeAll(() => {
+    for (const [script, args] of cases) started.set(script, run(`scripts/${script}.ts`, {}, args));
+  });
+
+  it.each(cases)('scripts/%s.ts', async (script, _args, message) => {
+    const result = await started.get(script)!;
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
