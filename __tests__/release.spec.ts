@@ -149,7 +149,7 @@ function taskDefinition(family: string, container: string): TaskDefinition {
     registeredAt: new Date('2026-11-01T00:00:00Z'),
     registeredBy: `arn:aws:iam::${ACCOUNT}:role/terraform`,
     containerDefinitions: [
-      { name: container, image: `${uri('dev')}:v0.1.0`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }], user: '1000:1000', linuxParameters: HARDENED },
+      { name: container, image: `${uri('dev')}:v0.1.0`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }], user: '1000:1000', readonlyRootFilesystem: true, linuxParameters: HARDENED },
       { name: 'xray', image: SIDECAR(family), essential: false },
     ],
   };
@@ -232,7 +232,7 @@ describe('rolling release (dev)', () => {
     const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input;
     expect(registered.family).toBe('drf-api-dev-api');
     expect(registered.containerDefinitions).toEqual([
-      { name: 'api', image: `${uri('dev')}@${DIGEST}`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }], user: '1000:1000', linuxParameters: HARDENED },
+      { name: 'api', image: `${uri('dev')}@${DIGEST}`, essential: true, environment: [{ name: 'DB_IAM_AUTH', value: 'true' }], user: '1000:1000', readonlyRootFilesystem: true, linuxParameters: HARDENED },
       { name: 'xray', image: SIDECAR('drf-api-dev-api'), essential: false },
     ]);
     // What ships is tagged released-<env>-<n> (n: the record's next sequence number) so the lifecycle policy keeps it.
@@ -1294,6 +1294,7 @@ describe('image truth: what a release may register', () => {
       (td) => ({ ...td, containerDefinitions: withApi(td, { linuxParameters: { initProcessEnabled: true } }) }),
       'container api does not drop all Linux capabilities (linuxParameters.capabilities.drop ["ALL"])',
     ],
+    ['a writable root file system', (td) => ({ ...td, containerDefinitions: withApi(td, { readonlyRootFilesystem: false }) }), 'container api has a writable root file system (readonlyRootFilesystem is not true)'],
     [
       'a sidecar from a public registry by tag',
       (td) => ({ ...td, containerDefinitions: [td.containerDefinitions![0], { name: 'xray', image: 'public.ecr.aws/xray/aws-xray-daemon:3.3.14' }] }),

@@ -60,10 +60,12 @@ export function revisionProblems(revision: RegisterTaskDefinitionRequest, expect
     if (container.dockerSecurityOptions?.length) problems.push(`container ${name} sets dockerSecurityOptions (${container.dockerSecurityOptions.join(', ')})`);
     if (container.name === expected.container) {
       if (container.image !== expected.image) problems.push(`container ${name} runs ${container.image}, expected ${expected.image}`);
-      // What Terraform's template sets on it (src/constructs/task-definition.ts hardenedContainer): a non-root user, no capabilities.
+      // What Terraform's template sets on it (src/constructs/task-definition.ts hardenedContainer): a non-root user, no
+      // capabilities, a read-only root file system.
       if (!container.user) problems.push(`container ${name} has no user (the image's default, often root)`);
       else if (isRoot(container.user)) problems.push(`container ${name} runs as root (user ${container.user})`);
       if (!linux?.capabilities?.drop?.includes('ALL')) problems.push(`container ${name} does not drop all Linux capabilities (linuxParameters.capabilities.drop ["ALL"])`);
+      if (container.readonlyRootFilesystem !== true) problems.push(`container ${name} has a writable root file system (readonlyRootFilesystem is not true)`);
     } else if (!container.image?.startsWith(expected.sidecarPrefix) || !BY_DIGEST.test(container.image)) {
       problems.push(`sidecar ${name} runs ${container.image ?? 'no image'}: sidecars must be pinned by digest in ${expected.sidecarPrefix}…@sha256:<digest>`);
     }
