@@ -175,6 +175,31 @@ describe('npm run apply', () => {
     // the interrupted stack's plan no longer matches its state
     const again = await run('apply', project, ['dev', 'dev-data']);
     expect(again.stderr).toContain('dev-data: its saved plan is stale (its apply was interrupted)');
+    // and so is every plan downstream of it (made with dev-data's outputs as they were): a plain apply
+    // applies none of them, and says which and why
+    const plain = await run('apply', project, ['dev']);
+    expect(plain.status).toBe(1);
+    expect(plain.stdout).toContain('dev-data: skipped, its saved plan is stale (its apply was interrupted): plan again');
+    expect(plain.stdout).toContain("dev-app: skipped, its saved plan is stale (it reads outputs of dev-data, and dev-data's apply was interrupted): plan again");
+    expect(plain.stderr).toBe('apply: nothing left to apply in plans/dev (stale: dev-data, dev-app): run `npm run plan -- dev`\n');
+    expect(applies(project).map((c) => c.stack)).toEqual(['dev-network', 'dev-data']);
+  });
+
+  it('a stack with a stale upstream in the set is never applied: skipped and said (exit 3 when others applied), refused when named', async () => {
+    const project = await planned({}, ['dev', 'bootstrap', 'network', 'data', 'app']);
+    // a set where only dev-data is marked stale (as an older apply left it)
+    const metadataFile = join(project.root, 'plans', 'dev', 'metadata.json');
+    const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
+    writeFileSync(metadataFile, JSON.stringify({ ...metadata, stale: [{ stack: 'dev-data', because: 'its apply was interrupted' }] }));
+    const named = await run('apply', project, ['dev', 'dev-app']);
+    expect(named.status).toBe(1);
+    expect(named.stderr).toBe('apply: dev-app: its saved plan is stale (it reads outputs of dev-data, whose saved plan is stale: its apply was interrupted): run `npm run plan -- dev` again\n');
+    expect(applies(project)).toEqual([]);
+    const plain = await run('apply', project, ['dev']);
+    expect(plain.status).toBe(3);
+    expect(applies(project).map((c) => c.stack)).toEqual(['dev-bootstrap', 'dev-network']);
+    expect(plain.stdout).toContain('dev-app: skipped, its saved plan is stale (it reads outputs of dev-data, whose saved plan is stale: its apply was interrupted): plan again');
+    expect(plain.stdout.trim().split('\n').at(-1)).toBe('apply dev: applied dev-bootstrap, dev-network; skipped as stale: dev-data, dev-app (plan again: `npm run plan -- dev`).');
   });
 
   it('a second signal is forwarded too (terraform aborts at once) and said; the same ctrl-C arriving twice counts once', async () => {
@@ -244,6 +269,12 @@ describe('npm run apply', () => {
     }
     expect(calls(project)).toEqual([]);
     expect(existsSync(kept)).toBe(true);
+    // once pushed: dev-data's plan and those downstream of it are stale, none is applied
+    rmSync(kept);
+    const after = await run('apply', project, ['dev']);
+    expect(after.status).toBe(1);
+    expect(after.stdout).toContain("dev-app: skipped, its saved plan is stale (it reads outputs of dev-data, and dev-data's apply could not save the state): plan again");
+    expect(calls(project)).toEqual([]);
   });
 
   it('providers that differ from the lock file, at init or apply: one line saying plan again', async () => {

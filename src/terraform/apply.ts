@@ -109,16 +109,8 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
       return refuse(`${name}: no saved plan in ${shown}${known.has(name) ? ' (it could not be planned yet)' : ''}: run \`npm run plan -- ${env} ${name}\``);
     }
   }
-  const todo = selected.filter((s) => !metadata.applied.includes(s) && !metadata.stale.some((x) => x.stack === s));
+  const notApplied = selected.filter((s) => !metadata.applied.includes(s));
   for (const s of selected.filter((x) => metadata.applied.includes(x))) log(`${s}: already applied from this set, skipped`);
-  if (todo.length === 0) return refuse(`nothing left to apply in ${shown}: run \`npm run plan -- ${env}\``);
-
-  // Every saved plan must be there and unaltered before anything is applied.
-  for (const stack of todo) {
-    const saved = planFile(dir, stack);
-    if (!existsSync(saved)) return refuse(`${stack}: saved plan missing (${shownPath(options.root, saved)}): run \`npm run plan -- ${env}\``);
-    if (sha256(saved) !== metadata.sha256[stack]) return refuse(`${stack}: ${shownPath(options.root, saved)} is not the file the plan run saved: run \`npm run plan -- ${env}\``);
-  }
 
   log(`apply ${env}: synthesizing ${env} for the working directories`);
   let synthesized;
@@ -129,10 +121,37 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     if (error instanceof UsageError) return refuse(error.message, APPLY_EXIT.badInput);
     throw error;
   }
-  const missing = todo.filter((s) => !synthesized.stacks.some((x) => x.name === s));
+  const missing = notApplied.filter((s) => !synthesized.stacks.some((x) => x.name === s));
   if (missing.length) return refuse(`${missing.join(', ')}: not in the synthesized output of this checkout`);
   const order = dependencyOrder(synthesized.stacks);
-  todo.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  notApplied.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+
+  // A stale plan is never applied, nor one downstream of it: that plan was made with the outputs the
+  // stale stack had then, which its (interrupted, unsaved or output-changing) apply may have changed.
+  // Each skipped stack is said, and why; a named one is refused.
+  const staleBecause = new Map(metadata.stale.map((s) => [s.stack, s.because]));
+  const todo: string[] = [];
+  const skipped: string[] = [];
+  for (const stack of notApplied) {
+    const upstream = [...staleBecause.keys()].find((up) => dependents(synthesized.stacks, up).includes(stack));
+    const why = staleBecause.get(stack) ?? (upstream && `it reads outputs of ${upstream}, whose saved plan is stale: ${staleBecause.get(upstream)}`);
+    if (!why) {
+      todo.push(stack);
+      continue;
+    }
+    if (requested.includes(stack)) return refuse(`${stack}: its saved plan is stale (${why}): run \`npm run plan -- ${env}\` again`);
+    skipped.push(stack);
+    log(`${stack}: skipped, its saved plan is stale (${why}): plan again`);
+  }
+  const staleNote = skipped.length ? `; skipped as stale: ${skipped.join(', ')} (plan again: \`npm run plan -- ${env}\`)` : '';
+  if (todo.length === 0) return refuse(`nothing left to apply in ${shown}${skipped.length ? ` (stale: ${skipped.join(', ')})` : ''}: run \`npm run plan -- ${env}\``);
+
+  // Every saved plan must be there and unaltered before anything is applied.
+  for (const stack of todo) {
+    const saved = planFile(dir, stack);
+    if (!existsSync(saved)) return refuse(`${stack}: saved plan missing (${shownPath(options.root, saved)}): run \`npm run plan -- ${env}\``);
+    if (sha256(saved) !== metadata.sha256[stack]) return refuse(`${stack}: ${shownPath(options.root, saved)} is not the file the plan run saved: run \`npm run plan -- ${env}\``);
+  }
 
   const tfEnv = terraformEnv(io.env);
   const stopped = (during: string) => {
@@ -183,6 +202,14 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
 
   const applied = [...metadata.applied];
   const save = (extra: Partial<PlanSetMetadata> = {}) => writeMetadata(dir, { ...metadata, applied, ...extra });
+  // The stack and every stack of the set downstream of it that is not applied yet: their plans were
+  // made with the outputs it had before this apply changed part of it.
+  const inSet = new Set([...metadata.stacks, ...metadata.deferred]);
+  const staleWith = (stack: string, because: string) => {
+    const downstream = dependents(synthesized.stacks, stack).filter((s) => inSet.has(s) && !applied.includes(s));
+    const added = [{ stack, because }, ...downstream.map((s) => ({ stack: s, because: `it reads outputs of ${stack}, and ${because.replace(/^its /, `${stack}'s `)}` }))];
+    return [...metadata.stale.filter((s) => !added.some((a) => a.stack === s.stack)), ...added];
+  };
   const summary = (from: number) => {
     const done = applied.filter((s) => !metadata.applied.includes(s));
     return `applied: ${done.length ? done.join(', ') : 'none'}; not applied: ${todo.slice(from).join(', ') || 'none'}`;
@@ -201,7 +228,7 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     const lostState = result.status !== 0 && erroredStateMark(cwd) !== errored && erroredStateMark(cwd) !== null;
     if (lostState) {
       const kept = keepErroredState(cwd, options.plansDir, env, stack);
-      save({ stale: [...metadata.stale, { stack, because: 'its apply could not save the state' }] });
+      save({ stale: staleWith(stack, 'its apply could not save the state') });
       refuse(recoveryInstructions(env, stack, kept, shownPath(options.root, cwd)));
       log(`apply ${env}: failed in ${stack}, its state not saved: ${summary(i)} (${stack} partly).`);
       return interrupts.signal ? INTERRUPTED_EXIT[interrupts.signal] : APPLY_EXIT.failed;
@@ -211,7 +238,7 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
       // so an unfinished stack's saved plan no longer matches it.
       const finished = result.status === 0;
       if (finished) applied.push(stack);
-      save(finished ? {} : { stale: [...metadata.stale, { stack, because: 'its apply was interrupted' }] });
+      save(finished ? {} : { stale: staleWith(stack, 'its apply was interrupted') });
       const partly = finished ? '' : ` (${stack} partly: terraform stopped, exit ${result.status}; what it completed is in the state)`;
       log(`apply ${env}: interrupted (${interrupts.signal}): ${summary(finished ? i + 1 : i)}${partly}. Plan again before applying: \`npm run plan -- ${env}\`.`);
       return INTERRUPTED_EXIT[interrupts.signal];
@@ -224,7 +251,6 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     step('applied');
 
     const outputs = changedOutputs(plans.find((p) => p.stack === stack)!.plan);
-    const inSet = new Set([...metadata.stacks, ...metadata.deferred]);
     const stale = dependents(synthesized.stacks, stack).filter((s) => inSet.has(s) && !applied.includes(s));
     if (outputs.length > 0 && stale.length > 0) {
       const named = outputs.length > 4 ? `${outputs.slice(0, 4).join(', ')} and ${outputs.length - 4} more` : outputs.join(', ');
@@ -237,6 +263,6 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
   }
   save();
   const notPlanned = metadata.deferred.length ? `; not planned in this set: ${metadata.deferred.join(', ')} (run \`npm run plan -- ${env}\`)` : '';
-  log(`apply ${env}: applied ${todo.join(', ')}${notPlanned}.`);
-  return metadata.deferred.length ? APPLY_EXIT.planAgain : APPLY_EXIT.ok;
+  log(`apply ${env}: applied ${todo.join(', ')}${notPlanned}${staleNote}.`);
+  return metadata.deferred.length || skipped.length ? APPLY_EXIT.planAgain : APPLY_EXIT.ok;
 }
