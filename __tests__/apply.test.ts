@@ -102,6 +102,23 @@ describe('npm run apply', () => {
     expect(calls(project).concat(calls(other))).toEqual([]);
   });
 
+  it('a damaged or edited metadata.json: one line saying plan again (exit 2), no stack trace, nothing run', async () => {
+    const project = await planned();
+    const file = join(project.root, 'plans', 'dev', 'metadata.json');
+    const metadata = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, '{"env": "dev", "stacks": [');
+    const truncated = await run('apply', project, ['dev']);
+    expect(truncated.status).toBe(2);
+    expect(truncated.stderr).toMatch(/^apply: plan set plans\/dev: metadata\.json is not what `npm run plan` writes \(not JSON: [^\n]+\): plan again\n$/);
+    writeFileSync(file, JSON.stringify({ ...metadata, sha256: { 'dev-data': 42 } }));
+    const edited = await run('apply', project, ['dev']);
+    expect(edited.status).toBe(2);
+    expect(edited.stderr).toMatch(/^apply: plan set plans\/dev: metadata\.json is not what `npm run plan` writes \(sha256\.dev-data: [^\n]+\): plan again\n$/);
+    writeFileSync(file, JSON.stringify({ ...metadata, stale: 'none' }));
+    expect((await run('apply', project, ['dev'])).stderr).toContain('(stale: ');
+    expect(calls(project)).toEqual([]);
+  });
+
   it('refuses plans of another environment or commit', async () => {
     const project = await planned();
     cpSync(join(project.root, 'plans', 'dev'), join(project.root, 'plans', 'staging'), { recursive: true });

@@ -14,7 +14,7 @@ import { synthesizeEnvironment } from './environment';
 import { INTERRUPTED_EXIT, Interrupts } from './interrupts';
 import { committedLockFile, prepareLockFile } from './lock-files';
 import { changedOutputs, refuseWhileRecoveryPending, type CommandOptions } from './plan';
-import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
+import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, PlanSetError, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
 import { erroredStateMark, keepErroredState, recoveryInstructions } from './state-recovery';
 import { runTerraform, terraformEnv } from './terraform';
@@ -76,7 +76,13 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
   if (confirmOnTerminal && !options.prompt) {
     return refuse(`${env} is a production environment: confirm on a terminal (run it in one), or pass --yes after your own approval step; nothing was applied`, APPLY_EXIT.badInput);
   }
-  const metadata = readMetadata(dir);
+  let metadata: PlanSetMetadata | undefined;
+  try {
+    metadata = readMetadata(dir, shown);
+  } catch (error) {
+    if (error instanceof PlanSetError) return refuse(error.message, APPLY_EXIT.badInput);
+    throw error;
+  }
   if (!metadata) return refuse(`no saved plans for ${env} in ${shown}: run \`npm run plan -- ${env}\` first`);
   if (metadata.env !== env) return refuse(`${shown} holds plans of environment ${metadata.env}, not ${env}: run \`npm run plan -- ${env}\``);
   const git = gitState(options.root);

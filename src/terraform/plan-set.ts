@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { z } from 'zod';
 import type { CommandIo } from '../lib/command-io';
 import { checkEnvironment } from './environment';
 import { UsageError } from './stack-selection';
@@ -48,10 +49,48 @@ export function writeMetadata(dir: string, metadata: PlanSetMetadata): void {
   writeFileSync(metadataFile(dir), `${JSON.stringify(metadata, null, 2)}\n`);
 }
 
-/** The set's metadata, or undefined when there is no complete set in `dir`. */
-export function readMetadata(dir: string): PlanSetMetadata | undefined {
+/** What `npm run plan` writes to metadata.json (and apply updates); anything else is refused. */
+const STACK = z.string().regex(/^[a-z0-9-]+$/);
+const METADATA = z.strictObject({
+  env: z.string(),
+  stacks: z.array(STACK),
+  deferred: z.array(STACK),
+  commit: z.string().regex(/^[0-9a-f]{40,64}$/).nullable(),
+  dirty: z.boolean(),
+  dirtyFiles: z.array(z.string()).optional(),
+  createdAt: z.string(),
+  sha256: z.record(STACK, z.string().regex(/^[0-9a-f]{64}$/)),
+  applied: z.array(STACK),
+  stale: z.array(z.strictObject({ stack: STACK, because: z.string() })),
+});
+
+/** A metadata.json that is not what plan wrote (damaged, edited, of another version): plan again. */
+export class PlanSetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanSetError';
+  }
+}
+
+/**
+ * The set's metadata, or undefined when there is no complete set in `dir`; throws PlanSetError (one
+ * line, shown as `dirShown`) when the file is not what `npm run plan` writes.
+ */
+export function readMetadata(dir: string, dirShown: string = dir): PlanSetMetadata | undefined {
   if (!existsSync(metadataFile(dir))) return undefined;
-  return JSON.parse(readFileSync(metadataFile(dir), 'utf8')) as PlanSetMetadata;
+  const bad = (what: string) => new PlanSetError(`plan set ${dirShown}: metadata.json is not what \`npm run plan\` writes (${what}): plan again`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(metadataFile(dir), 'utf8'));
+  } catch (error) {
+    throw bad(`not JSON: ${(error as Error).message}`);
+  }
+  const parsed = METADATA.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw bad(`${issue.path.length ? issue.path.join('.') : 'the file'}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 /**
