@@ -2,4 +2,6 @@
 // of a change (synthesized JSON against a base) or of saved Terraform plans. See src/review/review-command.ts.
 import { reviewCommand } from '../src/review/review-command';
 
-process.exitCode = reviewCommand(process.argv.slice(2));
+void reviewCommand(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,5 +1,5 @@
 // Reading and producing synthesized output: the contract every tool here works on, like Terraform does.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,15 +30,33 @@ export function readSynthOutput(outdir: string): SynthesizedStack[] {
  * bootstrap stack's relative local-backend path (`../../../state/`) leads to the project's `state/`.
  */
 export function synthesize(projectDir = process.cwd(), env: NodeJS.ProcessEnv = process.env, outdir = mkdtempSync(join(tmpdir(), 'cdktf-synth-'))): string {
-  // This checkout's loader, so an older checkout (e.g. the base of a review) runs the same way.
-  const loader = join(__dirname, '..', 'scripts', 'ts-register.cjs');
-  const result = spawnSync(process.execPath, ['-r', loader, 'main.ts'], {
-    cwd: resolve(projectDir),
-    env: { ...env, CDKTF_OUTDIR: outdir },
-    encoding: 'utf8',
-  });
+  const [args, options] = appCommand(projectDir, env, outdir);
+  const result = spawnSync(process.execPath, args, { ...options, encoding: 'utf8' });
   if (result.status !== 0) throw new SynthError(result.stderr.trim() || `synth exited with ${result.status}`);
   return outdir;
+}
+
+/** Arguments and options of the app command (`node main.ts`) writing into `outdir`. */
+function appCommand(projectDir: string, env: NodeJS.ProcessEnv, outdir: string): [string[], { cwd: string; env: NodeJS.ProcessEnv }] {
+  // This checkout's loader, so an older checkout (e.g. the base of a review) runs the same way.
+  const loader = join(__dirname, '..', 'scripts', 'ts-register.cjs');
+  return [['-r', loader, 'main.ts'], { cwd: resolve(projectDir), env: { ...env, CDKTF_OUTDIR: outdir } }];
+}
+
+/**
+ * `synthesize` without blocking: the app command runs as a child process while the caller goes on (the
+ * review synthesizes its base and the working tree side by side). Rejects with a SynthError as
+ * `synthesize` throws it.
+ */
+export function synthesizeInBackground(projectDir = process.cwd(), env: NodeJS.ProcessEnv = process.env, outdir = mkdtempSync(join(tmpdir(), 'cdktf-synth-'))): Promise<string> {
+  const [args, options] = appCommand(projectDir, env, outdir);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => (status === 0 ? resolvePromise(outdir) : reject(new SynthError(stderr.trim() || `synth exited with ${status}`))));
+  });
 }
 
 /**

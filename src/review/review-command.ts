@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logText, processIo, type CommandIo } from '../lib/command-io';
-import { readSynthOutput, synthesize, SynthError } from '../synth-output';
+import { readSynthOutput, synthesizeInBackground, SynthError } from '../synth-output';
 import { formatMarkdown, formatText, reviewStacks } from './plan-review';
 import { PlanInputError, readPlanJsons } from './terraform-plan';
 import { formatPlanJson, formatPlanMarkdown, formatPlanText, reviewPlans } from './terraform-plan-review';
@@ -40,12 +40,12 @@ function baseRef(root: string, requested?: string): string {
 }
 
 /** Synthesizes `ref` in a temporary worktree that borrows this checkout's node_modules. */
-function synthesizeAt(root: string, ref: string, env: NodeJS.ProcessEnv): string {
+async function synthesizeAt(root: string, ref: string, env: NodeJS.ProcessEnv): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'review-base-'));
   git(root, 'worktree', 'add', '--detach', dir, ref);
   try {
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    return synthesize(dir, env);
+    return await synthesizeInBackground(dir, env);
   } finally {
     git(root, 'worktree', 'remove', '--force', dir);
   }
@@ -74,8 +74,8 @@ function reviewSavedPlans(path: string, outDir: string, allowDestroy: boolean, i
   return 0;
 }
 
-/** `npm run review` on `argv`; returns the exit code. */
-export function reviewCommand(argv: string[], io: CommandIo = processIo(), root = PROJECT_ROOT): number {
+/** `npm run review` on `argv`; resolves to the exit code. */
+export async function reviewCommand(argv: string[], io: CommandIo = processIo(), root = PROJECT_ROOT): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -98,8 +98,14 @@ export function reviewCommand(argv: string[], io: CommandIo = processIo(), root 
   let headOut: string;
   try {
     base = baseRef(root, values.base);
-    baseOut = synthesizeAt(root, base, io.env);
-    headOut = synthesize(root, io.env);
+    // Both synths at once (two processes): the review takes one synth's time, not two.
+    const results = await Promise.allSettled([synthesizeAt(root, base, io.env), synthesizeInBackground(root, io.env)]);
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) {
+      for (const result of results) if (result.status === 'fulfilled') rmSync(result.value, { recursive: true, force: true });
+      throw failed.reason;
+    }
+    [baseOut, headOut] = results.map((result) => (result as PromiseFulfilledResult<string>).value);
   } catch (error) {
     const message = error instanceof SynthError ? `synth failed:\n${error.message}` : (error as Error).message;
     io.error(`review: ${message}`);
