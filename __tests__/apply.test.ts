@@ -219,21 +219,75 @@ describe('npm run apply', () => {
     expect(plain.stdout.trim().split('\n').at(-1)).toBe('apply dev: applied dev-bootstrap, dev-network; skipped as stale: dev-data, dev-app (plan again: `npm run plan -- dev`).');
   });
 
-  it('a second signal is forwarded too (terraform aborts at once) and said; the same ctrl-C arriving twice counts once', async () => {
+  it('a second, deliberate signal after terraform took the first is forwarded (terraform aborts at once) and said; the same ctrl-C arriving twice counts once', async () => {
     const project = await planned();
     const signals = new EventEmitter();
+    let clock = 0;
     const onLog = (line: string) => {
       // terminal + npm: one ctrl-C, two SIGINTs before terraform reacts
       if (line.includes('Still modifying')) signals.emit('SIGINT') && signals.emit('SIGINT');
-      if (line.includes('Stopping operation')) signals.emit('SIGTERM');
+      // a kill well after the graceful window
+      if (line.includes('Stopping operation')) (clock = 90_000), signals.emit('SIGTERM');
     };
-    const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:stubborn'] }, {}, { signals, onLog });
+    const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:stubborn'] }, {}, { signals, onLog, now: () => clock });
     expect(result.status).toBe(130);
     expect(signalsReceived(project)).toEqual(['dev-data apply INT', 'dev-data apply TERM']);
     expect(result.stderr).toContain('SIGINT received again before terraform took the first one: taken as the same interrupt');
     expect(result.stderr).toContain('apply: SIGTERM received again: forwarded; terraform aborts at once');
     expect(result.stdout).toContain('Two interrupts received. Exiting immediately.');
     expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^apply dev: interrupted \(SIGINT\): applied: dev-network; not applied: dev-data, dev-app/);
+  });
+
+  it('only "Interrupt received" says terraform took the signal: a progress line it wrote before does not turn the copy of a ctrl-C into a second interrupt', async () => {
+    const project = await planned();
+    const signals = new EventEmitter();
+    let clock = 0;
+    const onLog = (line: string) => {
+      if (line.includes('[10s elapsed]')) signals.emit('SIGINT');
+      // npm's copy of the ctrl-C, late (2 s by the clock), after a line terraform wrote before it took the first
+      if (line.includes('[20s elapsed]')) (clock = 2_000), signals.emit('SIGINT');
+      if (line.includes('Stopping operation')) writeFileSync(`${project.log}.go`, '');
+    };
+    const result = await run('apply', project, ['dev'], { fail: ['apply:dev-data:slow'] }, {}, { signals, onLog, now: () => clock });
+    expect(result.status).toBe(130);
+    expect(signalsReceived(project)).toEqual(['dev-data apply INT']);
+    expect(result.stderr).toContain('apply: SIGINT received again before terraform took the first one: taken as the same interrupt');
+    expect(result.stdout).toContain('Releasing state lock');
+    expect(result.stdout).not.toContain('Two interrupts received');
+  });
+
+  it("a CI cancel (SIGINT, then SIGTERM 7.5 s later, each maybe twice): the SIGTERM is not forwarded, terraform goes on stopping gracefully; a further signal aborts it", async () => {
+    const project = await planned();
+    const signals = new EventEmitter();
+    let clock = 0;
+    const onLog = (line: string) => {
+      if (line.includes('[10s elapsed]')) signals.emit('SIGINT');
+      if (line.includes('Stopping operation')) {
+        clock = 7_500;
+        signals.emit('SIGTERM');
+        clock = 7_510; // npm's copy
+        signals.emit('SIGTERM');
+        writeFileSync(`${project.log}.go`, '');
+      }
+    };
+    const cancelled = await run('apply', project, ['dev'], { fail: ['apply:dev-data:slow'] }, {}, { signals, onLog, now: () => clock });
+    expect(cancelled.status).toBe(130);
+    expect(signalsReceived(project)).toEqual(['dev-data apply INT']);
+    expect(cancelled.stderr).toContain('apply: SIGTERM received 7.5 s after SIGINT: taken as a supervisor escalating its stop (CI cancel or timeout), not forwarded: terraform goes on stopping gracefully. Another signal aborts it at once.');
+    expect(cancelled.stdout).toContain('Releasing state lock');
+    expect(cancelled.stdout).not.toContain('Two interrupts received');
+
+    // the operator insists after that: forwarded
+    const insisting = await planned();
+    clock = 0;
+    const again = (line: string) => {
+      if (line.includes('Still modifying')) signals.emit('SIGINT');
+      if (line.includes('Stopping operation')) (clock = 7_500), signals.emit('SIGTERM'), (clock = 9_000), signals.emit('SIGTERM');
+    };
+    const aborted = await run('apply', insisting, ['dev'], { fail: ['apply:dev-data:stubborn'] }, {}, { signals, onLog: again, now: () => clock });
+    expect(aborted.status).toBe(130);
+    expect(signalsReceived(insisting)).toEqual(['dev-data apply INT', 'dev-data apply TERM']);
+    expect(aborted.stdout).toContain('Two interrupts received. Exiting immediately.');
   });
 
   it('a signal between two stacks: the next one is not started (exit 143 for SIGTERM)', async () => {

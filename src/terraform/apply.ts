@@ -47,7 +47,7 @@ export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as con
  * 130/143 interrupted (what was applied and what not is printed).
  */
 export async function apply(options: ApplyOptions): Promise<number> {
-  const interrupts = new Interrupts('apply', options.io, options.signals);
+  const interrupts = new Interrupts('apply', options.io, options.signals, options.now);
   interrupts.start();
   try {
     return await withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env, interrupts));

@@ -55,6 +55,8 @@ export interface ProcessHooks {
   /** @default thisHost() */
   readonly host?: Host;
   readonly prompt?: (question: string) => Promise<string>;
+  /** The clock of the signal relay. @default Date.now */
+  readonly now?: () => number;
 }
 
 function processHooks(): ProcessHooks {
@@ -87,7 +89,7 @@ export async function planCommand(argv: string[], io: CommandIo = processIo(), h
       return 2;
     }
   }
-  return plan({ ...paths(parsed.values, io), env, stacks, io, signals: hooks.signals, host: hooks.host, parallel });
+  return plan({ ...paths(parsed.values, io), env, stacks, io, signals: hooks.signals, host: hooks.host, now: hooks.now, parallel });
 }
 
 /**
@@ -110,6 +112,7 @@ export async function applyCommand(argv: string[], io: CommandIo = processIo(), 
     io,
     signals: hooks.signals,
     host: hooks.host,
+    now: hooks.now,
     prompt: hooks.prompt,
   });
 }

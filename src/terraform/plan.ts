@@ -38,6 +38,8 @@ export interface CommandOptions {
   readonly signals?: SignalSource;
   /** This machine, to tell a state lock of its own dead run. @default thisHost() */
   readonly host?: Host;
+  /** The clock that tells a signal's copy and a supervisor's escalation apart (see interrupts.ts). @default Date.now */
+  readonly now?: () => number;
   /** Terraform processes plan runs at once (inits one at a time); 1 plans stack after stack. @default DEFAULT_PARALLEL */
   readonly parallel?: number;
 }
@@ -72,7 +74,7 @@ export function changedOutputs(plan: TerraformPlan): string[] {
  * interrupted (no plan set saved).
  */
 export async function plan(options: CommandOptions): Promise<number> {
-  const interrupts = new Interrupts('plan', options.io, options.signals);
+  const interrupts = new Interrupts('plan', options.io, options.signals, options.now);
   interrupts.start();
   try {
     return await withPlanSetLock('plan', options.plansDir, options.env, options.io, (env) => planUnlocked(options, env, interrupts));

@@ -46,15 +46,18 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
     const relay = options.interrupts?.relaying ? options.interrupts : undefined;
     const child = spawn('terraform', args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: relay !== undefined });
     relay?.attach(child);
+    // Line by line, in order: the relay learns that terraform took a signal from its "Interrupt
+    // received" line, not from a line written before (a signal may come between two lines of a chunk).
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       output += text;
-      relay?.output();
-      if (!options.onLine) return;
       pending += text;
       const lines = pending.split('\n');
       pending = lines.pop()!;
-      for (const line of lines) options.onLine(line);
+      for (const line of lines) {
+        relay?.line(line);
+        options.onLine?.(line);
+      }
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -66,7 +69,10 @@ export function runTerraform(args: string[], options: RunOptions): Promise<Terra
     child.on('close', (code, signal) => {
       relay?.detach(child);
       if (code === null && signal) output += `\nterraform was killed by ${signal}\n`;
-      if (options.onLine && pending) options.onLine(pending);
+      if (pending) {
+        relay?.line(pending);
+        options.onLine?.(pending);
+      }
       resolve({ status: code ?? 1, output });
     });
   });
