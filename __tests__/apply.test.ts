@@ -1,9 +1,10 @@
 // `npm run apply -- <env> [<stack>...]` against the stand-in terraform of __tests__/bin: it applies
 // exactly the saved plans, in order, and refuses before applying anything when it should.
 import { EventEmitter } from 'node:events';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { calls, commitChange, fixtures, makeProject, run, signalsReceived, type FakeTerraform, type Project } from './fixtures/terraform-harness';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { appliedPlans, calls, commitChange, fixtures, makeProject, run, signalsReceived, type FakeTerraform, type Project } from './fixtures/terraform-harness';
 
 const saved = (project: Project, stack: string, env = 'dev') => join(project.root, 'plans', env, `${stack}.tfplan`);
 const applies = (project: Project) => calls(project).filter((c) => c.argv[0] === 'apply');
@@ -23,10 +24,16 @@ describe('npm run apply', () => {
     const result = await run('apply', project, ['dev']);
     expect(result.status).toBe(0);
     const stacks = ['dev-network', 'dev-data', 'dev-app'];
+    // of each saved plan, its copy verified against the set's checksum
+    const copies = calls(project).filter((c) => c.argv[0] !== 'init').map((c) => c.argv.at(-1)!);
+    const verified = dirname(copies[0]);
+    expect(verified.startsWith(join(tmpdir(), 'apply-dev-'))).toBe(true);
     expect(calls(project).map((c) => `${c.stack}: ${c.argv.join(' ')}`)).toEqual([
-      ...stacks.flatMap((stack) => [`${stack}: init -input=false -reconfigure -lockfile=readonly`, `${stack}: show -json ${saved(project, stack)}`]),
-      ...stacks.map((stack) => `${stack}: apply -input=false ${saved(project, stack)}`),
+      ...stacks.flatMap((stack) => [`${stack}: init -input=false -reconfigure -lockfile=readonly`, `${stack}: show -json ${join(verified, `${stack}.tfplan`)}`]),
+      ...stacks.map((stack) => `${stack}: apply -input=false ${join(verified, `${stack}.tfplan`)}`),
     ]);
+    expect(appliedPlans(project)).toEqual(['dev-network empty.json', 'dev-data empty.json', 'dev-app app-update.json']);
+    expect(existsSync(verified)).toBe(false);
     expect(calls(project).some((c) => c.argv[0] === 'plan')).toBe(false);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('apply dev: applied dev-network, dev-data, dev-app.');
     // the lock file the plan's init wrote is the one apply's init reads
@@ -117,6 +124,22 @@ describe('npm run apply', () => {
     writeFileSync(file, JSON.stringify({ ...metadata, stale: 'none' }));
     expect((await run('apply', project, ['dev'])).stderr).toContain('(stale: ');
     expect(calls(project)).toEqual([]);
+  });
+
+  it('reviews and applies the copy it verified: a saved plan replaced after the check is never read; the copies are private and removed', async () => {
+    const project = await planned();
+    let mode = 0;
+    const onLog = (line: string) => {
+      // after the review of every plan, before dev-data is applied: its saved plan is replaced
+      if (line.startsWith('[1/3] dev-network: terraform apply')) {
+        writeFileSync(saved(project, 'dev-data'), 'FAKEPLAN\ndev-data\n../apply-plans/data-replace.json\n');
+        mode = statSync(dirname(calls(project).at(-1)!.argv.at(-1)!)).mode & 0o777;
+      }
+    };
+    const result = await run('apply', project, ['dev'], {}, {}, { onLog });
+    expect(result.status).toBe(0);
+    expect(appliedPlans(project)).toEqual(['dev-network empty.json', 'dev-data empty.json', 'dev-app empty.json']);
+    expect(mode).toBe(0o700);
   });
 
   it('refuses plans of another environment or commit', async () => {

@@ -3,7 +3,8 @@
 // altered, from another environment or commit, or when the set has a DANGER without --allow-destroy.
 // The review and the DANGER refusal are of the saved plans themselves (`terraform show -json` of each
 // .tfplan, run here), never of the JSON files beside them, which anyone can edit.
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environments } from '../config/environments';
 import { logText } from '../lib/command-io';
@@ -49,14 +50,17 @@ export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as con
 export async function apply(options: ApplyOptions): Promise<number> {
   const interrupts = new Interrupts('apply', options.io, options.signals, options.now);
   interrupts.start();
+  // The verified copies of the saved plans (they hold secrets in clear): removed whatever happens.
+  const scratch: string[] = [];
   try {
-    return await withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env, interrupts));
+    return await withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env, interrupts, scratch));
   } finally {
     interrupts.stop();
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Interrupts): Promise<number> {
+async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Interrupts, scratch: string[]): Promise<number> {
   const { io } = options;
   const log = io.log;
   const host = options.host ?? thisHost();
@@ -152,11 +156,19 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
   const staleNote = skipped.length ? `; skipped as stale: ${skipped.join(', ')} (plan again: \`npm run plan -- ${env}\`)` : '';
   if (todo.length === 0) return refuse(`nothing left to apply in ${shown}${skipped.length ? ` (stale: ${skipped.join(', ')})` : ''}: run \`npm run plan -- ${env}\``);
 
-  // Every saved plan must be there and unaltered before anything is applied.
+  // Every saved plan must be there and unaltered before anything is applied. Each is copied once into
+  // a directory only this user can enter, and the copy is what is checked, reviewed and applied: a
+  // plan file replaced after the check (between review and apply) is never read.
+  const verified = mkdtempSync(join(tmpdir(), `apply-${env}-`));
+  scratch.push(verified);
+  chmodSync(verified, 0o700);
+  const planCopy = (stack: string) => join(verified, `${stack}.tfplan`);
   for (const stack of todo) {
     const saved = planFile(dir, stack);
     if (!existsSync(saved)) return refuse(`${stack}: saved plan missing (${shownPath(options.root, saved)}): run \`npm run plan -- ${env}\``);
-    if (sha256(saved) !== metadata.sha256[stack]) return refuse(`${stack}: ${shownPath(options.root, saved)} is not the file the plan run saved: run \`npm run plan -- ${env}\``);
+    copyFileSync(saved, planCopy(stack));
+    chmodSync(planCopy(stack), 0o400);
+    if (sha256(planCopy(stack)) !== metadata.sha256[stack]) return refuse(`${stack}: ${shownPath(options.root, saved)} is not the file the plan run saved: run \`npm run plan -- ${env}\``);
   }
 
   const tfEnv = terraformEnv(io.env);
@@ -178,8 +190,8 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     const init = await runTerraform(['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)], { cwd, env: tfEnv, interrupts });
     if (interrupts.signal) return stopped(`during terraform init of ${stack}`);
     if (init.status !== 0) return refuse(failure('init', init));
-    step(`terraform show -json ${shownPath(options.root, planFile(dir, stack))}`);
-    const show = await runTerraform(['show', '-json', planFile(dir, stack)], { cwd, env: tfEnv, interrupts });
+    step(`terraform show -json ${shownPath(options.root, planFile(dir, stack))} (its verified copy)`);
+    const show = await runTerraform(['show', '-json', planCopy(stack)], { cwd, env: tfEnv, interrupts });
     if (interrupts.signal) return stopped(`during terraform show of ${stack}`);
     if (show.status !== 0) return refuse(failure('show -json', show));
     let plan: TerraformPlan;
@@ -228,9 +240,9 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     }
     const cwd = synthesized.stackDir(stack);
     const step = (what: string) => log(`[${i + 1}/${todo.length}] ${stack}: ${what}`);
-    step(`terraform apply ${shownPath(options.root, planFile(dir, stack))}`);
+    step(`terraform apply ${shownPath(options.root, planFile(dir, stack))} (its verified copy)`);
     const errored = erroredStateMark(cwd);
-    const result = await runTerraform(['apply', '-input=false', planFile(dir, stack)], { cwd, env: tfEnv, interrupts, onLine: (line) => log(`    ${line}`) });
+    const result = await runTerraform(['apply', '-input=false', planCopy(stack)], { cwd, env: tfEnv, interrupts, onLine: (line) => log(`    ${line}`) });
     const lostState = result.status !== 0 && erroredStateMark(cwd) !== errored && erroredStateMark(cwd) !== null;
     if (lostState) {
       const kept = keepErroredState(cwd, options.plansDir, env, stack);
