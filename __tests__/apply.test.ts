@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { appliedPlans, calls, commitChange, fixtures, makeProject, run, signalsReceived, type FakeTerraform, type Project } from './fixtures/terraform-harness';
+import { appliedPlans, calls, commitChange, events, fixtures, makeProject, run, signalsReceived, type FakeTerraform, type Project } from './fixtures/terraform-harness';
 
 const saved = (project: Project, stack: string, env = 'dev') => join(project.root, 'plans', env, `${stack}.tfplan`);
 const applies = (project: Project) => calls(project).filter((c) => c.argv[0] === 'apply');
@@ -28,16 +28,33 @@ describe('npm run apply', () => {
     const copies = calls(project).filter((c) => c.argv[0] !== 'init').map((c) => c.argv.at(-1)!);
     const verified = dirname(copies[0]);
     expect(verified.startsWith(join(tmpdir(), 'apply-dev-'))).toBe(true);
-    expect(calls(project).map((c) => `${c.stack}: ${c.argv.join(' ')}`)).toEqual([
-      ...stacks.flatMap((stack) => [`${stack}: init -input=false -reconfigure -lockfile=readonly`, `${stack}: show -json ${join(verified, `${stack}.tfplan`)}`]),
-      ...stacks.map((stack) => `${stack}: apply -input=false ${join(verified, `${stack}.tfplan`)}`),
-    ]);
+    const lines = calls(project).map((c) => `${c.stack}: ${c.argv.join(' ')}`);
+    // the reviews (side by side: the inits in order, the shows as they come), then the applies in order
+    expect(lines.filter((l) => l.includes(': init '))).toEqual(stacks.map((stack) => `${stack}: init -input=false -reconfigure -lockfile=readonly`));
+    expect(lines.slice(0, 6).filter((l) => l.includes(': show ')).sort()).toEqual(stacks.map((stack) => `${stack}: show -json ${join(verified, `${stack}.tfplan`)}`).sort());
+    expect(lines.slice(6)).toEqual(stacks.map((stack) => `${stack}: apply -input=false ${join(verified, `${stack}.tfplan`)}`));
     expect(appliedPlans(project)).toEqual(['dev-network empty.json', 'dev-data empty.json', 'dev-app app-update.json']);
     expect(existsSync(verified)).toBe(false);
     expect(calls(project).some((c) => c.argv[0] === 'plan')).toBe(false);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('apply dev: applied dev-network, dev-data, dev-app.');
     // the lock file the plan's init wrote is the one apply's init reads
     expect(readFileSync(join(project.synthDir, 'stacks', 'dev-app', '.terraform.lock.hcl'), 'utf8')).toContain('written by init in dev-app');
+  });
+
+  it('reviews the plans side by side (a show -json runs while another one does), the inits one at a time; then applies one after the other', async () => {
+    const project = await planned();
+    // dev-network's show answers only once dev-app's has started: one after the other, it never would
+    const planning = events(project).length;
+    const result = await run('apply', project, ['dev'], { await: ['show:dev-network:show:dev-app'] });
+    expect(result.status).toBe(0);
+    const log = events(project).slice(planning);
+    const inits = log.filter((e) => e.includes(' init '));
+    for (let i = 0; i < inits.length; i += 2) expect(inits[i + 1]).toBe(inits[i].replace('start', 'end'));
+    expect(log.indexOf('start show dev-app')).toBeLessThan(log.indexOf('end show dev-network'));
+    // no apply starts before every review has ended, and applies never overlap
+    const applyEvents = log.filter((e) => e.includes(' apply '));
+    expect(log.indexOf(applyEvents[0])).toBeGreaterThan(Math.max(...log.map((e, i) => (e.includes(' show ') ? i : -1))));
+    expect(applyEvents).toEqual(['dev-network', 'dev-data', 'dev-app'].flatMap((s) => [`start apply ${s}`, `end apply ${s}`]));
   });
 
   it('named stacks only; a stack applied from this set is not applied again', async () => {

@@ -14,7 +14,8 @@ import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
 import { INTERRUPTED_EXIT, Interrupts } from './interrupts';
 import { committedLockFile, prepareLockFile } from './lock-files';
-import { changedOutputs, refuseWhileRecoveryPending, type CommandOptions } from './plan';
+import { limiter } from './concurrency';
+import { changedOutputs, DEFAULT_PARALLEL, refuseWhileRecoveryPending, type CommandOptions } from './plan';
 import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, PlanSetError, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
 import { erroredStateMark, keepErroredState, recoveryInstructions } from './state-recovery';
@@ -177,36 +178,55 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     log(`apply ${env}: interrupted (${signal}) ${during}; nothing was applied.`);
     return INTERRUPTED_EXIT[signal];
   };
-  // Init every stack, then review what each saved plan itself says (show -json of the .tfplan).
-  const plans: Array<{ stack: string; plan: TerraformPlan }> = [];
-  for (const [i, stack] of todo.entries()) {
-    if (interrupts.signal) return stopped('before reviewing the plans');
+  // Init every stack and review what each saved plan itself says (show -json of its verified copy),
+  // stacks side by side as plan does: the inits one at a time (they share the provider plugin cache),
+  // the shows in up to `parallel` processes. Nothing is applied before every review is in.
+  const initOneAtATime = limiter(1);
+  const slot = limiter(options.parallel ?? DEFAULT_PARALLEL);
+  type Reviewed = { stack: string; plan?: TerraformPlan; refusal?: string };
+  const reviewStack = async (stack: string, i: number): Promise<Reviewed> => {
     const cwd = synthesized.stackDir(stack);
     const step = (what: string) => log(`[${i + 1}/${todo.length}] ${stack}: ${what}`);
     const failure = (what: string, result: { status: number; output: string }) => explainFailure(stack, what, result, { env, dir: shownPath(options.root, cwd), host });
-    step('terraform init');
+    // One terraform step in a free slot; undefined when a signal came before it could start.
+    const terraform = (what: string, args: string[]) =>
+      slot(async () => {
+        if (interrupts.signal) return undefined;
+        step(`terraform ${what}`);
+        return runTerraform(args, { cwd, env: tfEnv, interrupts });
+      });
     // The committed lock file, else the one the plan's init used: the providers the plan was made with.
     const lock = existsSync(committedLockFile(options.root, stack)) ? committedLockFile(options.root, stack) : planLockFile(dir, stack);
-    const init = await runTerraform(['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)], { cwd, env: tfEnv, interrupts });
-    if (interrupts.signal) return stopped(`during terraform init of ${stack}`);
-    if (init.status !== 0) return refuse(failure('init', init));
-    step(`terraform show -json ${shownPath(options.root, planFile(dir, stack))} (its verified copy)`);
-    const show = await runTerraform(['show', '-json', planCopy(stack)], { cwd, env: tfEnv, interrupts });
-    if (interrupts.signal) return stopped(`during terraform show of ${stack}`);
-    if (show.status !== 0) return refuse(failure('show -json', show));
+    const init = await initOneAtATime(() => terraform('init', ['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)]));
+    if (!init || interrupts.signal) return { stack };
+    if (init.status !== 0) return { stack, refusal: failure('init', init) };
+    const show = await terraform(`show -json ${shownPath(options.root, planFile(dir, stack))} (its verified copy)`, ['show', '-json', planCopy(stack)]);
+    if (!show || interrupts.signal) return { stack };
+    if (show.status !== 0) return { stack, refusal: failure('show -json', show) };
     let plan: TerraformPlan;
     try {
       plan = parsePlanJson(show.output, `${stack}: terraform show -json ${shownPath(options.root, planFile(dir, stack))}`);
     } catch (error) {
-      if (error instanceof PlanInputError) return refuse(error.message);
+      if (error instanceof PlanInputError) return { stack, refusal: error.message };
       throw error;
     }
     const json = planJsonFile(dir, stack);
     if (existsSync(json) && readFileSync(json, 'utf8').trim() !== JSON.stringify(plan)) {
       io.error(`warning: ${stack}: ${shownPath(options.root, json)} is not what the saved plan says (edited?); the review below is of the saved plan itself`);
     }
-    plans.push({ stack, plan });
-  }
+    return { stack, plan };
+  };
+  // Every terraform has exited before this goes on, even when one review threw.
+  const settled = await Promise.allSettled(todo.map((stack, i) => reviewStack(stack, i)));
+  const thrown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (thrown) throw thrown.reason;
+  const reviewed = settled.map((r) => (r as PromiseFulfilledResult<Reviewed>).value);
+  if (interrupts.signal) return stopped('while reviewing the plans');
+  const refusals = reviewed.filter((r) => r.refusal !== undefined);
+  // Every stack whose review failed, each said once, in the set's order.
+  for (const r of refusals) refuse(r.refusal!);
+  if (refusals.length > 0) return APPLY_EXIT.failed;
+  const plans = reviewed.map((r) => ({ stack: r.stack, plan: r.plan! }));
   const review = reviewPlans(plans);
   logText(io, formatPlanText(review));
   if (review.dangers.length > 0 && !options.allowDestroy) {
