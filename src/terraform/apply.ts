@@ -2,7 +2,9 @@
 // `terraform apply <saved plan>`. Never plans; refuses before applying anything when a plan is missing,
 // altered, from another environment or commit, or when the set has a DANGER without --allow-destroy.
 // The review and the DANGER refusal are of the saved plans themselves (`terraform show -json` of each
-// .tfplan, run here), never of the JSON files beside them, which anyone can edit.
+// .tfplan, run here), never of the JSON files beside them, which anyone can edit; each .tfplan is read
+// once, into a private copy that is checksummed, reviewed and applied. A stale plan, and any plan
+// downstream of one, is never applied.
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,8 +46,9 @@ export interface ApplyOptions extends CommandOptions {
 export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as const;
 
 /**
- * 0 all applied; 1 refused or terraform failed; 2 bad input or production not confirmed; 3 applied an
- * upstream stack whose outputs changed, so the downstream plans of the set are stale: plan again;
+ * 0 all applied; 1 refused or terraform failed; 2 bad input (a damaged metadata.json too) or production
+ * not confirmed; 3 plan again: applied an upstream stack whose outputs changed, so the downstream plans
+ * of the set are stale, or skipped stale plans (and those downstream of them) while applying the rest;
  * 130/143 interrupted (what was applied and what not is printed).
  */
 export async function apply(options: ApplyOptions): Promise<number> {
