@@ -281,7 +281,7 @@ describe('every trust policy', () => {
   it('sessions: plan one hour, apply four (Multi-AZ RDS changes), release two (migrate + rollout); roles under /pipeline/', () => {
     for (const env of ['dev', 'prod']) {
       const { plan, apply, release } = roles(bootstrap(env));
-      expect([plan.maxSession, apply.maxSession, release.maxSession]).toEqual([3600, 14400, 7200]);
+      expect([plan.maxSession, apply.maxSession, release.maxSession]).toEqual([3600, 14400, 10800]);
     }
     for (const role of all) expect(role.path).toBe('/pipeline/');
   });

@@ -13,6 +13,7 @@ import { buildEnvironment } from '../src/app';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
 import { circleciAudiences } from '../src/constructs/oidc-provider';
+import { PIPELINE_SESSION_SECONDS } from '../src/constructs/pipeline-identities';
 
 type Json = Record<string, any>;
 const root = join(__dirname, '..');
@@ -223,6 +224,8 @@ describe('GitHub Actions: infrastructure.yml + terraform.yml', () => {
     expect(main.jobs.plan.uses).toBe('./.github/workflows/terraform.yml');
     expect(main.jobs.plan.with).toEqual({ env: '${{ matrix.env }}', apply: false });
     expect(main.jobs.plan.needs).toBe('test');
+    // Fork pull requests get no OIDC token: they are not planned (instead of failing at the role).
+    expect(main.jobs.plan.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
     expect(runs(main.jobs.test.steps)).toContain('npm test');
     expect(runs(main.jobs.test.steps)).toContain('npm run validate -- --terraform');
   });
@@ -264,6 +267,10 @@ describe('GitHub Actions: infrastructure.yml + terraform.yml', () => {
     expect(apply.needs).toBe('plan');
     expect(apply.if).toBe("inputs.apply && github.ref == 'refs/heads/main'");
     expect(apply.environment).toBe('${{ inputs.github-environment }}');
+    // Saved plans (secrets in clear) are uploaded only by runs that apply them.
+    const planUpload = uses(env.jobs.plan.steps, 'actions/upload-artifact').find((u: Json) => u.with.name === 'plans-${{ inputs.env }}')!;
+    expect(planUpload.if).toBe('inputs.apply');
+    expect(planUpload.with.overwrite).toBe(true);
     const download = uses(apply.steps, 'actions/download-artifact')[0];
     expect(download.with).toEqual({ name: 'plans-${{ inputs.env }}', path: 'plans/${{ inputs.env }}' });
     const credentials = uses(apply.steps, 'aws-actions/configure-aws-credentials')[0];
@@ -275,6 +282,10 @@ describe('GitHub Actions: infrastructure.yml + terraform.yml', () => {
     expect(runs(apply.steps).trim().split('\n').at(-1)).toBe('npm run apply -- "$TF_ENV" --yes');
     expect(apply.steps.indexOf(download)).toBeLessThan(apply.steps.findIndex((s: Json) => String(s.run).startsWith('npm run apply')));
     expect(env.env.ENV_SUFFIX).toContain('"prod":"PROD"');
+    // A state terraform could not save (credentials expired mid-apply) outlives the runner, for a day.
+    const recovery = stepNamed(apply.steps, 'Keep the state terraform could not save');
+    expect(recovery.if).toBe("failure() && hashFiles(format('plans/{0}.recovery/*', inputs.env)) != ''");
+    expect(recovery.with).toEqual(expect.objectContaining({ name: 'recovery-${{ inputs.env }}', path: 'plans/${{ inputs.env }}.recovery/', 'retention-days': 1 }));
   });
 
   it('the apply job refuses any ref but main, and any env name but dev, staging, prod', () => {
@@ -363,8 +374,11 @@ describe('GitHub Actions: release.yml', () => {
       expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
       const credentials = uses(job.steps, 'aws-actions/configure-aws-credentials')[0];
       expect(credentials.with['role-to-assume']).toBe(`\${{ vars.AWS_RELEASE_ROLE_ARN_${target.toUpperCase()} }}`);
-      expect(credentials.with['role-duration-seconds']).toBe(7200);
-      expect(job['timeout-minutes']).toBeLessThan(120);
+      expect(credentials.with['role-duration-seconds']).toBe(PIPELINE_SESSION_SECONDS.release);
+      // The tool's own waits (30 min for a deployment already running + 40 migration + 60 rollout + 15
+      // following a rollback) end before the job, and the job before its credentials.
+      expect(job['timeout-minutes']).toBeGreaterThan(30 + 40 + 60 + 15);
+      expect(job['timeout-minutes']).toBeLessThan(PIPELINE_SESSION_SECONDS.release / 60);
       expect(releaseStep(name).env.TARGET_ENV).toBe(target);
     }
     expect(jobs['release-prod'].environment).toBe('production');
@@ -516,7 +530,15 @@ describe('CircleCI (.circleci/config.yml)', () => {
     expect(entry('approve-prod').requires).toContain('apply-staging');
     const steps = circle.jobs.apply.steps as Json[];
     expect(steps).toEqual(expect.arrayContaining([{ attach_workspace: { at: '.' } }, { 'aws-role': { role: 'APPLY', env: '<< parameters.env >>' } }]));
-    expect(runs(steps).trim().split('\n').at(-1)).toBe('npm run apply -- << parameters.env >> --yes');
+    const applyAt = steps.findIndex((step) => step.run?.command === 'npm run apply -- << parameters.env >> --yes');
+    expect(applyAt).toBeGreaterThan(0);
+    // After it, only the push-back of a state terraform could not save (credentials expired mid-apply),
+    // and only when the apply failed: it runs the recovery commands apply prints, in the same stack directory.
+    const recovery = steps.slice(applyAt + 1);
+    expect(recovery).toHaveLength(1);
+    expect(recovery[0].run.when).toBe('on_fail');
+    expect(recovery[0].run.command).toContain('for copy in "plans/$TARGET_ENV.recovery/"*.errored.tfstate; do');
+    expect(recovery[0].run.command).toContain('cd "cdktf.out/stacks/$stack" && terraform init -input=false -reconfigure && terraform state push -lock=false "$OLDPWD/$copy"');
     // no provider cache any branch could have written reaches the apply role
     expect(steps[0]).toEqual({ setup: { 'plugin-cache': false } });
     expect(circle.workflows.infrastructure.when).toEqual({ and: [{ not: '<< pipeline.parameters.release >>' }, { not: '<< pipeline.parameters.rollback >>' }] });
@@ -543,7 +565,8 @@ describe('CircleCI (.circleci/config.yml)', () => {
     const refresh = awsRole.steps[1];
     expect(refresh.unless.condition).toEqual({ equal: ['PLAN', '<< parameters.role >>'] });
     expect(refresh.unless.steps[0].run.background).toBe(true);
-    expect(refresh.unless.steps[0].run.command).toMatch(/while sleep 1200; do/);
+    expect(refresh.unless.steps[0].run.command).toMatch(/while sleep 540; do/);
+    expect(refresh.unless.steps[0].run.no_output_timeout).toBe('6h');
     expect(circle.executors.node.environment.TF_PLUGIN_CACHE_DIR).toBe('/home/circleci/.terraform.d/plugin-cache');
     expect(JSON.stringify(circle.commands['save-plugin-cache'])).toContain('/home/circleci/.terraform.d/plugin-cache');
   });

@@ -42,10 +42,12 @@ export function pipelineRoleArn(accountId: string, roleName: string, partition: 
  * plan: one hour (a plan of every stack takes minutes). apply: four hours: creating or modifying a
  * Multi-AZ RDS instance (class change, storage, engine upgrade) routinely takes over an hour and
  * Terraform waits for it; credentials that expire mid-apply leave a half-applied stack and a stale
- * lock. release: two hours: the migrate task may run up to 60 minutes, then the rollout until the
- * blue/green bake starts (the release returns then; ECS finishes the bake on its own).
+ * lock. release: three hours: the tool may first wait up to 30 minutes for a deployment already in
+ * progress (the first release of a fresh environment), then the migrate task (CI gives it 40 minutes),
+ * the rollout until the blue/green bake starts (CI: 60; the release returns then, ECS finishes the bake
+ * on its own) and up to 15 minutes following a rollback: 145 minutes, under the jobs' 170.
  */
-export const PIPELINE_SESSION_SECONDS = { plan: 3600, apply: 4 * 3600, release: 2 * 3600 } as const;
+export const PIPELINE_SESSION_SECONDS = { plan: 3600, apply: 4 * 3600, release: 3 * 3600 } as const;
 
 /** The workflow files whose jobs the GitHub trust names (`job_workflow_ref`). */
 export const GITHUB_WORKFLOWS = { terraform: '.github/workflows/terraform.yml', release: '.github/workflows/release.yml' } as const;
