@@ -8,4 +8,5 @@ runSpecs([
   'review',
   'review-plan',
   'pipeline',
+  'concurrency',
 ]);
