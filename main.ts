@@ -1,6 +1,5 @@
 // Entry point of `cdktf synth`: validate all configuration first, then build every environment.
-import { buildEnvironment } from './src/app';
-import { ConstructValidationError, newApp, synthesizeApp } from './src/app-synth';
+import { ConstructValidationError, synthesizeEnvironments } from './src/app-synth';
 import { environments, project } from './src/config/environments';
 import { loadConfig, optionsFromEnv } from './src/config/load';
 import { reportConfigErrors } from './src/config/report';
@@ -14,10 +13,8 @@ if (configs) {
   // (`cdktf synth/deploy` pass this stderr on, behind a log header of their own.)
   for (const line of configWarnings(configs, { examples: process.env.CONFIG_WARN_EXAMPLES === '1' })) process.stderr.write(`${line}\n`);
   skipTokenCreationStacks();
-  const app = newApp();
-  for (const config of configs) buildEnvironment(app, config, configs);
   try {
-    synthesizeApp(app);
+    synthesizeEnvironments(configs);
   } catch (error) {
     if (!(error instanceof ConstructValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);

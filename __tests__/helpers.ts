@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, type TerraformStack } from 'cdktf';
 import { buildEnvironment, type EnvironmentStacks } from '../src/app';
-import { newApp, synthesizeApp } from '../src/app-synth';
+import { synthesizeEnvironments } from '../src/app-synth';
 import { environments, project } from '../src/config/environments';
 import { loadConfig, type EnvironmentConfig } from '../src/config/load';
 import type { EnvironmentInput } from '../src/config/schema';
@@ -99,10 +99,7 @@ export function sharedSynthDir(): string {
   if (dir) return join(dir, 'out');
   if (synthDirHere) return synthDirHere;
   const outdir = (synthDirHere = mkdtempSync(join(tmpdir(), 'test-synth-')));
-  const configs = Object.keys(environments).map((env) => configFor(env));
-  const app = newApp({ outdir });
-  for (const config of configs) buildEnvironment(app, config, configs);
-  synthesizeApp(app);
+  synthesizeEnvironments(loadConfig(project, environments), outdir);
   return outdir;
 }
 

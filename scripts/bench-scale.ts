@@ -3,9 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildEnvironment } from '../src/app';
 import { skipTokenCreationStacks } from '../src/lib/token-stacks';
-import { newApp, synthesizeApp } from '../src/app-synth';
+import { synthesizeEnvironments } from '../src/app-synth';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
 import type { EnvironmentInput } from '../src/config/schema';
@@ -28,7 +27,5 @@ const scaled: Record<string, EnvironmentInput> = Object.fromEntries(
 
 skipTokenCreationStacks();
 const started = performance.now();
-const app = newApp({ outdir: mkdtempSync(join(tmpdir(), 'bench-scale-')) });
-for (const config of loadConfig(project, scaled)) buildEnvironment(app, config);
-synthesizeApp(app);
+synthesizeEnvironments(loadConfig(project, scaled), mkdtempSync(join(tmpdir(), 'bench-scale-')));
 process.stdout.write(`BENCH_SYNTH_MS=${Math.round(performance.now() - started)}\n`);

@@ -9,6 +9,8 @@
 // `synthesizeApp` runs every construct's own validations (`node.validate()`, also public) before
 // writing anything: a construct that fails validation still stops the synth with nothing written.
 import { App, type AppConfig } from 'cdktf';
+import { buildEnvironment } from './app';
+import type { EnvironmentConfig } from './config/load';
 
 /** A cdktf App whose validations `synthesizeApp` runs (not cdktf's synth, which would spawn terraform). */
 export function newApp(config: Omit<AppConfig, 'skipValidation'> = {}): App {
@@ -33,4 +35,14 @@ export function synthesizeApp(app: App): void {
   const problems = validationErrors(app);
   if (problems.length > 0) throw new ConstructValidationError(problems);
   app.synth();
+}
+
+/**
+ * What main.ts writes: every environment in one App (each knows the others: the promotion chain),
+ * validated, then synthesized into `outdir` (default: cdktf's, `CDKTF_OUTDIR` or `cdktf.out`).
+ */
+export function synthesizeEnvironments(configs: readonly EnvironmentConfig[], outdir?: string): void {
+  const app = newApp(outdir === undefined ? {} : { outdir });
+  for (const config of configs) buildEnvironment(app, config, configs);
+  synthesizeApp(app);
 }
