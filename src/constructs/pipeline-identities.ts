@@ -9,7 +9,7 @@
 // which names the role). Role ARNs are deterministic (name and path), so the state bucket's
 // policy can name them before they exist.
 import { Construct } from 'constructs';
-import type { PolicyStatement } from '../lib/iam-conditions';
+import type { Statement } from '../lib/iam';
 import type { ScheduleNames, ServiceNames } from '../naming';
 import type { Grantable } from '../lib/grants';
 import { PIPELINE_ROLE_PATH, PipelineRole, type OidcTrust } from './pipeline-role';
@@ -254,9 +254,9 @@ export class PipelineIdentities extends Construct {
 }
 
 /** State of this environment only: keys `<env>/…` of its bucket, encrypted with the state key (grants of their owners). */
-function stateAccess(props: PipelineIdentitiesProps): { read: PolicyStatement[]; lockFiles: PolicyStatement[]; write: PolicyStatement[] } {
-  const collect = (grant: (grantee: Grantable) => void): PolicyStatement[] => {
-    const statements: PolicyStatement[] = [];
+function stateAccess(props: PipelineIdentitiesProps): { read: Statement[]; lockFiles: Statement[]; write: Statement[] } {
+  const collect = (grant: (grantee: Grantable) => void): Statement[] => {
+    const statements: Statement[] = [];
     grant({ addToPolicy: (...added) => void statements.push(...added) });
     return statements;
   };
@@ -277,7 +277,7 @@ function stateAccess(props: PipelineIdentitiesProps): { read: PolicyStatement[];
  * Describe/Get/List). Plans run code from any branch unreviewed, so these denies take back what it
  * also reads that a plan never needs — data — and every write but the state lock files.
  */
-function planDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
+function planDenies(props: PipelineIdentitiesProps): Statement[] {
   const bucket = props.stateBucket.bucketArn;
   return [
     {
@@ -344,7 +344,7 @@ function planDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
  * may be created or given policies only while it carries the workload permissions boundary, and
  * roles may be passed only to the services the stacks pass them to.
  */
-function iamForStacks(props: PipelineIdentitiesProps): PolicyStatement[] {
+function iamForStacks(props: PipelineIdentitiesProps): Statement[] {
   const iam = (type: string) => `arn:${props.partition}:iam::${props.accountId}:${type}/${props.prefix}-*`;
   // Request key on CreateRole/PutRolePermissionsBoundary (the boundary asked for); on the policy
   // actions, the boundary the role already has
@@ -395,7 +395,7 @@ function iamForStacks(props: PipelineIdentitiesProps): PolicyStatement[] {
 }
 
 /** What PowerUserAccess (or the grants above) would allow but must stay out of the pipeline's reach. */
-function applyDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
+function applyDenies(props: PipelineIdentitiesProps): Statement[] {
   const bucket = props.stateBucket.bucketArn;
   const { partition } = props;
   const account = `arn:${partition}:iam::${props.accountId}`;
@@ -478,7 +478,7 @@ function applyDenies(props: PipelineIdentitiesProps): PolicyStatement[] {
  * characters (listed per service it grew ~1 kB a service). Every name a prefix covers belongs to this
  * environment (naming.ts; the apply role manages only `<prefix>-*` IAM names).
  */
-function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
+function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
   const { partition, prefix } = props;
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}:${resource}`;
   const roleArn = (name: string) => `arn:${partition}:iam::${props.accountId}:role/${name}`;
@@ -497,7 +497,7 @@ function releaseStatements(props: PipelineIdentitiesProps): PolicyStatement[] {
   const families = arn('ecs', `task-definition/${prefix}-*:*`);
   const migrateFamilies = arn('ecs', `task-definition/${prefix}-*-migrate:*`);
   const releaseRecords = [...new Set(svcs.map((s) => s.releaseParameter.replace(/[^/]+$/, '*')))];
-  const statements: PolicyStatement[] = [
+  const statements: Statement[] = [
     {
       // Resolve tags, read the image manifest and tag what was shipped (`released-<env>-<n>`, and
       // `baking-<env>-<n>` during a blue/green bake). BatchDeleteImage removes a baking tag, or the

@@ -7,7 +7,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
 import { Construct } from 'constructs';
-import type { PolicyStatement } from '../lib/iam-conditions';
+import { policyDocument, type Statement } from '../lib/iam';
 import { policySizeProblems, ROLE_INLINE_POLICIES_MAX_CHARS, TRUST_POLICY_MAX_CHARS } from '../lib/policy-size';
 
 /** IAM path of pipeline roles: outside `role/<prefix>-*`, which an apply role may manage. */
@@ -47,7 +47,7 @@ export interface PipelineRoleProps {
   /** AWS managed policies to attach (ARNs; each policy name appears once). @default [] */
   readonly managedPolicyArns?: string[];
   /** The role's inline policy. */
-  readonly statements: PolicyStatement[];
+  readonly statements: Statement[];
   /**
    * Longest session a job may request (`role-duration-seconds`), 3600–43200: as long as the longest
    * job needs, since credentials that expire mid-apply leave a stale state lock; no longer, since a
@@ -77,7 +77,7 @@ export class PipelineRole extends Construct {
     }
     const maxSession = props.maxSessionSeconds ?? 3600;
     if (!Number.isInteger(maxSession) || maxSession < 3600 || maxSession > 43200) throw new Error(`${this.node.path}: maxSessionSeconds ${maxSession} is outside IAM's 3600–43200`);
-    const trustPolicy = policyJson(...props.trust.map(trustStatement));
+    const trustPolicy = policyDocument(...props.trust.map(trustStatement));
     const role = new IamRole(this, 'role', {
       name: props.name,
       path: props.path ?? PIPELINE_ROLE_PATH,
@@ -89,7 +89,7 @@ export class PipelineRole extends Construct {
     // Keyed by the policy's name, not its position: reordering the list replaces nothing.
     for (const policyArn of managed) new IamRolePolicyAttachment(this, `managed-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
     new IamRolePolicyAttachmentsExclusive(this, 'managed-exclusive', { roleName: role.name, policyArns: managed });
-    const inlinePolicy = policyJson(...props.statements);
+    const inlinePolicy = policyDocument(...props.statements);
     const inline = new IamRolePolicy(this, 'policy', { role: role.id, name: 'pipeline', policy: inlinePolicy });
     // Checked at synth (construct validation): past IAM's limits the bootstrap apply fails half-way.
     const standIns = props.tokenStandIns ?? {};
@@ -105,12 +105,7 @@ export class PipelineRole extends Construct {
   }
 }
 
-/** An IAM policy document, as literal JSON (a reviewer reads the exact policy in the synthesized output). */
-export function policyJson(...statements: PolicyStatement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
-
-function trustStatement(trust: OidcTrust): PolicyStatement {
+function trustStatement(trust: OidcTrust): Statement {
   const audience = { [`${trust.host}:aud`]: trust.audience };
   const subject = { [`${trust.host}:sub`]: trust.subjects };
   return {

@@ -9,10 +9,10 @@
 // a role the apply role creates and hands to a task would be the way around those denies.
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { Construct } from 'constructs';
-import type { PolicyStatement } from '../lib/iam-conditions';
+import { policyDocument, type Statement } from '../lib/iam';
 import { permissionsBoundaryName } from '../naming';
 import { MANAGED_POLICY_MAX_CHARS, policySizeProblems } from '../lib/policy-size';
-import { PIPELINE_ROLE_PATH as PIPELINE_PATH, policyJson } from './pipeline-role';
+import { PIPELINE_ROLE_PATH as PIPELINE_PATH } from './pipeline-role';
 
 export interface WorkloadBoundaryProps {
   /** The project's service name (naming.ts). */
@@ -46,7 +46,7 @@ export interface WorkloadBoundaryProps {
  */
 export function workloadBoundaryStatements(
   props: Pick<WorkloadBoundaryProps, 'prefix' | 'accountId' | 'partition' | 'stateBucketArn' | 'stateKeyArns'>,
-): PolicyStatement[] {
+): Statement[] {
   const account = `arn:${props.partition}:iam::${props.accountId}`;
   const ownRoles = `${account}:role/${props.prefix}-*`;
   return [
@@ -85,7 +85,7 @@ export class WorkloadBoundary extends Construct {
   constructor(scope: Construct, id: string, props: WorkloadBoundaryProps) {
     super(scope, id);
     const { name, path } = permissionsBoundaryName(props.projectService, props.environment);
-    const document = policyJson(...workloadBoundaryStatements(props));
+    const document = policyDocument(...workloadBoundaryStatements(props));
     const policy = new IamPolicy(this, 'policy', {
       name,
       path,

@@ -1,12 +1,16 @@
 // IAM policy documents as literal JSON, so a reviewer reads the exact policy in the synthesized output.
 // Tokens (ARNs of other resources) inside render as Terraform interpolations.
 
-export interface Statement {
+/** A statement: Action or NotAction (exactly one); Resource or NotResource (neither in trust policies). */
+export type Statement = StatementBase & ({ readonly Action: string | string[]; readonly NotAction?: never } | { readonly NotAction: string | string[]; readonly Action?: never });
+
+interface StatementBase {
   readonly Sid?: string;
   readonly Effect: 'Allow' | 'Deny';
-  readonly Action: string | string[];
   /** Absent only in trust policies. */
   readonly Resource?: string | string[];
+  /** Everything but these (a deny's "outside this"). */
+  readonly NotResource?: string | string[];
   readonly Principal?: Record<string, string | string[]> | '*';
   readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }
