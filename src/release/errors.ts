@@ -68,6 +68,11 @@ export function describeAwsError(error: unknown): string | undefined {
   return undefined;
 }
 
+/** One line for any error met on the way: the AWS description when there is one, else its message. */
+export function errorText(error: unknown): string {
+  return describeAwsError(error) ?? (error as Error).message;
+}
+
 const THROTTLING = new Set([
   'ThrottlingException',
   'Throttling',

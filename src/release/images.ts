@@ -10,7 +10,7 @@ import {
   type ImageDetail,
   type ImageIdentifier,
 } from '@aws-sdk/client-ecr';
-import { describeAwsError, ReleaseFailed } from './errors';
+import { errorText, ReleaseFailed } from './errors';
 import type { PreviousEnvironment, ReleaseRequest } from './input';
 import type { Session } from './session';
 
@@ -167,7 +167,7 @@ export async function tagShipped(session: Session, repository: string, digest: s
       session.detail(`${tag} already on ${digest.slice(0, 19)}… in ${repository}`);
       return;
     }
-    session.warn(`could not tag ${digest} ${tag} in ${repository} (${describeAwsError(error) ?? (error as Error).message}): the lifecycle policy does not protect it`);
+    session.warn(`could not tag ${digest} ${tag} in ${repository} (${errorText(error)}): the lifecycle policy does not protect it`);
   }
 }
 
@@ -196,7 +196,7 @@ export async function untagImage(session: Session, repository: string, digest: s
   } catch (error) {
     if ((error as Error).name === 'ImageNotFoundException') return;
     session.warn(
-      `could not remove ${tags.join(', ')} from ${digest} in ${repository} (${describeAwsError(error) ?? (error as Error).message}): ` +
+      `could not remove ${tags.join(', ')} from ${digest} in ${repository} (${errorText(error)}): ` +
         `remove it by hand: aws ecr batch-delete-image --repository-name ${repository} --image-ids ${tags.map((t) => `imageTag=${t}`).join(' ')}`,
     );
   }

@@ -4,7 +4,7 @@
 // says how to stop it.
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type Service } from '@aws-sdk/client-ecs';
-import { describeAwsError, isTransient, ReleaseFailed, WaitEnded } from './errors';
+import { errorText, isTransient, ReleaseFailed, WaitEnded } from './errors';
 import type { ReleaseRequest } from './input';
 import { CALL_BUDGET_MS, WaitStopped, type Session } from './session';
 
@@ -39,7 +39,7 @@ export async function runMigration(session: Session, request: ReleaseRequest, se
   } catch (error) {
     if (!isTransient(error) && (error as Error).name !== 'AbortError') throw error;
     // No answer: ECS may have started the task anyway.
-    const why = describeAwsError(error) ?? (error as Error).message;
+    const why = errorText(error);
     const list = `aws ecs list-tasks --cluster ${names.cluster} --started-by release-migrate`;
     throw new WaitEnded(`RunTask got no answer (${why}): a migration task may have started; see ${list}`, false, [
       `a migration task may be running: ${list}; stop it with aws ecs stop-task --cluster ${names.cluster} --task <id>`,
@@ -113,7 +113,7 @@ async function stopTask(session: Session, cluster: string, taskArn: string, stan
     });
     standing.push(`stopped the migration task (ECS stops its container with SIGTERM)`);
   } catch (error) {
-    standing.push(`could not stop it (${describeAwsError(error) ?? (error as Error).message}): aws ecs stop-task --cluster ${cluster} --task ${taskArn.split('/').pop()}`);
+    standing.push(`could not stop it (${errorText(error)}): aws ecs stop-task --cluster ${cluster} --task ${taskArn.split('/').pop()}`);
   }
 }
 

@@ -5,7 +5,7 @@
 import { UpdateServiceCommand, type Service, type ServiceDeployment } from '@aws-sdk/client-ecs';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { ReleaseClients } from './clients';
-import { describeAwsError, isTransient, ReleaseFailed, RolledBack, WaitEnded } from './errors';
+import { describeAwsError, errorText, isTransient, ReleaseFailed, RolledBack, WaitEnded } from './errors';
 import { checkPromotion, resolveImage, type ResolvedImage } from './images';
 import type { ReleaseRequest } from './input';
 import { runMigration } from './migration';
@@ -277,7 +277,7 @@ export class Release {
       ).service;
     } catch (error) {
       // A timeout, a 5xx or a lost connection does not mean ECS refused: ask it.
-      const why = describeAwsError(error) ?? (error as Error).message;
+      const why = errorText(error);
       session.detail(`UpdateService did not succeed (${why}); asking ECS whether it took the update`);
       const after = await this.serviceAfterFailedUpdate(request, taskDefinitionArn);
       if (after === undefined) {
@@ -378,7 +378,7 @@ export class Release {
     try {
       return await updateRecord(this.session, request.names.releaseParameter, stored, build, AbortSignal.timeout(CALL_BUDGET_MS));
     } catch (error) {
-      const why = describeAwsError(error) ?? (error as Error).message;
+      const why = errorText(error);
       return new ReleaseFailed(
         `${entry.tag} serves traffic, but the release record could not be written (${why}): release ${entry.tag} again to record it, or --rollback will not know this release`,
         true,
@@ -390,7 +390,7 @@ export class Release {
     try {
       await updateRecord(this.session, request.names.releaseParameter, stored, (fresh) => (fresh.pending?.taskDefinitionArn === taskDefinitionArn ? dropPending(fresh) : fresh), AbortSignal.timeout(CALL_BUDGET_MS));
     } catch (error) {
-      this.session.warn(`could not drop the rejected release from ${request.names.releaseParameter} (${describeAwsError(error) ?? (error as Error).message}): --status settles it`);
+      this.session.warn(`could not drop the rejected release from ${request.names.releaseParameter} (${errorText(error)}): --status settles it`);
     }
   }
 
@@ -410,7 +410,7 @@ export class Release {
         await updateRecord(this.session, request.names.releaseParameter, stored, (fresh) => withPending(fresh, pending(fresh)), AbortSignal.timeout(CALL_BUDGET_MS));
         lines.push(`the record lists this release as pending: --status (or the next release) settles it`);
       } catch (error) {
-        lines.push(`could not record this release as pending (${describeAwsError(error) ?? (error as Error).message}); once it has ended, release ${entry.tag} again to record it`);
+        lines.push(`could not record this release as pending (${errorText(error)}); once it has ended, release ${entry.tag} again to record it`);
       }
     }
     const minutes = Math.floor((this.session.timing.now() - startedAt) / 60_000);
@@ -435,7 +435,7 @@ export class Release {
         const moved = service.taskDefinition === taskDefinitionArn || (service.deployments ?? []).some((d) => d.taskDefinition === taskDefinitionArn);
         return { moved, service };
       } catch (error) {
-        const why = describeAwsError(error) ?? (error as Error).message;
+        const why = errorText(error);
         if (attempt >= 3 || !isTransient(error)) {
           this.session.detail(`could not read service ${names.service} (${why})`);
           return undefined;

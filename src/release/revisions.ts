@@ -1,7 +1,7 @@
 // Registering the release's revision of a family (copied from the family's latest, checked first) and
 // deregistering one that serves nothing, so the family's latest ACTIVE revision is always a good one.
 import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { describeAwsError, ReleaseFailed } from './errors';
+import { errorText, ReleaseFailed } from './errors';
 import { checkRevision, type RevisionExpectation } from './revision-check';
 import { CALL_BUDGET_MS, type Session } from './session';
 import { revisionWithImage, shortTaskDefinition } from './task-definition';
@@ -46,6 +46,6 @@ export async function deregisterUnused(session: Session, taskDefinitionArn: stri
     await session.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }), { abortSignal: AbortSignal.timeout(20_000) });
     session.detail(`deregistered ${shortTaskDefinition(taskDefinitionArn)} (unused)`);
   } catch (error) {
-    session.detail(`could not deregister ${shortTaskDefinition(taskDefinitionArn)}: ${describeAwsError(error) ?? (error as Error).message}`);
+    session.detail(`could not deregister ${shortTaskDefinition(taskDefinitionArn)}: ${errorText(error)}`);
   }
 }

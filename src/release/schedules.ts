@@ -4,7 +4,7 @@
 // target's task definition ARN after creating the schedule.
 import { GetScheduleCommand, UpdateScheduleCommand, type UpdateScheduleInput } from '@aws-sdk/client-scheduler';
 import { scheduleNames } from '../naming';
-import { describeAwsError } from './errors';
+import { errorText } from './errors';
 import type { ReleaseRequest } from './input';
 import type { Session } from './session';
 import { shortTaskDefinition } from './task-definition';
@@ -51,7 +51,7 @@ export async function pinSchedules(session: Session, request: ReleaseRequest, ta
       session.detail(`schedule ${names.schedule} now runs ${shortTaskDefinition(taskDefinitionArn)} (was ${shortTaskDefinition(ecs.TaskDefinitionArn)})`);
     } catch (error) {
       session.warn(
-        `could not point schedule ${names.schedule} at ${shortTaskDefinition(taskDefinitionArn)} (${describeAwsError(error) ?? (error as Error).message}); ` +
+        `could not point schedule ${names.schedule} at ${shortTaskDefinition(taskDefinitionArn)} (${errorText(error)}); ` +
           `it still runs its previous revision: run npm run release -- ${request.env.name} ${request.service.name} --status to retry`,
       );
     }

@@ -4,7 +4,7 @@
 // a minute, and every call carries an abort signal, so neither a hung endpoint nor a signal outlasts
 // the deadline. Clock and sleep are injected so tests drive hours of waiting instantly.
 import type { ReleaseClients } from './clients';
-import { describeAwsError, isTransient } from './errors';
+import { errorText, isTransient } from './errors';
 
 /** Time, injected: tests advance a fake clock instead of waiting. */
 export interface Timing {
@@ -155,7 +155,7 @@ export class Session {
       } catch (error) {
         this.checkInterrupted();
         if (byDeadline.aborted) throw new WaitStopped(`the deadline passed while ${what} (the call was cut off)`, false);
-        const why = byBudget.aborted ? `no answer in ${WAIT_CALL_BUDGET_MS / 1000} s` : (describeAwsError(error) ?? (error as Error).message);
+        const why = byBudget.aborted ? `no answer in ${WAIT_CALL_BUDGET_MS / 1000} s` : errorText(error);
         if (!byBudget.aborted && !isTransient(error)) throw new WaitStopped(`${what} failed: ${why}`, false);
         failures++;
         const pause = Math.min(backoff, MAX_BACKOFF_MS, Math.max(0, deadline - this.timing.now()));
