@@ -266,7 +266,8 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     step(`terraform apply ${shownPath(options.root, planFile(dir, stack))} (its verified copy)`);
     const errored = erroredStateMark(cwd);
     const result = await runTerraform(['apply', '-input=false', planCopy(stack)], { cwd, env: tfEnv, interrupts, onLine: (line) => log(`    ${line}`) });
-    const lostState = result.status !== 0 && erroredStateMark(cwd) !== errored && erroredStateMark(cwd) !== null;
+    const erroredNow = result.status !== 0 ? erroredStateMark(cwd) : null;
+    const lostState = erroredNow !== null && erroredNow !== errored;
     if (lostState) {
       const kept = keepErroredState(cwd, options.plansDir, env, stack);
       save({ stale: staleWith(stack, 'its apply could not save the state') });
