@@ -83,7 +83,7 @@ export async function runMigration(session: Session, request: ReleaseRequest, se
           false,
         );
       }
-      session.heartbeat(`task ${taskId}: still ${lastStatus ?? 'starting'} (${Math.floor((session.timing.now() - startedAt) / 60_000)} min)`);
+      session.heartbeat(`task ${taskId}: still ${lastStatus ?? 'starting'} (${session.minutesSince(startedAt)} min)`);
       if (!(await session.pause(deadline))) {
         throw new WaitStopped(`the migration did not finish in ${request.migrateTimeoutMinutes} min`, false);
       }
@@ -97,7 +97,7 @@ export async function runMigration(session: Session, request: ReleaseRequest, se
       standing.push(`it keeps running; follow it: aws ecs describe-tasks --cluster ${names.cluster} --tasks ${taskId}`, `stop it: ${stopCommand}`);
     }
     throw new WaitEnded(
-      `migration task ${taskId} still ${lastStatus ?? 'running'} after ${Math.floor((session.timing.now() - startedAt) / 60_000)} min: ${error.message}` +
+      `migration task ${taskId} still ${lastStatus ?? 'running'} after ${session.minutesSince(startedAt)} min: ${error.message}` +
         (error.interrupted ? '' : ` (it keeps running; stop it with: ${stopCommand}); log stream ${names.migrateLogGroup} ${stream}`),
       false,
       standing,

@@ -59,7 +59,7 @@ export async function settlePending(session: Session, request: ReleaseRequest, s
   session.detail(state.progress);
   try {
     while (state.outcome === 'in-progress' && waitUntil !== undefined) {
-      session.heartbeat(`still ${state.progress}${etaText(session, pending)} (${Math.floor((session.timing.now() - started) / 60_000)} min)`);
+      session.heartbeat(`still ${state.progress}${etaText(session, pending)} (${session.minutesSince(started)} min)`);
       if (!(await session.pause(waitUntil))) break;
       const next = await pendingState(session, request, pending, waitUntil);
       if (next.progress !== state.progress) session.detail(next.progress);

@@ -413,7 +413,7 @@ export class Release {
         lines.push(`could not record this release as pending (${errorText(error)}); once it has ended, release ${entry.tag} again to record it`);
       }
     }
-    const minutes = Math.floor((this.session.timing.now() - startedAt) / 60_000);
+    const minutes = this.session.minutesSince(startedAt);
     const what = watch.kind === 'rolling' ? 'rollout' : `${watch.kind} deployment`;
     return new WaitEnded(`${what} not finished after ${minutes} min (${watch.progress ?? 'deployment not seen'}): ${stop.message}; ECS carries on without this tool`, true, lines, entry);
   }

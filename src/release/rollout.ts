@@ -84,7 +84,7 @@ export async function waitRolling(session: Session, request: ReleaseRequest, upd
       // Without a circuit breaker there is no rolloutState: done when ours is the only deployment, at full strength.
       if (!ours.rolloutState && deployments.length === 1 && ours.runningCount === ours.desiredCount) return;
     }
-    session.heartbeat(`still ${watch.progress ?? 'waiting for the deployment to appear'} (${minutesSince(session, started)} min)`);
+    session.heartbeat(`still ${watch.progress ?? 'waiting for the deployment to appear'} (${session.minutesSince(started)} min)`);
     if (!(await session.pause(deadline))) throw new WaitStopped('the deadline passed', false);
   }
 }
@@ -137,7 +137,7 @@ export async function waitBlueGreen(
       if (status !== 'SUCCESSFUL' && options.untilBaking) return 'baking';
     }
     if (status === 'SUCCESSFUL') return 'successful';
-    session.heartbeat(`still ${line} (${minutesSince(session, started)} min)`);
+    session.heartbeat(`still ${line} (${session.minutesSince(started)} min)`);
     if (!(await session.pause(deadline))) throw new WaitStopped('the deadline passed', false);
   }
 }
@@ -166,7 +166,7 @@ export async function waitRollbackEnd(session: Session, arn: string, status: str
       const now = deployment?.status ?? 'UNKNOWN';
       if (now !== last) session.detail((last = now));
       if (BLUE_GREEN_ENDED.has(now)) return now;
-      session.heartbeat(`still ${now} (${minutesSince(session, started)} min)`);
+      session.heartbeat(`still ${now} (${session.minutesSince(started)} min)`);
     }
   } catch (error) {
     if (!(error instanceof WaitStopped)) throw error;
@@ -233,7 +233,7 @@ export async function waitForBusyDeployment(session: Session, request: ReleaseRe
       }
       const line = `deployment ${busy.id}: ${busy.rolloutState}, ${busy.runningCount ?? 0}/${busy.desiredCount ?? 0} running, ${busy.failedTasks ?? 0} failed`;
       if (line !== seen) session.detail((seen = line));
-      session.heartbeat(`still ${line} (${minutesSince(session, started)} min)`);
+      session.heartbeat(`still ${line} (${session.minutesSince(started)} min)`);
       if (!(await session.pause(deadline))) throw new WaitStopped('the deadline passed', false);
       const result = await session.waitCall('reading the service', deadline, (signal) =>
         session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), { abortSignal: signal }),
@@ -290,8 +290,4 @@ function printEvents(session: Session, service: Service | undefined, since: numb
   const fresh = (service?.events ?? []).filter((e) => (e.createdAt?.getTime() ?? 0) > since).reverse();
   for (const event of fresh) session.detail(`event: ${event.message}`);
   return fresh.reduce((latest, e) => Math.max(latest, e.createdAt?.getTime() ?? 0), since);
-}
-
-function minutesSince(session: Session, start: number): number {
-  return Math.floor((session.timing.now() - start) / 60_000);
 }

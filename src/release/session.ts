@@ -126,6 +126,11 @@ export class Session {
     if (line) this.detail(line);
   }
 
+  /** Whole minutes since `start` (for progress lines). */
+  minutesSince(start: number): number {
+    return Math.floor((this.timing.now() - start) / 60_000);
+  }
+
   /** Why a signal stopped the tool, or undefined. */
   get interruption(): string | undefined {
     return this.signal.aborted ? String(this.signal.reason ?? 'a signal') : undefined;
