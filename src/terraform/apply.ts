@@ -246,8 +246,9 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
   // The stack and every stack of the set downstream of it that is not applied yet: their plans were
   // made with the outputs it had before this apply changed part of it.
   const inSet = new Set([...metadata.stacks, ...metadata.deferred]);
+  const downstreamToApply = (stack: string) => dependents(synthesized.stacks, stack).filter((s) => inSet.has(s) && !applied.includes(s));
   const staleWith = (stack: string, because: string) => {
-    const downstream = dependents(synthesized.stacks, stack).filter((s) => inSet.has(s) && !applied.includes(s));
+    const downstream = downstreamToApply(stack);
     const added = [{ stack, because }, ...downstream.map((s) => ({ stack: s, because: `it reads outputs of ${stack}, and ${because.replace(/^its /, `${stack}'s `)}` }))];
     return [...metadata.stale.filter((s) => !added.some((a) => a.stack === s.stack)), ...added];
   };
@@ -293,7 +294,7 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     step('applied');
 
     const outputs = changedOutputs(plans.find((p) => p.stack === stack)!.plan);
-    const stale = dependents(synthesized.stacks, stack).filter((s) => inSet.has(s) && !applied.includes(s));
+    const stale = downstreamToApply(stack);
     if (outputs.length > 0 && stale.length > 0) {
       const named = outputs.length > 4 ? `${outputs.slice(0, 4).join(', ')} and ${outputs.length - 4} more` : outputs.join(', ');
       const because = `${stack} changed its outputs ${named}`;
