@@ -2,13 +2,12 @@
 // bake was running when the tool returned, or a release whose wait ended without an outcome. `--status`
 // and the start of the next release ask ECS how it ended: SUCCESSFUL → it becomes current (tagged,
 // schedules on it); rolled back → its revision is deregistered, schedules go back, pending is dropped.
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { bakingTagPrefix, releasedTagPrefix, tagShipped, untagImage } from './images';
 import type { ReleaseRequest } from './input';
 import { advance, dropPending, settledEntry, type PendingEntry, type ReleaseEntry, type ReleaseRecord } from './record';
 import { describeEntry, updateRecord, type StoredRecord } from './record-store';
 import { deregisterUnused } from './revisions';
-import { BLUE_GREEN_FAILED, describeServiceDeployment, waitRollbackEnd } from './rollout';
+import { BLUE_GREEN_FAILED, describeServiceDeployment, pollService, waitRollbackEnd } from './rollout';
 import { pinSchedules } from './schedules';
 import { WaitStopped, type Session } from './session';
 import { shortTaskDefinition } from './task-definition';
@@ -132,10 +131,7 @@ async function pendingState(session: Session, request: ReleaseRequest, pending: 
     }
   }
   const { names } = request;
-  const result = await session.waitCall('reading the service', deadline, (signal) =>
-    session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), { abortSignal: signal }),
-  );
-  const service = result.services?.find((s) => s.serviceName === names.service);
+  const service = await pollService(session, names, deadline);
   const ours = pending.deploymentId ? service?.deployments?.find((d) => d.id === pending.deploymentId) : undefined;
   if (ours) {
     const progress = `deployment ${ours.id}: ${ours.rolloutState ?? ours.status}, ${ours.runningCount ?? 0}/${ours.desiredCount ?? 0} running`;

@@ -3,7 +3,6 @@
 // it. Every step prints as it happens; the last line is the verdict. Clients, clock, signal and output
 // are injected so tests drive every path without AWS and without waiting.
 import { UpdateServiceCommand, type Service, type ServiceDeployment } from '@aws-sdk/client-ecs';
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { ReleaseClients } from './clients';
 import { describeAwsError, errorText, isTransient, ReleaseFailed, RolledBack, WaitEnded } from './errors';
 import { checkPromotion, resolveImage, type ResolvedImage } from './images';
@@ -14,7 +13,7 @@ import { describeEntry, readRecord, updateRecord, type StoredRecord } from './re
 import { markBaking, markShipped, rejectRevision, settlePending } from './reconcile';
 import type { RevisionExpectation } from './revision-check';
 import { deregisterUnused, registerChecked } from './revisions';
-import { findServiceDeployment, standing, waitBlueGreen, waitForBusyDeployment, waitRollbackEnd, waitRolling, type RolloutWatch } from './rollout';
+import { findServiceDeployment, readService, standing, waitBlueGreen, waitForBusyDeployment, waitRollbackEnd, waitRolling, type RolloutWatch } from './rollout';
 import { pinSchedules } from './schedules';
 import { CALL_BUDGET_MS, realTiming, Session, WaitStopped, type ReleaseLog, type Timing } from './session';
 import { shortTaskDefinition } from './task-definition';
@@ -427,10 +426,7 @@ export class Release {
     const { names } = request;
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), {
-          abortSignal: AbortSignal.timeout(CALL_BUDGET_MS),
-        });
-        const service = result.services?.find((s) => s.serviceName === names.service);
+        const service = await readService(this.session, names, AbortSignal.timeout(CALL_BUDGET_MS));
         if (!service) return undefined;
         const moved = service.taskDefinition === taskDefinitionArn || (service.deployments ?? []).some((d) => d.taskDefinition === taskDefinitionArn);
         return { moved, service };
@@ -448,10 +444,7 @@ export class Release {
 
   private async describeService(request: ReleaseRequest): Promise<Service> {
     const { names } = request;
-    const result = await this.session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), {
-      abortSignal: this.session.callSignal(),
-    });
-    const service = result.services?.find((s) => s.serviceName === names.service);
+    const service = await readService(this.session, names, this.session.callSignal());
     if (!service || service.status !== 'ACTIVE') {
       throw new ReleaseFailed(`ECS service ${names.service} not found (or not active) in cluster ${names.cluster}: apply ${request.env.name}-app first`, false);
     }

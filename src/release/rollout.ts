@@ -10,7 +10,7 @@ import {
   type Service,
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
-import { BLUE_GREEN_TEST_HEADER_VALUE } from '../naming';
+import { BLUE_GREEN_TEST_HEADER_VALUE, type ServiceNames } from '../naming';
 import { ReleaseFailed, RolledBack } from './errors';
 import type { ReleaseRequest } from './input';
 import { WaitStopped, type Session } from './session';
@@ -48,21 +48,28 @@ export interface RolloutWatch {
   runningTaskDefinitionArn?: string;
 }
 
+/** The release's ECS service as DescribeServices reports it; undefined when ECS does not know it. */
+export async function readService(session: Session, names: ServiceNames, signal: AbortSignal): Promise<Service | undefined> {
+  const result = await session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), { abortSignal: signal });
+  return result.services?.find((s) => s.serviceName === names.service);
+}
+
+/** `readService` as one call of a wait (retried until `deadline`, see Session.waitCall). */
+export function pollService(session: Session, names: ServiceNames, deadline: number): Promise<Service | undefined> {
+  return session.waitCall('reading the service', deadline, (signal) => readService(session, names, signal));
+}
+
 // ---- rolling ----
 
 /** Waits for the rolling deployment of `taskDefinitionArn` to complete; RolledBack when the circuit breaker undid it. */
 export async function waitRolling(session: Session, request: ReleaseRequest, updated: Service | undefined, watch: RolloutWatch, deadline: number): Promise<void> {
   const { names } = request;
-  const { ecs } = session.clients;
   const started = session.timing.now();
   let id = updated?.deployments?.find((d) => d.taskDefinition === watch.taskDefinitionArn)?.id;
   if (id) session.detail(`deployment ${(watch.deploymentId = id)}`);
   let eventsSince = started;
   for (;;) {
-    const result = await session.waitCall('reading the service', deadline, (signal) =>
-      ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), { abortSignal: signal }),
-    );
-    const service = result.services?.[0];
+    const service = await pollService(session, names, deadline);
     const deployments = service?.deployments ?? [];
     watch.runningTaskDefinitionArn = deployments.find((d) => d.status === 'PRIMARY')?.taskDefinition ?? service?.taskDefinition;
     eventsSince = printEvents(session, service, eventsSince);
@@ -235,10 +242,7 @@ export async function waitForBusyDeployment(session: Session, request: ReleaseRe
       if (line !== seen) session.detail((seen = line));
       session.heartbeat(`still ${line} (${session.minutesSince(started)} min)`);
       if (!(await session.pause(deadline))) throw new WaitStopped('the deadline passed', false);
-      const result = await session.waitCall('reading the service', deadline, (signal) =>
-        session.clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }), { abortSignal: signal }),
-      );
-      current = result.services?.find((s) => s.serviceName === names.service) ?? current;
+      current = (await pollService(session, names, deadline)) ?? current;
     }
   } catch (error) {
     if (!(error instanceof WaitStopped)) throw error;
