@@ -3,6 +3,7 @@
 // the one another environment (or a person) created in the same account.
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { Construct } from 'constructs';
+import { pipelineRoleNames } from './pipeline-identities';
 
 export const GITHUB_OIDC_URL = 'https://token.actions.githubusercontent.com';
 /** The audience `aws-actions/configure-aws-credentials` requests. */
@@ -23,7 +24,8 @@ export function circleciOidcUrl(organizationId: string): string {
  * STS accepts only audiences in the provider's client-id list.
  */
 export function circleciAudiences(organizationId: string, prefix: string): { plan: string; apply: string; release: string } {
-  return { plan: organizationId, apply: `${prefix}-pipeline-apply`, release: `${prefix}-pipeline-release` };
+  const roles = pipelineRoleNames(prefix);
+  return { plan: organizationId, apply: roles.apply, release: roles.release };
 }
 
 export interface OidcProviderProps {
