@@ -196,6 +196,12 @@ function wafIssues(env: ParsedEnvironment): Array<{ path: string; message: strin
   return problems.map((message) => ({ path: 'edge.wafWebAclArn', message: `${show(env.edge.wafWebAclArn)} ${message}` }));
 }
 
+/** Whether two environments may share an AWS account: unless both pin accounts and none is common. */
+export function mayShareAccount(a: { readonly allowedAccountIds?: readonly string[] }, b: { readonly allowedAccountIds?: readonly string[] }): boolean {
+  if (!a.allowedAccountIds?.length || !b.allowedAccountIds?.length) return true;
+  return a.allowedAccountIds.some((id) => b.allowedAccountIds!.includes(id));
+}
+
 /** One parsed environment by name, in declaration order (src/config/environments.ts). */
 export interface NamedEnvironment {
   readonly name: string;
@@ -215,12 +221,11 @@ export interface NamedEnvironment {
 export function environmentSetIssues(projectService: string, environments: readonly NamedEnvironment[]): string[] {
   const problems: string[] = [];
   const accounts = (e: NamedEnvironment) => e.env.allowedAccountIds ?? [];
-  const mayShare = (a: NamedEnvironment, b: NamedEnvironment) => accounts(a).length === 0 || accounts(b).length === 0 || accounts(a).some((id) => accounts(b).includes(id));
   for (const a of environments) {
     const prefix = `${environmentPrefix(projectService, a.name)}-`;
     for (const b of environments) {
       const other = `${environmentPrefix(projectService, b.name)}-`;
-      if (a === b || !other.startsWith(prefix) || !mayShare(a, b)) continue;
+      if (a === b || !other.startsWith(prefix) || !mayShareAccount(a.env, b.env)) continue;
       problems.push(
         `${a.name}.allowedAccountIds: ${show(prefix)} (the IAM name prefix ${a.name}'s pipeline roles manage) also begins every name of ${b.name} (${show(other)}), which may be in the same account: rename one environment, or pin both to different accounts`,
       );

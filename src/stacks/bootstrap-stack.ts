@@ -9,6 +9,7 @@ import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-s
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { mayShareAccount } from '../config/rules';
 import type { ProjectConfig } from '../config/schema';
 import { CustomerKey } from '../constructs/customer-key';
 import { circleciAudiences, circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, OidcProvider } from '../constructs/oidc-provider';
@@ -18,6 +19,7 @@ import { WorkloadBoundary } from '../constructs/workload-boundary';
 import { environmentPrefix, scheduleNames, serviceNames, stateKeyAlias } from '../naming';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
+import { previousEnvironmentOf } from './promotion';
 
 /** The pipeline variable an output feeds: `AWS_<KIND>_ROLE_ARN_<ENV>` (env upper-cased, `-` → `_`). */
 export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: string): string {
@@ -25,9 +27,9 @@ export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: st
 }
 
 /**
- * The ECR repository ARN of `serviceName` in the environment before `envName` in its promotion chain:
- * the nearest earlier environment of `all` (the loaded environments, in declaration order — the same
- * list the data stacks build their repository policies from) that has the service; in its
+ * The ECR repository ARN of `serviceName` in the environment before `envName` in its promotion chain
+ * (`previousEnvironmentOf`, over `all`: the loaded environments, in declaration order — the same list
+ * the data stacks build their repository policies from); in its
  * `allowedAccountIds[0]`, else in `accountId` (this account: the config refuses a next environment
  * with accounts after one without). Undefined for the first.
  */
@@ -38,20 +40,10 @@ export function promotionSourceRepositoryArn(
   accountId: string,
   all: readonly EnvironmentConfig[],
 ): string | undefined {
-  const position = all.findIndex((env) => env.name === envName);
-  const previous = all
-    .slice(0, Math.max(position, 0))
-    .reverse()
-    .find((env) => env.services.some((svc) => svc.name === serviceName));
+  const previous = previousEnvironmentOf(all, envName, serviceName);
   if (previous === undefined) return undefined;
   const account = previous.allowedAccountIds?.[0] ?? accountId;
   return `arn:${previous.partition}:ecr:${previous.region}:${account}:repository/${serviceNames(projectService, previous.name, serviceName).repository}`;
-}
-
-/** Whether two environments may share an AWS account: unless both pin accounts and none is common. */
-export function mayShareAccount(a: Pick<EnvironmentConfig, 'allowedAccountIds'>, b: Pick<EnvironmentConfig, 'allowedAccountIds'>): boolean {
-  if (!a.allowedAccountIds?.length || !b.allowedAccountIds?.length) return true;
-  return a.allowedAccountIds.some((id) => b.allowedAccountIds!.includes(id));
 }
 
 export class BootstrapStack extends EnvironmentStack {
@@ -99,7 +91,6 @@ export class BootstrapStack extends EnvironmentStack {
       ? new OidcProvider(this, 'github-oidc', { url: GITHUB_OIDC_URL, audiences: [GITHUB_OIDC_AUDIENCE], mode: config.ci.oidcProviders.github, accountId, partition })
       : undefined;
     const circle = ci.circleci?.enabled ? ci.circleci : undefined;
-    const audiences = circle && circleciAudiences(circle.organizationId, this.prefix);
     // An account holds one provider per URL, shared by the environments in it: the one that creates it
     // lists the audiences of every environment that may be in the same account (harmless for the
     // others: each role pins its own audience).
@@ -107,16 +98,15 @@ export class BootstrapStack extends EnvironmentStack {
     const providerAudiences = circle
       ? [...new Set(sharing.flatMap((env) => Object.values(circleciAudiences(circle.organizationId, environmentPrefix(config.project.service, env.name)))))]
       : [];
-    const circleci =
-      circle && audiences
-        ? new OidcProvider(this, 'circleci-oidc', {
-            url: circleciOidcUrl(circle.organizationId),
-            audiences: providerAudiences,
-            mode: config.ci.oidcProviders.circleci,
-            accountId,
-            partition,
-          })
-        : undefined;
+    const circleci = circle
+      ? new OidcProvider(this, 'circleci-oidc', {
+          url: circleciOidcUrl(circle.organizationId),
+          audiences: providerAudiences,
+          mode: config.ci.oidcProviders.circleci,
+          accountId,
+          partition,
+        })
+      : undefined;
     const boundary = new WorkloadBoundary(this, 'workload-boundary', {
       projectService: config.project.service,
       environment: config.name,
@@ -142,14 +132,13 @@ export class BootstrapStack extends EnvironmentStack {
         deployBranch: config.ci.deployBranch,
       },
       circleci: circleci &&
-        circle &&
-        audiences && {
+        circle && {
           providerArn: circleci.arn,
           host: circleci.host,
           organizationId: circle.organizationId,
           projectId: config.ci.circleciProjectId ?? circle.projectId,
           deployBranch: config.ci.deployBranch,
-          audiences,
+          audiences: circleciAudiences(circle.organizationId, this.prefix),
         },
       stateBucket: bucket,
       stateKey: key,

@@ -24,10 +24,24 @@ export interface PromotionReader {
  * (the order of `environments`), that has the service. undefined when none does.
  */
 export function nextEnvironmentOf(environments: readonly EnvironmentConfig[], config: EnvironmentConfig, service: string): EnvironmentConfig | undefined {
-  const position = environments.findIndex((env) => env.name === config.name);
-  if (position < 0) throw new Error(`${config.name}: not among the environments given for the promotion chain (${environments.map((e) => e.name).join(', ')})`);
-  return environments.slice(position + 1).find((env) => env.services.some((svc) => svc.name === service));
+  return environments.slice(chainPosition(environments, config.name) + 1).find(hasService(service));
 }
+
+/**
+ * The environment `envName` promotes from for `service`: the nearest earlier one, in declaration order,
+ * that has the service. undefined when none does (the first environment of its chain).
+ */
+export function previousEnvironmentOf(environments: readonly EnvironmentConfig[], envName: string, service: string): EnvironmentConfig | undefined {
+  return environments.slice(0, chainPosition(environments, envName)).reverse().find(hasService(service));
+}
+
+function chainPosition(environments: readonly EnvironmentConfig[], envName: string): number {
+  const position = environments.findIndex((env) => env.name === envName);
+  if (position < 0) throw new Error(`${envName}: not among the environments given for the promotion chain (${environments.map((e) => e.name).join(', ')})`);
+  return position;
+}
+
+const hasService = (service: string) => (env: EnvironmentConfig) => env.services.some((svc) => svc.name === service);
 
 /**
  * Per service of `config`, the next environment's release role when that environment is in ANOTHER
