@@ -37,7 +37,11 @@ export const releasedTagPrefix = (envName: string) => `released-${envName}-`;
  * may still roll back): the lifecycle policy keeps the image, but it is no promotion evidence. Removed
  * when the deployment ends (replaced by `released-<env>-<n>`, or dropped on rollback).
  */
-export const bakingTagPrefix = (envName: string) => `baking-${envName}-`;
+const bakingTagPrefix = (envName: string) => `baking-${envName}-`;
+/** `released-<env>-<n>`: release `sequence`'s promotion evidence. */
+export const releasedTag = (envName: string, sequence: number) => `${releasedTagPrefix(envName)}${sequence}`;
+/** `baking-<env>-<n>`: release `sequence`'s image while its bake runs. */
+export const bakingTag = (envName: string, sequence: number) => `${bakingTagPrefix(envName)}${sequence}`;
 
 /** Every manifest kind ECR stores, so PutImage gets the manifest back byte for byte. */
 const MANIFEST_TYPES = [

@@ -2,7 +2,7 @@
 // bake was running when the tool returned, or a release whose wait ended without an outcome. `--status`
 // and the start of the next release ask ECS how it ended: SUCCESSFUL → it becomes current (tagged,
 // schedules on it); rolled back → its revision is deregistered, schedules go back, pending is dropped.
-import { bakingTagPrefix, releasedTagPrefix, tagShipped, untagImage } from './images';
+import { bakingTag, releasedTag, tagShipped, untagImage } from './images';
 import type { ReleaseRequest } from './input';
 import { advance, dropPending, settledEntry, type PendingEntry, type ReleaseEntry, type ReleaseRecord } from './record';
 import { describeEntry, updateRecord, type StoredRecord } from './record-store';
@@ -30,8 +30,8 @@ export interface Settled {
 export async function markShipped(session: Session, request: ReleaseRequest, entry: ReleaseEntry, signal: AbortSignal, options: { wasBaking?: boolean } = {}): Promise<void> {
   const { repository } = request.names;
   if (entry.sequence !== undefined) {
-    await tagShipped(session, repository, entry.digest, `${releasedTagPrefix(request.env.name)}${entry.sequence}`, signal);
-    if (options.wasBaking) await untagImage(session, repository, entry.digest, [`${bakingTagPrefix(request.env.name)}${entry.sequence}`], signal);
+    await tagShipped(session, repository, entry.digest, releasedTag(request.env.name, entry.sequence), signal);
+    if (options.wasBaking) await untagImage(session, repository, entry.digest, [bakingTag(request.env.name, entry.sequence)], signal);
   }
   await pinSchedules(session, request, entry.taskDefinitionArn, signal);
 }
@@ -42,7 +42,7 @@ export async function markShipped(session: Session, request: ReleaseRequest, ent
  * follow the traffic.
  */
 export async function markBaking(session: Session, request: ReleaseRequest, entry: ReleaseEntry, signal: AbortSignal): Promise<void> {
-  if (entry.sequence !== undefined) await tagShipped(session, request.names.repository, entry.digest, `${bakingTagPrefix(request.env.name)}${entry.sequence}`, signal);
+  if (entry.sequence !== undefined) await tagShipped(session, request.names.repository, entry.digest, bakingTag(request.env.name, entry.sequence), signal);
   await pinSchedules(session, request, entry.taskDefinitionArn, signal);
 }
 
@@ -108,7 +108,7 @@ export async function rejectRevision(
   if (pending.previousTaskDefinitionArn) await pinSchedules(session, request, pending.previousTaskDefinitionArn, signal);
   if (pending.sequence !== undefined) {
     const env = request.env.name;
-    await untagImage(session, request.names.repository, pending.digest, [`${bakingTagPrefix(env)}${pending.sequence}`, `${releasedTagPrefix(env)}${pending.sequence}`], signal);
+    await untagImage(session, request.names.repository, pending.digest, [bakingTag(env, pending.sequence), releasedTag(env, pending.sequence)], signal);
   }
 }
 
