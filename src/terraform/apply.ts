@@ -15,11 +15,12 @@ import { formatPlanText, reviewPlans } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
 import { INTERRUPTED_EXIT, Interrupts } from './interrupts';
-import { committedLockFile, prepareLockFile } from './lock-files';
-import { limiter } from './concurrency';
+import { committedLockFile } from './lock-files';
+import { settleAll } from './concurrency';
 import { changedOutputs, DEFAULT_PARALLEL, refuseWhileRecoveryPending, type CommandOptions } from './plan';
 import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, PlanSetError, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
+import { stackSteps } from './stack-steps';
 import { erroredStateMark, keepErroredState, recoveryInstructions } from './state-recovery';
 import { runTerraform, terraformEnv } from './terraform';
 import { explainFailure, thisHost } from './terraform-errors';
@@ -182,28 +183,19 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     return INTERRUPTED_EXIT[signal];
   };
   // Init every stack and review what each saved plan itself says (show -json of its verified copy),
-  // stacks side by side as plan does: the inits one at a time (they share the provider plugin cache),
-  // the shows in up to `parallel` processes. Nothing is applied before every review is in.
-  const initOneAtATime = limiter(1);
-  const slot = limiter(options.parallel ?? DEFAULT_PARALLEL);
+  // stacks side by side as plan does (see stack-steps.ts). Nothing is applied before every review is in.
+  const stepsOf = stackSteps(options.parallel ?? DEFAULT_PARALLEL, tfEnv, interrupts);
   type Reviewed = { stack: string; plan?: TerraformPlan; refusal?: string };
   const reviewStack = async (stack: string, i: number): Promise<Reviewed> => {
     const cwd = synthesized.stackDir(stack);
-    const step = (what: string) => log(`[${i + 1}/${todo.length}] ${stack}: ${what}`);
     const failure = (what: string, result: { status: number; output: string }) => explainFailure(stack, what, result, { env, dir: shownPath(options.root, cwd), host });
-    // One terraform step in a free slot; undefined when a signal came before it could start.
-    const terraform = (what: string, args: string[]) =>
-      slot(async () => {
-        if (interrupts.signal) return undefined;
-        step(`terraform ${what}`);
-        return runTerraform(args, { cwd, env: tfEnv, interrupts });
-      });
+    const terraform = stepsOf(cwd, (what) => log(`[${i + 1}/${todo.length}] ${stack}: ${what}`));
     // The committed lock file, else the one the plan's init used: the providers the plan was made with.
     const lock = existsSync(committedLockFile(options.root, stack)) ? committedLockFile(options.root, stack) : planLockFile(dir, stack);
-    const init = await initOneAtATime(() => terraform('init', ['init', '-input=false', '-reconfigure', ...prepareLockFile(cwd, lock)]));
+    const init = await terraform.init(lock);
     if (!init || interrupts.signal) return { stack };
     if (init.status !== 0) return { stack, refusal: failure('init', init) };
-    const show = await terraform(`show -json ${shownPath(options.root, planFile(dir, stack))} (its verified copy)`, ['show', '-json', planCopy(stack)]);
+    const show = await terraform.run(`show -json ${shownPath(options.root, planFile(dir, stack))} (its verified copy)`, ['show', '-json', planCopy(stack)]);
     if (!show || interrupts.signal) return { stack };
     if (show.status !== 0) return { stack, refusal: failure('show -json', show) };
     let plan: TerraformPlan;
@@ -220,10 +212,7 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     return { stack, plan };
   };
   // Every terraform has exited before this goes on, even when one review threw.
-  const settled = await Promise.allSettled(todo.map((stack, i) => reviewStack(stack, i)));
-  const thrown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (thrown) throw thrown.reason;
-  const reviewed = settled.map((r) => (r as PromiseFulfilledResult<Reviewed>).value);
+  const reviewed = await settleAll(todo.map((stack, i) => reviewStack(stack, i)));
   if (interrupts.signal) return stopped('while reviewing the plans');
   const refusals = reviewed.filter((r) => r.refusal !== undefined);
   // Every stack whose review failed, each said once, in the set's order.

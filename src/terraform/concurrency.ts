@@ -20,3 +20,14 @@ export function limiter(n: number): Limiter {
     }
   };
 }
+
+/**
+ * The values of `tasks` in their order, once every one has settled (none is left running, e.g. no
+ * terraform process outlives a run that failed); rejects with the first rejection.
+ */
+export async function settleAll<T>(tasks: Array<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(tasks);
+  const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (thrown) throw thrown.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}

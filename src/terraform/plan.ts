@@ -11,13 +11,14 @@ import { parsePlanJson, type TerraformPlan } from '../review/terraform-plan';
 import { countsLine, formatPlanJson, formatPlanMarkdown, formatPlanText, reviewPlan, reviewPlans, verdict } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
-import { committedLockFile, LOCK_FILE, prepareLockFile } from './lock-files';
+import { committedLockFile, LOCK_FILE } from './lock-files';
 import { INTERRUPTED_EXIT, Interrupts, type SignalSource } from './interrupts';
 import { gitState, pendingRecovery, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, recoveryFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
 import { recoveryInstructions } from './state-recovery';
-import { limiter } from './concurrency';
-import { runTerraform, terraformEnv, terraformError, type TerraformResult } from './terraform';
+import { settleAll } from './concurrency';
+import { stackSteps } from './stack-steps';
+import { terraformEnv, terraformError, type TerraformResult } from './terraform';
 import { explainFailure, thisHost, type Host } from './terraform-errors';
 
 export interface CommandOptions {
@@ -220,54 +221,38 @@ interface RunContext {
 }
 
 /**
- * init, plan -out and show -json of every stack, side by side (up to `--parallel` terraform processes).
- * A plan never writes a state, and a downstream stack reads its upstream's outputs from the state
- * (terraform_remote_state), so planning it before, during or after its upstream's plan gives the same
- * plan: the order only matters for apply, and for deferral, which is decided afterwards in dependency
- * order. The inits run one at a time: they share the provider plugin cache, which terraform does not
- * guarantee to be safe for concurrent use (https://developer.hashicorp.com/terraform/cli/config/config-file#provider-plugin-cache);
- * each next init overlaps the plans already running. Outcomes come back in the order of `stacks`.
+ * init, plan -out and show -json of every stack, side by side (see stack-steps.ts: up to `--parallel`
+ * terraform processes, the inits one at a time). A plan never writes a state, and a downstream stack
+ * reads its upstream's outputs from the state (terraform_remote_state), so planning it before, during or
+ * after its upstream's plan gives the same plan: the order only matters for apply, and for deferral,
+ * which is decided afterwards in dependency order. Outcomes come back in the order of `stacks`.
  */
 async function runStacks(stacks: string[], context: RunContext): Promise<StackOutcome[]> {
   const { options, dir, tfEnv, interrupts } = context;
   const log = options.io.log;
   const parallel = options.parallel ?? DEFAULT_PARALLEL;
-  const slot = limiter(parallel);
-  const initOneAtATime = limiter(1);
+  const stepsOf = stackSteps(parallel, tfEnv, interrupts);
 
   const runStack = async (stack: string, i: number): Promise<StackOutcome> => {
     const cwd = context.stackDir(stack);
-    const step = (what: string) => log(`[${i + 1}/${stacks.length}] ${stack}: ${what}`);
-    // One terraform step in a free slot; undefined when a signal came before it could start.
-    const terraform = (what: string, args: string[], onLine?: (line: string) => void) =>
-      slot(async () => {
-        if (interrupts.signal) return undefined;
-        step(`terraform ${what}`);
-        return runTerraform(args, { cwd, env: tfEnv, interrupts, onLine });
-      });
+    const terraform = stepsOf(cwd, (what) => log(`[${i + 1}/${stacks.length}] ${stack}: ${what}`));
     const stopped = (result: TerraformResult | undefined): StackOutcome | undefined =>
       interrupts.signal ? { stack, interrupted: result ? 'during' : 'before' } : undefined;
 
-    const init = await initOneAtATime(() => {
-      if (interrupts.signal) return Promise.resolve(undefined);
-      // -reconfigure: the backend as synthesized now, like a fresh CI checkout, never a cached older one
-      // (moving state between backends is a deliberate `terraform init -migrate-state`, README step 1).
-      const lockArgs = prepareLockFile(cwd, committedLockFile(options.root, stack));
-      return terraform('init', ['init', '-input=false', '-reconfigure', ...lockArgs]);
-    });
+    const init = await terraform.init(committedLockFile(options.root, stack));
     if (stopped(init) || !init) return stopped(init)!;
     if (init.status !== 0) return { stack, failed: { what: 'init', result: init } };
 
     const saved = planFile(dir, stack);
     // Progress of slow reads and terraform's answer to an interrupt; the rest is the review.
     const onLine = (line: string) => PLAN_PROGRESS.test(line) && log(`    ${stack}: ${line}`);
-    const result = await terraform('plan', ['plan', '-input=false', `-out=${saved}`], onLine);
+    const result = await terraform.run('plan', ['plan', '-input=false', `-out=${saved}`], onLine);
     // Terraform writes an errored or interrupted plan to -out too: never leave one that looks like a plan.
     if (result && result.status !== 0) rmSync(saved, { force: true });
     if (stopped(result) || !result) return stopped(result)!;
     if (result.status !== 0) return { stack, failed: { what: 'plan', result } };
 
-    const show = await slot(() => (interrupts.signal ? Promise.resolve(undefined) : runTerraform(['show', '-json', saved], { cwd, env: tfEnv, interrupts })));
+    const show = await terraform.run(undefined, ['show', '-json', saved]);
     if (stopped(show) || !show) return stopped(show)!;
     if (show.status !== 0) return { stack, failed: { what: 'show -json', result: show } };
     let json: TerraformPlan;
@@ -292,8 +277,5 @@ async function runStacks(stacks: string[], context: RunContext): Promise<StackOu
     return outcomes;
   }
   // Every stack's terraform has exited before this returns, even when one threw (a full disk).
-  const settled = await Promise.allSettled(stacks.map((stack, i) => runStack(stack, i)));
-  const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (thrown) throw thrown.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<StackOutcome>).value);
+  return settleAll(stacks.map((stack, i) => runStack(stack, i)));
 }
