@@ -9,7 +9,7 @@ import { describeEntry, updateRecord, type StoredRecord } from './record-store';
 import { deregisterUnused } from './revisions';
 import { BLUE_GREEN_FAILED, describeServiceDeployment, pollService, waitRollbackEnd } from './rollout';
 import { pinSchedules } from './schedules';
-import { WaitStopped, type Session } from './session';
+import { CALL_BUDGET_MS, WaitStopped, type Session } from './session';
 import { shortTaskDefinition } from './task-definition';
 
 export type PendingOutcome = 'released' | 'rolled-back' | 'in-progress';
@@ -68,7 +68,7 @@ export async function settlePending(session: Session, request: ReleaseRequest, s
     if (!(error instanceof WaitStopped)) throw error;
     return { outcome: 'in-progress', pending, stored, progress: `${state.progress} (${error.message})` };
   }
-  const fresh = AbortSignal.timeout(60_000); // settling finishes even after a signal ended the wait
+  const fresh = AbortSignal.timeout(CALL_BUDGET_MS); // settling finishes even after a signal ended the wait
   if (state.outcome === 'released') {
     const entry = settledEntry(pending);
     await markShipped(session, request, entry, fresh, { wasBaking: pending.serviceDeploymentArn !== undefined });
