@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { environments, project } from '../config/environments';
 import { processIo, type CommandIo } from '../lib/command-io';
 import { createClients, type ReleaseClients } from './clients';
-import { InputError, ReleaseFailed, WaitEnded } from './errors';
+import { InputError, ReleaseFailed, RolledBack, WaitEnded } from './errors';
 import { productionGate, terminalConfirm, type Confirm } from './gate';
 import { parseReleaseArgs, USAGE, type ReleaseRequest } from './input';
 import type { ReleaseEntry } from './record';
@@ -94,7 +94,7 @@ export async function releaseCommand(argv: string[], io: CommandIo = processIo()
     if (!(error instanceof ReleaseFailed)) throw error;
     // The verdict is printed.
     code = error instanceof WaitEnded ? 4 : 1;
-    json = { ...fields(error instanceof WaitEnded ? (error.entry ?? null) : null), outcome: error instanceof WaitEnded ? 'wait-ended' : error.name === 'RolledBack' ? 'rolled-back' : 'failed' };
+    json = { ...fields(error instanceof WaitEnded ? (error.entry ?? null) : null), outcome: error instanceof WaitEnded ? 'wait-ended' : error instanceof RolledBack ? 'rolled-back' : 'failed' };
   } finally {
     for (const [name, handler] of handlers) signals.off(name, handler);
   }
