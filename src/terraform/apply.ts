@@ -14,7 +14,7 @@ import { parsePlanJson, PlanInputError, type TerraformPlan } from '../review/ter
 import { formatPlanText, reviewPlans } from '../review/terraform-plan-review';
 import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
-import { INTERRUPTED_EXIT, Interrupts } from './interrupts';
+import { INTERRUPTED_EXIT, withInterrupts, type Interrupts } from './interrupts';
 import { committedLockFile } from './lock-files';
 import { settleAll } from './concurrency';
 import { changedOutputs, DEFAULT_PARALLEL, refuseWhileRecoveryPending, type CommandOptions } from './plan';
@@ -53,14 +53,11 @@ export const APPLY_EXIT = { ok: 0, failed: 1, badInput: 2, planAgain: 3 } as con
  * 130/143 interrupted (what was applied and what not is printed).
  */
 export async function apply(options: ApplyOptions): Promise<number> {
-  const interrupts = new Interrupts('apply', options.io, options.signals, options.now);
-  interrupts.start();
   // The verified copies of the saved plans (they hold secrets in clear): removed whatever happens.
   const scratch: string[] = [];
   try {
-    return await withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env, interrupts, scratch));
+    return await withInterrupts('apply', options, (interrupts) => withPlanSetLock('apply', options.plansDir, options.env, options.io, (env) => applyUnlocked(options, env, interrupts, scratch)));
   } finally {
-    interrupts.stop();
     for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   }
 }

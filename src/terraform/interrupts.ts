@@ -146,3 +146,14 @@ export class Interrupts {
     for (const child of this.children) child.kill(signal);
   }
 }
+
+/** Runs `body` with SIGINT/SIGTERM taken over (see Interrupts) and given back, whatever happens. */
+export async function withInterrupts<T>(command: string, options: { readonly io: CommandIo; readonly signals?: SignalSource; readonly now?: () => number }, body: (interrupts: Interrupts) => Promise<T>): Promise<T> {
+  const interrupts = new Interrupts(command, options.io, options.signals, options.now);
+  interrupts.start();
+  try {
+    return await body(interrupts);
+  } finally {
+    interrupts.stop();
+  }
+}

@@ -12,7 +12,7 @@ import { countsLine, formatPlanJson, formatPlanMarkdown, formatPlanText, reviewP
 import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
 import { committedLockFile, LOCK_FILE } from './lock-files';
-import { INTERRUPTED_EXIT, Interrupts, type SignalSource } from './interrupts';
+import { INTERRUPTED_EXIT, withInterrupts, type Interrupts, type SignalSource } from './interrupts';
 import { gitState, pendingRecovery, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, recoveryFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
 import { recoveryInstructions } from './state-recovery';
@@ -75,13 +75,7 @@ export function changedOutputs(plan: TerraformPlan): string[] {
  * interrupted (no plan set saved).
  */
 export async function plan(options: CommandOptions): Promise<number> {
-  const interrupts = new Interrupts('plan', options.io, options.signals, options.now);
-  interrupts.start();
-  try {
-    return await withPlanSetLock('plan', options.plansDir, options.env, options.io, (env) => planUnlocked(options, env, interrupts));
-  } finally {
-    interrupts.stop();
-  }
+  return withInterrupts('plan', options, (interrupts) => withPlanSetLock('plan', options.plansDir, options.env, options.io, (env) => planUnlocked(options, env, interrupts)));
 }
 
 async function planUnlocked(options: CommandOptions, env: string, interrupts: Interrupts): Promise<number> {
