@@ -13,7 +13,7 @@ import { describeEntry, readRecord, updateRecord, type StoredRecord } from './re
 import { markBaking, markShipped, rejectRevision, settlePending } from './reconcile';
 import type { RevisionExpectation } from './revision-check';
 import { deregisterUnused, registerChecked } from './revisions';
-import { findServiceDeployment, readService, standing, waitBlueGreen, waitForBusyDeployment, waitRollbackEnd, waitRolling, type RolloutWatch } from './rollout';
+import { findServiceDeployment, readService, rollBackCommand, standing, waitBlueGreen, waitForBusyDeployment, waitRollbackEnd, waitRolling, type RolloutWatch } from './rollout';
 import { pinSchedules } from './schedules';
 import { CALL_BUDGET_MS, realTiming, Session, WaitStopped, type ReleaseLog, type Timing } from './session';
 import { shortTaskDefinition } from './task-definition';
@@ -106,7 +106,7 @@ export class Release {
       if (request.waitBake) {
         // --wait-bake asked for the outcome: a wait cut short (deadline, signal, AWS errors) has none (exit 4).
         const how = entry.serviceDeploymentArn
-          ? [`roll it back: aws ecs stop-service-deployment --service-deployment-arn ${entry.serviceDeploymentArn} --stop-type ROLLBACK`]
+          ? [`roll it back: ${rollBackCommand(entry.serviceDeploymentArn)}`]
           : [];
         throw new WaitEnded(
           `${entry.tag} is still in progress: ${settled.progress}`,
@@ -174,7 +174,7 @@ export class Release {
       if (settled.outcome === 'in-progress') {
         const p = settled.pending;
         const how = p.serviceDeploymentArn
-          ? `roll it back: aws ecs stop-service-deployment --service-deployment-arn ${p.serviceDeploymentArn} --stop-type ROLLBACK`
+          ? `roll it back: ${rollBackCommand(p.serviceDeploymentArn)}`
           : `follow it: npm run release -- ${env.name} ${svc.name} --status`;
         throw new ReleaseFailed(`the previous release ${p.tag} is still in progress (${settled.progress}): wait for it (--status --wait-bake), or ${how}`, false);
       }
@@ -320,7 +320,7 @@ export class Release {
       } else {
         watch.serviceDeploymentArn = await findServiceDeployment(session, request, watch, startedAt, deadline);
         session.detail(`service deployment ${watch.serviceDeploymentArn}`);
-        session.detail(`roll back at any time: aws ecs stop-service-deployment --service-deployment-arn ${watch.serviceDeploymentArn} --stop-type ROLLBACK`);
+        session.detail(`roll back at any time: ${rollBackCommand(watch.serviceDeploymentArn)}`);
         const progress = await waitBlueGreen(session, request, watch, deadline, {
           untilBaking: !waitBake,
           onShifted: async (deployment: ServiceDeployment) => {

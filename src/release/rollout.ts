@@ -260,6 +260,11 @@ export async function waitForBusyDeployment(session: Session, request: ReleaseRe
 
 // ---- where it stands ----
 
+/** The command that rolls a blue/green service deployment back. */
+export function rollBackCommand(serviceDeploymentArn: string): string {
+  return `aws ecs stop-service-deployment --service-deployment-arn ${serviceDeploymentArn} --stop-type ROLLBACK`;
+}
+
 /** Where a rollout stands and the exact commands to follow it or roll it back (printed when a wait ends early). */
 export function standing(request: ReleaseRequest, watch: RolloutWatch): string[] {
   const { names, env } = request;
@@ -270,7 +275,7 @@ export function standing(request: ReleaseRequest, watch: RolloutWatch): string[]
   ];
   if (watch.serviceDeploymentArn) {
     lines.push(`              aws ecs describe-service-deployments --service-deployment-arns ${watch.serviceDeploymentArn}`);
-    lines.push(`roll it back: aws ecs stop-service-deployment --service-deployment-arn ${watch.serviceDeploymentArn} --stop-type ROLLBACK`);
+    lines.push(`roll it back: ${rollBackCommand(watch.serviceDeploymentArn)}`);
   } else {
     lines.push(`              aws ecs describe-services --cluster ${names.cluster} --services ${names.service} --query 'services[0].deployments'`);
     if (watch.previousTaskDefinitionArn) {
