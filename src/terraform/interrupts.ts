@@ -27,9 +27,9 @@ export interface SignalSource {
 export const INTERRUPTED_EXIT: Record<Interrupt, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Two deliveries of one signal (the terminal's and npm's) come within this of each other. */
-export const SAME_SIGNAL_MS = 1_000;
+const SAME_SIGNAL_MS = 1_000;
 /** A SIGTERM this soon after a forwarded SIGINT is a supervisor's escalation, not the operator's. */
-export const GRACE_MS = 60_000;
+const GRACE_MS = 60_000;
 
 /** What terraform prints when it takes an interrupt (plan and apply). */
 const ACKNOWLEDGED = /Interrupt received/;

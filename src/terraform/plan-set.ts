@@ -98,7 +98,7 @@ export function readMetadata(dir: string, dirShown: string = dir): PlanSetMetada
  * bindings and lock files, the dependencies and the loader. A change elsewhere (README, tests, reports)
  * cannot change a plan.
  */
-export const SYNTH_INPUTS = ['main.ts', 'src', 'cdktf.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'schema', 'locks', 'scripts/ts-register.cjs'];
+const SYNTH_INPUTS = ['main.ts', 'src', 'cdktf.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'schema', 'locks', 'scripts/ts-register.cjs'];
 
 /**
  * The checked-out commit and the uncommitted changes (tracked, and untracked files git does not

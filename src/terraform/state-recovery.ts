@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { recoveryDir, recoveryFile, sha256 } from './plan-set';
 
-export const ERRORED_STATE = 'errored.tfstate';
+const ERRORED_STATE = 'errored.tfstate';
 
 /** A fingerprint of the stack directory's errored.tfstate (null when absent), to see whether a run wrote one. */
 export function erroredStateMark(stackDir: string): string | null {

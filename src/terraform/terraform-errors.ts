@@ -30,7 +30,7 @@ export function thisHost(): Host {
 }
 
 /** The `Lock Info:` block terraform prints with "Error acquiring the state lock". */
-export interface LockInfo {
+interface LockInfo {
   readonly id: string;
   readonly path?: string;
   readonly operation?: string;
@@ -42,7 +42,7 @@ export interface LockInfo {
 const plain = (output: string) => output.replace(/\x1b\[[0-9;]*m/g, '').replace(/^[│|] ?/gm, '');
 
 /** The lock that stopped terraform, when that is why it failed. */
-export function lockError(output: string): LockInfo | undefined {
+function lockError(output: string): LockInfo | undefined {
   const text = plain(output);
   if (!/Error acquiring the state lock/.test(text)) return undefined;
   const field = (name: string) => new RegExp(`^\\s*${name}:[ \\t]*(.*)$`, 'm').exec(text.slice(text.indexOf('Lock Info:')))?.[1]?.trim() || undefined;
@@ -52,7 +52,7 @@ export function lockError(output: string): LockInfo | undefined {
 }
 
 /** The lock message: who holds it since when, and the exact force-unlock, in which directory. */
-export function describeLock(stack: string, lock: LockInfo, dir: string, host: Host): string {
+function describeLock(stack: string, lock: LockInfo, dir: string, host: Host): string {
   const mine = lock.who === `${host.user}@${host.hostname}`;
   const dead = mine && !host.terraformRunning();
   const holder = [lock.operation, lock.created && `since ${lock.created}`, lock.version && `Terraform ${lock.version}`].filter(Boolean).join(', ');
@@ -67,10 +67,10 @@ export function describeLock(stack: string, lock: LockInfo, dir: string, host: H
 }
 
 /** Init or apply found provider packages that differ from the checksums of the lock file. */
-export const providerMismatch = (output: string) =>
+const providerMismatch = (output: string) =>
   /does(n't| not) match any of the checksums (previously )?recorded in the dependency lock file|Inconsistent dependency lock file/i.test(flat(output));
 
-export const planIsStale = (output: string) => /saved plan is stale/i.test(flat(output));
+const planIsStale = (output: string) => /saved plan is stale/i.test(flat(output));
 
 /** Terraform wraps its messages at 78 columns: one line for matching. */
 const flat = (output: string) => plain(output).replace(/\s+/g, ' ');
