@@ -9,7 +9,6 @@ import type { Cache } from '../constructs/cache';
 import { CacheAlarms } from '../constructs/cache-alarms';
 import { ScheduledTask } from '../constructs/scheduled-task';
 import { capacityProviderName } from '../constructs/service-network';
-import type { WebService } from '../constructs/web-service';
 import { WorkerService } from '../constructs/worker-service';
 import { policyDocument } from '../lib/iam';
 import { serviceNames } from '../naming';
@@ -36,18 +35,6 @@ export function grantCacheConnect(scope: Construct, id: string, taskRoleArn: str
   });
 }
 
-/**
- * The revision a new schedule of a web service or worker starts on: the one the service runs (its
- * `task_definition` attribute). Terraform ignores that attribute on the service, so its refreshed state is
- * the revision the last release deployed; before any release it is Terraform's own (the first deploy's).
- * A schedule added or replaced after releases therefore starts on the released image, never on the
- * template (Terraform's revision of the family, whose image is the first deploy's `imageTag`).
- */
-export function deployedRevisionArnOf(service: WebService | WorkerService | undefined): string | undefined {
-  return service?.deployedTaskDefinitionArn;
-}
-
-
 export interface AppWorkloadsProps {
   /** The validated environment: its workers (`kind: "worker"`), `schedules` and `cache` settings. */
   readonly config: EnvironmentConfig;
@@ -65,7 +52,10 @@ export interface AppWorkloadsProps {
   readonly cache?: CacheAccess;
   /** The security group of each web service's tasks (a schedule of that service runs with it). */
   readonly webServiceSecurityGroups: Record<string, string>;
-  /** The revision each web service runs (`deployedRevisionArnOf`): a new schedule of that service starts on it. */
+  /**
+   * The revision each web service runs (`deployedTaskDefinitionArn`): a new schedule of that service starts
+   * on it, so a schedule added or replaced after releases runs the released image, never the template.
+   */
   readonly webServiceTaskDefinitionArns: Record<string, string>;
   /** The environment's alarm topic. */
   readonly alarmTopicArn: string;
@@ -111,8 +101,9 @@ export class AppWorkloads extends Construct {
     this.schedules = config.schedules.map((schedule) => {
       // The config rules guarantee the service exists; a broken invariant says where, not a TypeError.
       const svc = config.services.find((s) => s.name === schedule.service);
-      const ownGroup = svc && (props.webServiceSecurityGroups[svc.name] ?? this.workers.find((w) => w.name === svc.name)?.securityGroupId);
-      const deployedRevision = svc && (props.webServiceTaskDefinitionArns[svc.name] ?? deployedRevisionArnOf(this.workers.find((w) => w.name === svc.name)));
+      const worker = svc && this.workers.find((w) => w.name === svc.name);
+      const ownGroup = svc && (props.webServiceSecurityGroups[svc.name] ?? worker?.securityGroupId);
+      const deployedRevision = svc && (props.webServiceTaskDefinitionArns[svc.name] ?? worker?.deployedTaskDefinitionArn);
       if (!svc || !ownGroup || !deployedRevision) throw new Error(`${config.name}.schedules.${schedule.name}.service: ${schedule.service} is not a service of this environment`);
       const names = serviceNames(config.project.service, config.name, svc.name);
       return new ScheduledTask(this, `schedule-${schedule.name}`, {
