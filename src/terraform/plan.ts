@@ -53,8 +53,8 @@ export function refuseWhileRecoveryPending(command: string, options: CommandOpti
   const stacks = pendingRecovery(options.plansDir, env);
   if (stacks.length === 0) return undefined;
   for (const stack of stacks) {
-    const dir = join(options.outdir, 'stacks', stack);
-    options.io.error(`${command}: ${recoveryInstructions(env, stack, recoveryFile(options.plansDir, env, stack), shownPath(options.root, options.synthDir ? join(options.synthDir, 'stacks', stack) : dir))}`);
+    const stackDir = join(options.synthDir ?? options.outdir, 'stacks', stack);
+    options.io.error(`${command}: ${recoveryInstructions(env, stack, recoveryFile(options.plansDir, env, stack), shownPath(options.root, stackDir))}`);
   }
   options.io.error(`${command}: refusing: ${stacks.join(', ')} of ${env} ha${stacks.length > 1 ? 've' : 's'} a state that was not saved; push it first (above)`);
   return 1;
