@@ -12,6 +12,9 @@ export function stateKeyAlias(projectService: string, envName: string): string {
   return `alias/${environmentPrefix(projectService, envName)}-tfstate`;
 }
 
+/** IAM path of the pipeline's own roles and of the workload boundary: outside `<prefix>-*`, which the apply role manages. */
+export const PIPELINE_IAM_PATH = '/pipeline/';
+
 /**
  * The permissions boundary every IAM role of the network, data and app stacks carries: a managed policy
  * the bootstrap stack (an administrator) creates under the `/pipeline/` path, where the apply role may
@@ -21,11 +24,11 @@ export interface PermissionsBoundaryName {
   /** Policy name (`<prefix>-workload-boundary`). */
   readonly name: string;
   /** IAM path of the policy (the pipeline roles' path, which the apply role may not touch). */
-  readonly path: '/pipeline/';
+  readonly path: typeof PIPELINE_IAM_PATH;
 }
 
 export function permissionsBoundaryName(projectService: string, envName: string): PermissionsBoundaryName {
-  return { name: `${environmentPrefix(projectService, envName)}-workload-boundary`, path: '/pipeline/' };
+  return { name: `${environmentPrefix(projectService, envName)}-workload-boundary`, path: PIPELINE_IAM_PATH };
 }
 
 /** ARN of the environment's permissions boundary policy (policy ARNs contain the path). */

@@ -8,10 +8,11 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
 import { Construct } from 'constructs';
 import { policyDocument, type Statement } from '../lib/iam';
+import { PIPELINE_IAM_PATH } from '../naming';
 import { policySizeProblems, ROLE_INLINE_POLICIES_MAX_CHARS, TRUST_POLICY_MAX_CHARS } from '../lib/policy-size';
 
 /** IAM path of pipeline roles: outside `role/<prefix>-*`, which an apply role may manage. */
-export const PIPELINE_ROLE_PATH = '/pipeline/';
+export const PIPELINE_ROLE_PATH = PIPELINE_IAM_PATH;
 
 /** One OIDC provider whose tokens may assume the role, and the subjects it accepts. */
 export interface OidcTrust {
