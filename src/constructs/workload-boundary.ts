@@ -10,7 +10,7 @@
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { Construct } from 'constructs';
 import { policyDocument, type Statement } from '../lib/iam';
-import { permissionsBoundaryName } from '../naming';
+import { environmentPrefix, permissionsBoundaryName } from '../naming';
 import { MANAGED_POLICY_MAX_CHARS, policySizeProblems } from '../lib/policy-size';
 import { PIPELINE_ROLE_PATH as PIPELINE_PATH } from './pipeline-role';
 
@@ -19,8 +19,6 @@ export interface WorkloadBoundaryProps {
   readonly projectService: string;
   /** The environment's name. */
   readonly environment: string;
-  /** `<service>-<env>`: the roles the workloads may pass and assume are `role/<prefix>-*`. */
-  readonly prefix: string;
   /** The environment's account. */
   readonly accountId: string;
   /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). */
@@ -44,11 +42,10 @@ export interface WorkloadBoundaryProps {
  *   its objects (`s3:*`), and IAM and STS on the pipeline roles, the policies under /pipeline/ (this
  *   boundary) and the OIDC providers.
  */
-export function workloadBoundaryStatements(
-  props: Pick<WorkloadBoundaryProps, 'prefix' | 'accountId' | 'partition' | 'stateBucketArn' | 'stateKeyArns'>,
-): Statement[] {
+function workloadBoundaryStatements(props: WorkloadBoundaryProps): Statement[] {
   const account = `arn:${props.partition}:iam::${props.accountId}`;
-  const ownRoles = `${account}:role/${props.prefix}-*`;
+  // The roles the workloads may pass and assume: this environment's, `role/<service>-<env>-*`.
+  const ownRoles = `${account}:role/${environmentPrefix(props.projectService, props.environment)}-*`;
   return [
     {
       Sid: 'WorkloadServices',

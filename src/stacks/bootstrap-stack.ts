@@ -110,7 +110,6 @@ export class BootstrapStack extends EnvironmentStack {
     const boundary = new WorkloadBoundary(this, 'workload-boundary', {
       projectService: config.project.service,
       environment: config.name,
-      prefix: this.prefix,
       accountId,
       partition,
       stateBucketArn: bucket.bucketArn,
