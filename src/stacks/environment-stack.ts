@@ -3,7 +3,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import { stateKeyAlias } from '../naming';
+import { environmentPrefix, stateKeyAlias } from '../naming';
 
 /** S3 lockfiles (`use_lockfile`) need Terraform 1.10 or later. */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
@@ -67,6 +67,6 @@ export class EnvironmentStack extends TerraformStack {
 
   /** `<service>-<env>`: the prefix of every name this environment gives AWS. */
   get prefix(): string {
-    return `${this.config.project.service}-${this.config.name}`;
+    return environmentPrefix(this.config.project.service, this.config.name);
   }
 }
