@@ -6,7 +6,8 @@ import { reportConfigErrors } from './src/config/report';
 import { skipTokenCreationStacks } from './src/lib/token-stacks';
 import { configWarnings } from './src/config/warnings';
 
-const configs = reportConfigErrors(() => loadConfig(project, environments, optionsFromEnv(process.env)));
+const options = optionsFromEnv(process.env);
+const configs = reportConfigErrors(() => loadConfig(project, environments, options));
 
 if (configs) {
   // Switched-off safeguards warn on every synth; example values only when plan/deploy ask for them.
@@ -14,7 +15,9 @@ if (configs) {
   for (const line of configWarnings(configs, { examples: process.env.CONFIG_WARN_EXAMPLES === '1' })) process.stderr.write(`${line}\n`);
   skipTokenCreationStacks();
   try {
-    synthesizeEnvironments(configs);
+    // Every environment (they all loaded above): the promotion chain of those ENVIRONMENTS selects.
+    const chain = options.only === undefined ? configs : loadConfig(project, environments);
+    synthesizeEnvironments(configs, undefined, chain);
   } catch (error) {
     if (!(error instanceof ConstructValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);

@@ -42,9 +42,12 @@ describe('synth (main.ts)', () => {
   const commit = '3f9c2ab';
   const outdir = mkdtempSync(join(tmpdir(), 'out-'));
   const badOutdir = mkdtempSync(join(tmpdir(), 'out-'));
+  const prodOutdir = mkdtempSync(join(tmpdir(), 'out-'));
   let withCommitVariables: Promise<Ran>;
   let badInput: Promise<Ran>;
+  let prodAlone: Promise<Ran>;
   beforeAll(() => {
+    prodAlone = run('main.ts', { CDKTF_OUTDIR: prodOutdir, CONFIG_WARN_EXAMPLES: '', ENVIRONMENTS: 'prod' });
     withCommitVariables = run('main.ts', { CDKTF_OUTDIR: outdir, CONFIG_WARN_EXAMPLES: '', IMAGE_TAG: commit, GITHUB_SHA: commit.padEnd(40, '0'), CIRCLE_SHA1: commit.padEnd(40, '1') });
     mkdirSync(join(badOutdir, 'stacks'));
     writeFileSync(join(badOutdir, 'manifest.json'), '{"stacks":{}}'); // a previous synth's output
@@ -62,6 +65,15 @@ describe('synth (main.ts)', () => {
     const plain = sharedSynthDir();
     expect(filesUnder(plain)).toEqual(files);
     for (const file of files) expect([file, readFileSync(join(outdir, file), 'utf8')]).toEqual([file, readFileSync(join(plain, file), 'utf8')]);
+  });
+
+  it('an environment synthesized alone (ENVIRONMENTS, as npm run plan does) is byte for byte what a full synth writes for it', async () => {
+    const result = await prodAlone;
+    expect(result.status).toBe(0);
+    const files = filesUnder(prodOutdir).filter((file) => file.startsWith('stacks/'));
+    expect(files).toEqual(STACKS.map((stack) => `stacks/prod-${stack}/cdk.tf.json`).sort());
+    // The promotion chain (prod's release role reads staging's image tags) comes from every environment.
+    for (const file of files) expect([file, readFileSync(join(prodOutdir, file), 'utf8')]).toEqual([file, readFileSync(join(sharedSynthDir(), file), 'utf8')]);
   });
 
   it('bad input: exit 1, one line per problem, no stack trace, and no deployable output left behind', async () => {

@@ -38,11 +38,13 @@ export function synthesizeApp(app: App): void {
 }
 
 /**
- * What main.ts writes: every environment in one App (each knows the others: the promotion chain),
- * validated, then synthesized into `outdir` (default: cdktf's, `CDKTF_OUTDIR` or `cdktf.out`).
+ * What main.ts writes: the environments `configs` in one App, validated, then synthesized into `outdir`
+ * (default: cdktf's, `CDKTF_OUTDIR` or `cdktf.out`). `chain` is every environment of the project (the
+ * promotion chain, which the bootstrap and data stacks read): an environment synthesized alone
+ * (`ENVIRONMENTS=prod`, as `npm run plan -- prod` does) must come out as in a full synth.
  */
-export function synthesizeEnvironments(configs: readonly EnvironmentConfig[], outdir?: string): void {
+export function synthesizeEnvironments(configs: readonly EnvironmentConfig[], outdir?: string, chain: readonly EnvironmentConfig[] = configs): void {
   const app = newApp(outdir === undefined ? {} : { outdir });
-  for (const config of configs) buildEnvironment(app, config, configs);
+  for (const config of configs) buildEnvironment(app, config, chain);
   synthesizeApp(app);
 }
