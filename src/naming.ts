@@ -37,6 +37,17 @@ export function permissionsBoundaryArn(partition: string, accountId: string, pro
   return `arn:${partition}:iam::${accountId}:policy${path}${name}`;
 }
 
+/**
+ * Tag prefix of what releases ship once the deployment succeeded: `released-<env>-<n>`, the promotion
+ * evidence of the next environment (src/release); the ECR lifecycle policy keeps these images.
+ */
+export const RELEASED_TAG_PREFIX = 'released-';
+/**
+ * Tag prefix of a blue/green release's image while its bake runs: `baking-<env>-<n>` (src/release). Only
+ * one release of a service bakes at a time; the tag is removed when the deployment ends.
+ */
+export const BAKING_TAG_PREFIX = 'baking-';
+
 /** Every deterministic name that belongs to one service of one environment. */
 export interface ServiceNames {
   /** ECS cluster of the environment. */

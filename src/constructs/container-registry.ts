@@ -8,6 +8,7 @@ import { EcrRepositoryPolicy } from '@cdktf/provider-aws/lib/ecr-repository-poli
 import { Construct } from 'constructs';
 import type { Grantable } from '../lib/grants';
 import { policyDocument } from '../lib/iam';
+import { BAKING_TAG_PREFIX, RELEASED_TAG_PREFIX } from '../naming';
 
 export interface ContainerRegistryProps {
   /** Repository names are `<namePrefix>/<service>`. */
@@ -71,13 +72,6 @@ export function grantPull(grantee: Grantable, repositoryArn: string): void {
   );
 }
 
-/** Tag prefix of what releases ship: `released-<env>-<n>` (src/release). */
-export const RELEASED_TAG_PREFIX = 'released-';
-/**
- * Tag prefix of a blue/green release's image while its bake runs: `baking-<env>-<n>` (src/release). Only
- * one release of a service bakes at a time; the tag is removed when the deployment ends.
- */
-export const BAKING_TAG_PREFIX = 'baking-';
 /** Baking images kept: the one baking, and leftovers whose tag could not be removed (older ones expire). */
 const KEEP_BAKING_IMAGES = 10;
 

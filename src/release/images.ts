@@ -10,6 +10,7 @@ import {
   type ImageDetail,
   type ImageIdentifier,
 } from '@aws-sdk/client-ecr';
+import { BAKING_TAG_PREFIX, RELEASED_TAG_PREFIX } from '../naming';
 import { errorText, ReleaseFailed } from './errors';
 import type { PreviousEnvironment, ReleaseRequest } from './input';
 import type { Session } from './session';
@@ -31,13 +32,13 @@ export interface ResolvedImage {
  * Prefix of the tags releases put on what they ship once it is SUCCESSFUL (rolling: COMPLETED): the
  * promotion evidence of the next environment. The ECR lifecycle policy keeps these images.
  */
-export const releasedTagPrefix = (envName: string) => `released-${envName}-`;
+export const releasedTagPrefix = (envName: string) => `${RELEASED_TAG_PREFIX}${envName}-`;
 /**
  * Prefix of the tag a blue/green release puts on its image while the bake runs (traffic on green, ECS
  * may still roll back): the lifecycle policy keeps the image, but it is no promotion evidence. Removed
  * when the deployment ends (replaced by `released-<env>-<n>`, or dropped on rollback).
  */
-const bakingTagPrefix = (envName: string) => `baking-${envName}-`;
+const bakingTagPrefix = (envName: string) => `${BAKING_TAG_PREFIX}${envName}-`;
 /** `released-<env>-<n>`: release `sequence`'s promotion evidence. */
 export const releasedTag = (envName: string, sequence: number) => `${releasedTagPrefix(envName)}${sequence}`;
 /** `baking-<env>-<n>`: release `sequence`'s image while its bake runs. */
@@ -98,7 +99,7 @@ async function describeImage(session: Session, repository: string, imageId: Imag
 }
 
 function isReleaseTag(tag: string): boolean {
-  return tag.startsWith('released-') || tag.startsWith('baking-');
+  return tag.startsWith(RELEASED_TAG_PREFIX) || tag.startsWith(BAKING_TAG_PREFIX);
 }
 
 /**
