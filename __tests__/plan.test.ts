@@ -229,8 +229,8 @@ describe('npm run plan', () => {
 
   it('plans side by side still defer a downstream stack whose plan failed before its upstream\'s finished', async () => {
     const project = makeProject();
-    // dev-network's plan answers only once dev-app's has started: run one after the other, they never finish
-    const result = await run('plan', project, ['dev'], { plans: { 'dev-network': 'network-create.json' }, fail: ['plan:dev-app'], await: ['plan:dev-network:plan:dev-app'] });
+    // dev-network's plan answers only once dev-app's has failed and exited: run one after the other, they never finish
+    const result = await run('plan', project, ['dev'], { plans: { 'dev-network': 'network-create.json' }, fail: ['plan:dev-app'], await: ['plan:dev-network:plan:dev-app:end'] });
     expect(result.status).toBe(0);
     const order = events(project);
     expect(order.indexOf('end plan dev-app')).toBeLessThan(order.indexOf('end plan dev-network'));
