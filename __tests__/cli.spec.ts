@@ -47,7 +47,8 @@ describe('synth (main.ts)', () => {
   let badInput: Promise<Ran>;
   let prodAlone: Promise<Ran>;
   beforeAll(() => {
-    prodAlone = run('main.ts', { CDKTF_OUTDIR: prodOutdir, CONFIG_WARN_EXAMPLES: '', ENVIRONMENTS: 'prod' });
+    // as `npm run plan -- prod` and `npm run deploy` synthesize: one environment, the example values listed
+    prodAlone = run('main.ts', { CDKTF_OUTDIR: prodOutdir, CONFIG_WARN_EXAMPLES: '1', ENVIRONMENTS: 'prod' });
     withCommitVariables = run('main.ts', { CDKTF_OUTDIR: outdir, CONFIG_WARN_EXAMPLES: '', IMAGE_TAG: commit, GITHUB_SHA: commit.padEnd(40, '0'), CIRCLE_SHA1: commit.padEnd(40, '1') });
     mkdirSync(join(badOutdir, 'stacks'));
     writeFileSync(join(badOutdir, 'manifest.json'), '{"stacks":{}}'); // a previous synth's output
@@ -70,6 +71,9 @@ describe('synth (main.ts)', () => {
   it('an environment synthesized alone (ENVIRONMENTS, as npm run plan does) is byte for byte what a full synth writes for it', async () => {
     const result = await prodAlone;
     expect(result.status).toBe(0);
+    // CONFIG_WARN_EXAMPLES=1 (plan, deploy) lists the example values on stderr and changes no stack
+    expect(result.stderr).toContain('warning: prod.alarms.emails.0: "oncall@example.com" is an example e-mail address');
+    expect(result.stderr).toContain('warning: prod.allowedAccountIds.0: "123456789012" is an example AWS account id');
     const files = filesUnder(prodOutdir).filter((file) => file.startsWith('stacks/'));
     expect(files).toEqual(STACKS.map((stack) => `stacks/prod-${stack}/cdk.tf.json`).sort());
     // The promotion chain (prod's release role reads staging's image tags) comes from every environment.

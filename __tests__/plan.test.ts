@@ -1,9 +1,11 @@
 // `npm run plan -- <env> [<stack>...]` against the stand-in terraform of __tests__/bin.
+import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planCommand } from '../src/terraform/commands';
+import { gitState } from '../src/terraform/plan-set';
 import { recordingIo } from './fixtures/recording-io';
 import { callLines, calls, events, makeProject, run, signalsReceived } from './fixtures/terraform-harness';
 
@@ -192,6 +194,29 @@ describe('npm run plan', () => {
     expect(dirty.status).toBe(0);
     expect(dirty.stderr).toMatch(/^warning: dev: uncommitted changes that affect synthesis \(\?\? cdktf\.json, \?\? src\/new\.ts\): these plans are made from them, not from commit [0-9a-f]{12}$/m);
     expect(JSON.parse(readFileSync(join(project.root, 'plans', 'dev', 'metadata.json'), 'utf8'))).toEqual(expect.objectContaining({ dirty: true, dirtyFiles: ['?? cdktf.json', '?? src/new.ts'] }));
+  });
+
+  it('dirty files as git status --short shows them: modified, staged, renamed, untracked; outside a commit, none', () => {
+    const project = makeProject();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: project.root, stdio: 'ignore' });
+    mkdirSync(join(project.root, 'src'));
+    for (const file of ['a.ts', 'b.ts', 'old name.ts']) writeFileSync(join(project.root, 'src', file), 'export {};\n');
+    git('add', 'src');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'src');
+    writeFileSync(join(project.root, 'src', 'a.ts'), 'export const a = 1;\n');
+    writeFileSync(join(project.root, 'src', 'b.ts'), 'export const b = 1;\n');
+    git('add', 'src/b.ts');
+    git('mv', 'src/old name.ts', 'src/new name.ts');
+    writeFileSync(join(project.root, 'src', 'c.ts'), 'export {};\n');
+    const state = gitState(project.root);
+    expect(state.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(state.commit).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: project.root, encoding: 'utf8' }).trim());
+    expect(state.dirtyFiles).toEqual(['M src/a.ts', 'M src/b.ts', 'R src/new name.ts', '?? src/c.ts']);
+    expect(state.dirty).toBe(true);
+    const fresh = mkdtempSync(join(tmpdir(), 'no-commit-'));
+    execFileSync('git', ['init', '-q'], { cwd: fresh });
+    expect(gitState(fresh)).toEqual({ commit: null, dirty: false, dirtyFiles: [] });
+    expect(gitState(tmpdir())).toEqual({ commit: null, dirty: false, dirtyFiles: [] });
   });
 
   it('SIGINT while terraform plans: forwarded, waited for; no plan set is left (exit 130)', async () => {

@@ -103,19 +103,34 @@ const SYNTH_INPUTS = ['main.ts', 'src', 'cdktf.json', 'package.json', 'package-l
 /**
  * The checked-out commit and the uncommitted changes (tracked, and untracked files git does not
  * ignore) to the synthesis inputs, as `git status --porcelain` lines (`M src/x.ts`, `?? src/new.ts`).
+ * One git process: porcelain v2 with `--branch` carries the commit (`# branch.oid`) too.
  */
 export function gitState(root: string): { commit: string | null; dirty: boolean; dirtyFiles: string[] } {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const outside = { commit: null, dirty: false, dirtyFiles: [] };
+  let status: string;
   try {
-    const commit = git('rev-parse', 'HEAD').trim();
-    const dirtyFiles = git('status', '--porcelain=v1', '--untracked-files=all', '--', ...SYNTH_INPUTS)
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => `${line.slice(0, 2).trim()} ${line.slice(3)}`);
-    return { commit, dirty: dirtyFiles.length > 0, dirtyFiles };
+    status = execFileSync('git', ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '--', ...SYNTH_INPUTS], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
-    return { commit: null, dirty: false, dirtyFiles: [] };
+    return outside;
   }
+  const lines = status.split('\n').filter((line) => line.trim() !== '');
+  const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+  if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return outside; // no commit yet: "(initial)"
+  const dirtyFiles = lines.filter((line) => !line.startsWith('#')).map(porcelainV1);
+  return { commit, dirty: dirtyFiles.length > 0, dirtyFiles };
+}
+
+/**
+ * A porcelain v2 entry as `git status --short` shows it: `M src/x.ts`, `R src/new.ts`, `?? src/new.ts`.
+ * v2 fields: `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI Xscore path<TAB>orig`,
+ * `u XY sub m1 m2 m3 mW h1 h2 h3 path`, `? path` (git-scm.com/docs/git-status, "Porcelain Format Version 2").
+ */
+function porcelainV1(line: string): string {
+  if (line.startsWith('? ')) return `?? ${line.slice(2)}`;
+  const fields = line.split(' ');
+  const before = { '1': 8, '2': 9, u: 10 }[fields[0]] ?? 1;
+  const path = fields.slice(before).join(' ').split('\t')[0];
+  return `${fields[1].replace(/\./g, '')} ${path}`;
 }
 
 /**
