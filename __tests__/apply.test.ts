@@ -4,18 +4,28 @@ import { EventEmitter } from 'node:events';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { appliedPlans, calls, commitChange, events, fixtures, makeProject, run, signalsReceived, type FakeTerraform, type Project } from './fixtures/terraform-harness';
+import { appliedPlans, calls, commitChange, copyProject, events, fixtures, makeProject, run, signalsReceived, type FakeTerraform, type Project } from './fixtures/terraform-harness';
 
 const saved = (project: Project, stack: string, env = 'dev') => join(project.root, 'plans', env, `${stack}.tfplan`);
 const applies = (project: Project) => calls(project).filter((c) => c.argv[0] === 'apply');
 
 /** A project whose plans/dev/ was made by `npm run plan -- dev` with `fake`; the log then starts empty. */
+/**
+ * A project whose plan run (`npm run plan -- <args>` against the stand-in with `fake`) succeeded. Each
+ * distinct plan runs once per file; tests get a copy of its project, since applying changes it.
+ */
+const plannedProjects = new Map<string, Project>();
 async function planned(fake: FakeTerraform = {}, args: string[] = ['dev'], env = 'dev'): Promise<Project> {
-  const project = makeProject(env);
-  const result = await run('plan', project, args, fake);
-  if (result.status !== 0) throw new Error(`plan failed: ${result.stderr}`);
-  rmSync(project.log, { force: true });
-  return project;
+  const key = JSON.stringify([fake, args, env]);
+  let project = plannedProjects.get(key);
+  if (!project) {
+    project = makeProject(env);
+    const result = await run('plan', project, args, fake);
+    if (result.status !== 0) throw new Error(`plan failed: ${result.stderr}`);
+    rmSync(project.log, { force: true });
+    plannedProjects.set(key, project);
+  }
+  return copyProject(project);
 }
 
 describe('npm run apply', () => {
