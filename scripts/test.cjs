@@ -24,7 +24,8 @@ function run(command, args) {
 
 (async () => {
   const [tsc, jest] = await Promise.all([
-    run(bin('tsc'), ['--noEmit', '-p', '.']),
+    // Incremental: a rerun rechecks only what changed (half the CPU); the build info is a cache, kept out of git.
+    run(bin('tsc'), ['--noEmit', '-p', '.', '--incremental', '--tsBuildInfoFile', join(root, 'node_modules', '.cache', 'tsc', 'tsbuildinfo')]),
     run(bin('jest'), ['--json', `--outputFile=${report}`, ...process.argv.slice(2)]),
   ]);
   let counts = '';
