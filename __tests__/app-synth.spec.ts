@@ -8,7 +8,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { App, TerraformStack } from 'cdktf';
 import { ConstructValidationError, newApp, synthesizeApp } from '../src/app-synth';
 import { movedFromSibling } from '../src/lib/moved';
-import { skipTokenCreationStacks } from '../src/lib/token-stacks';
+import { skipTokenCreationStacks, WRAPPED } from '../src/lib/token-stacks';
 
 function outdir(): string {
   return mkdtempSync(join(tmpdir(), 'app-synth-'));
@@ -73,10 +73,15 @@ describe('synthesizeApp', () => {
 
 describe('skipTokenCreationStacks', () => {
   const original = Error.prepareStackTrace;
-  /** Plain Node, as main.ts runs: V8's own formatting (jest installs a formatter of its own). */
-  const plainNode = () => Reflect.deleteProperty(Error, 'prepareStackTrace');
+  const originalCapture = Error.captureStackTrace;
+  /** Plain Node, as main.ts runs: V8's own capture and formatting (jest installs a formatter, setup.js this skip). */
+  const plainNode = () => {
+    Reflect.deleteProperty(Error, 'prepareStackTrace');
+    Error.captureStackTrace = (originalCapture as { [WRAPPED]?: typeof originalCapture })[WRAPPED] ?? originalCapture;
+  };
   afterEach(() => {
     Error.prepareStackTrace = original;
+    Error.captureStackTrace = originalCapture;
   });
 
   /** What cdktf does for every token: a stack trace captured on a plain object. */
@@ -93,6 +98,20 @@ describe('skipTokenCreationStacks', () => {
     expect(tokenCreationStack()).toBe('');
     const error = new Error('a real failure');
     expect(error.stack).toMatch(/^Error: a real failure\n {4}at .*app-synth\.spec\.ts/);
+  });
+
+  it('does not even walk the stack for them: no frames are collected or formatted', () => {
+    plainNode();
+    skipTokenCreationStacks({});
+    const formatter = jest.fn(() => 'formatted');
+    Error.prepareStackTrace = formatter;
+    expect(tokenCreationStack()).toBe('');
+    expect(formatter).not.toHaveBeenCalled();
+    // a real error is still captured (Error.captureStackTrace too) and formatted
+    const error = new Error('a real failure');
+    Error.captureStackTrace(error);
+    expect(error.stack).toBe('formatted');
+    expect(formatter).toHaveBeenCalledWith(error, expect.arrayContaining([expect.objectContaining({ getFunctionName: expect.any(Function) })]));
   });
 
   it('keeps them with CDKTF_TOKEN_STACKS=1 (debugging a token that does not resolve)', () => {
