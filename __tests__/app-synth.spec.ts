@@ -9,6 +9,7 @@ import { App, TerraformStack } from 'cdktf';
 import { ConstructValidationError, newApp, synthesizeApp } from '../src/app-synth';
 import { movedFromSibling } from '../src/lib/moved';
 import { skipTokenCreationStacks, WRAPPED } from '../src/lib/token-stacks';
+import { runInNewContext } from 'node:vm';
 
 function outdir(): string {
   return mkdtempSync(join(tmpdir(), 'app-synth-'));
@@ -112,6 +113,19 @@ describe('skipTokenCreationStacks', () => {
     Error.captureStackTrace(error);
     expect(error.stack).toBe('formatted');
     expect(formatter).toHaveBeenCalledWith(error, expect.arrayContaining([expect.objectContaining({ getFunctionName: expect.any(Function) })]));
+  });
+
+  it('captures real errors as V8 does: from the caller (not the wrapper), also errors of another realm', () => {
+    plainNode();
+    skipTokenCreationStacks({});
+    const error = new Error('a real failure');
+    (function theCaller() {
+      Error.captureStackTrace(error);
+    })();
+    expect(error.stack).toMatch(/^Error: a real failure\n {4}at theCaller /);
+    const foreign = runInNewContext('new Error("from another realm")') as Error;
+    Error.captureStackTrace(foreign);
+    expect(foreign.stack).toMatch(/^Error: from another realm\n {4}at /);
   });
 
   it('keeps them with CDKTF_TOKEN_STACKS=1 (debugging a token that does not resolve)', () => {

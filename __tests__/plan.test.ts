@@ -211,7 +211,7 @@ describe('npm run plan', () => {
     const state = gitState(project.root);
     expect(state.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(state.commit).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: project.root, encoding: 'utf8' }).trim());
-    expect(state.dirtyFiles).toEqual(['M src/a.ts', 'M src/b.ts', 'R src/new name.ts', '?? src/c.ts']);
+    expect(state.dirtyFiles).toEqual(['M src/a.ts', 'M src/b.ts', 'R src/old name.ts -> src/new name.ts', '?? src/c.ts']);
     expect(state.dirty).toBe(true);
     const fresh = mkdtempSync(join(tmpdir(), 'no-commit-'));
     execFileSync('git', ['init', '-q'], { cwd: fresh });

@@ -1,4 +1,5 @@
 // Synth speed: cdktf's per-token creation stack traces, which nothing but error messages reads.
+import { types } from 'node:util';
 /**
  * cdktf records a creation stack trace for every token it makes (`Error.captureStackTrace` on a plain
  * object, at unlimited depth, formatted at once), used only to say where a token came from when it
@@ -17,14 +18,16 @@ export function skipTokenCreationStacks(env: NodeJS.ProcessEnv = process.env): v
   const capture = Error.captureStackTrace;
   Error.captureStackTrace = Object.assign(
     function captureStackTrace(target: object, constructorOpt?: Function): void {
-      if (target instanceof Error) return capture(target, constructorOpt);
+      // Errors of another realm (jest's sandbox vs Node's own) are Errors too; without a constructorOpt
+      // the frames start above this wrapper, as they would above V8's own function.
+      if (target instanceof Error || types.isNativeError(target)) return capture(target, constructorOpt ?? captureStackTrace);
       (target as { stack?: string }).stack = '';
     },
     { [WRAPPED]: (capture as { [WRAPPED]?: typeof capture })[WRAPPED] ?? capture },
   );
   const formatError = Error.prepareStackTrace;
   Error.prepareStackTrace = function prepareStackTrace(error: unknown, frames: NodeJS.CallSite[]): unknown {
-    if (!(error instanceof Error)) return '';
+    if (!(error instanceof Error || types.isNativeError(error))) return '';
     return formatError ? formatError(error, frames) : `${error.name}: ${error.message}${frames.map((frame) => `\n    at ${frame}`).join('')}`;
   };
 }

@@ -109,7 +109,7 @@ export function gitState(root: string): { commit: string | null; dirty: boolean;
   const outside = { commit: null, dirty: false, dirtyFiles: [] };
   let status: string;
   try {
-    status = execFileSync('git', ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '--', ...SYNTH_INPUTS], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    status = execFileSync('git', ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '--untracked-files=all', '--', ...SYNTH_INPUTS], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return outside;
   }
@@ -121,7 +121,8 @@ export function gitState(root: string): { commit: string | null; dirty: boolean;
 }
 
 /**
- * A porcelain v2 entry as `git status --short` shows it: `M src/x.ts`, `R src/new.ts`, `?? src/new.ts`.
+ * A porcelain v2 entry as `git status --short` shows it: `M src/x.ts`, `R src/old.ts -> src/new.ts`,
+ * `?? src/new.ts` (names quoted only as core.quotePath does: not for spaces).
  * v2 fields: `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI Xscore path<TAB>orig`,
  * `u XY sub m1 m2 m3 mW h1 h2 h3 path`, `? path` (git-scm.com/docs/git-status, "Porcelain Format Version 2").
  */
@@ -129,8 +130,8 @@ function porcelainV1(line: string): string {
   if (line.startsWith('? ')) return `?? ${line.slice(2)}`;
   const fields = line.split(' ');
   const before = { '1': 8, '2': 9, u: 10 }[fields[0]] ?? 1;
-  const path = fields.slice(before).join(' ').split('\t')[0];
-  return `${fields[1].replace(/\./g, '')} ${path}`;
+  const [path, orig] = fields.slice(before).join(' ').split('\t');
+  return `${fields[1].replace(/\./g, '')} ${orig === undefined ? path : `${orig} -> ${path}`}`;
 }
 
 /**
