@@ -169,6 +169,15 @@ describe('npm run apply', () => {
     expect(mode).toBe(0o700);
   });
 
+  it('a checkout git cannot read: refused (the plans\' commit cannot be checked), nothing run', async () => {
+    const project = await planned();
+    writeFileSync(join(project.root, '.git', 'index'), 'garbage\n');
+    const result = await run('apply', project, ['dev']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`apply: git cannot read the checkout ${project.root}: fatal: .git/index: index file smaller than expected: the plans' commit cannot be checked; nothing was applied`);
+    expect(calls(project)).toEqual([]);
+  });
+
   it('refuses plans of another environment or commit', async () => {
     const project = await planned();
     cpSync(join(project.root, 'plans', 'dev'), join(project.root, 'plans', 'staging'), { recursive: true });

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planCommand } from '../src/terraform/commands';
-import { gitState } from '../src/terraform/plan-set';
+import { gitState, GitStateError } from '../src/terraform/plan-set';
 import { recordingIo } from './fixtures/recording-io';
 import { callLines, calls, events, makeProject, run, signalsReceived } from './fixtures/terraform-harness';
 
@@ -217,6 +217,16 @@ describe('npm run plan', () => {
     execFileSync('git', ['init', '-q'], { cwd: fresh });
     expect(gitState(fresh)).toEqual({ commit: null, dirty: false, dirtyFiles: [] });
     expect(gitState(tmpdir())).toEqual({ commit: null, dirty: false, dirtyFiles: [] });
+  });
+
+  it('a checkout git cannot read (here a damaged index; in CI often "dubious ownership"): exit 1 with git\'s line, nothing planned', async () => {
+    const project = makeProject();
+    writeFileSync(join(project.root, '.git', 'index'), 'garbage\n');
+    const result = await run('plan', project, ['dev']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`plan: dev: git cannot read the checkout ${project.root}: fatal: .git/index: index file smaller than expected; nothing was planned`);
+    expect(calls(project)).toEqual([]);
+    expect(() => gitState(project.root)).toThrow(GitStateError);
   });
 
   it('SIGINT while terraform plans: forwarded, waited for; no plan set is left (exit 130)', async () => {

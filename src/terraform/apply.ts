@@ -18,7 +18,7 @@ import { INTERRUPTED_EXIT, withInterrupts, type Interrupts } from './interrupts'
 import { committedLockFile } from './lock-files';
 import { settleAll } from './concurrency';
 import { changedOutputs, DEFAULT_PARALLEL, refuseWhileRecoveryPending, type CommandOptions } from './plan';
-import { gitState, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, PlanSetError, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
+import { gitState, GitStateError, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, PlanSetError, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
 import { stackSteps } from './stack-steps';
 import { erroredStateMark, keepErroredState, recoveryInstructions } from './state-recovery';
@@ -91,7 +91,13 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
   }
   if (!metadata) return refuse(`no saved plans for ${env} in ${shown}: run \`npm run plan -- ${env}\` first`);
   if (metadata.env !== env) return refuse(`${shown} holds plans of environment ${metadata.env}, not ${env}: run \`npm run plan -- ${env}\``);
-  const git = gitState(options.root);
+  let git: ReturnType<typeof gitState>;
+  try {
+    git = gitState(options.root);
+  } catch (error) {
+    if (!(error instanceof GitStateError)) throw error;
+    return refuse(`${error.message}: the plans' commit cannot be checked; nothing was applied`);
+  }
   if (metadata.commit !== git.commit && options.allowOtherCommit) {
     io.error(`warning: ${env}: the plans were made from commit ${metadata.commit ?? '(none)'}, this checkout is ${git.commit ?? '(not a git checkout)'}; applying the saved plans as they are (--allow-other-commit)`);
   } else if (metadata.commit !== git.commit) {

@@ -100,18 +100,26 @@ export function readMetadata(dir: string, dirShown: string = dir): PlanSetMetada
  */
 const SYNTH_INPUTS = ['main.ts', 'src', 'cdktf.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'schema', 'locks', 'scripts/ts-register.cjs'];
 
+/** Git is there and this is a checkout, but git cannot say what is checked out (e.g. "dubious ownership"). */
+export class GitStateError extends Error {}
+
 /**
  * The checked-out commit and the uncommitted changes (tracked, and untracked files git does not
  * ignore) to the synthesis inputs, as `git status --porcelain` lines (`M src/x.ts`, `?? src/new.ts`).
- * One git process: porcelain v2 with `--branch` carries the commit (`# branch.oid`) too.
+ * One git process: porcelain v2 with `--branch` carries the commit (`# branch.oid`) too. Outside a git
+ * checkout (or without git at all, as a CI checkout by download is) the commit is null. Any other git
+ * failure throws GitStateError: taking it for "no checkout" would turn off the commit match and the
+ * dirty-plan guard of apply without a word.
  */
 export function gitState(root: string): { commit: string | null; dirty: boolean; dirtyFiles: string[] } {
   const outside = { commit: null, dirty: false, dirtyFiles: [] };
   let status: string;
   try {
-    status = execFileSync('git', ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '--untracked-files=all', '--', ...SYNTH_INPUTS], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return outside;
+    status = execFileSync('git', ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '--untracked-files=all', '--', ...SYNTH_INPUTS], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || /not a git repository/i.test(stderr)) return outside;
+    throw new GitStateError(`git cannot read the checkout ${root}: ${stderr.split('\n').find((line) => /^(fatal|error):/.test(line)) ?? (stderr || (error as Error).message)}`);
   }
   const lines = status.split('\n').filter((line) => line.trim() !== '');
   const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);

@@ -13,7 +13,7 @@ import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
 import { committedLockFile, LOCK_FILE } from './lock-files';
 import { INTERRUPTED_EXIT, withInterrupts, type Interrupts, type SignalSource } from './interrupts';
-import { gitState, pendingRecovery, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, recoveryFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
+import { gitState, GitStateError, pendingRecovery, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, recoveryFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
 import { recoveryInstructions } from './state-recovery';
 import { settleAll } from './concurrency';
@@ -90,7 +90,13 @@ async function planUnlocked(options: CommandOptions, env: string, interrupts: In
   if (pending !== undefined) return pending;
   // Uncommitted changes to what synth reads make plans that no commit describes: say so, and record
   // it in the set (apply in production then wants --allow-dirty-plan).
-  const git = gitState(options.root);
+  let git: ReturnType<typeof gitState>;
+  try {
+    git = gitState(options.root);
+  } catch (error) {
+    if (!(error instanceof GitStateError)) throw error;
+    return fail(`${env}: ${error.message}; nothing was planned`);
+  }
   if (git.dirty) io.error(`warning: ${env}: uncommitted changes that affect synthesis (${git.dirtyFiles.join(', ')}): these plans are made from them, not from commit ${git.commit?.slice(0, 12)}`);
 
   // Configuration first: errors stop here, warnings (example values included) are printed once.
