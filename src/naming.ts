@@ -15,6 +15,12 @@ export function stateKeyAlias(projectService: string, envName: string): string {
 /** IAM path of the pipeline's own roles and of the workload boundary: outside `<prefix>-*`, which the apply role manages. */
 export const PIPELINE_IAM_PATH = '/pipeline/';
 
+/** The pipeline's own identities in an account: roles and policies under PIPELINE_IAM_PATH, and the OIDC providers. */
+export function pipelineIdentityArns(partition: string, accountId: string): string[] {
+  const account = `arn:${partition}:iam::${accountId}`;
+  return [`${account}:role${PIPELINE_IAM_PATH}*`, `${account}:policy${PIPELINE_IAM_PATH}*`, `${account}:oidc-provider/*`];
+}
+
 /**
  * The permissions boundary every IAM role of the network, data and app stacks carries: a managed policy
  * the bootstrap stack (an administrator) creates under the `/pipeline/` path, where the apply role may

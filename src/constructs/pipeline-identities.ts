@@ -10,13 +10,12 @@
 // policy can name them before they exist.
 import { Construct } from 'constructs';
 import type { Statement } from '../lib/iam';
-import type { ScheduleNames, ServiceNames } from '../naming';
+import { PIPELINE_IAM_PATH, pipelineIdentityArns, type ScheduleNames, type ServiceNames } from '../naming';
 import type { Grantable } from '../lib/grants';
-import { PIPELINE_ROLE_PATH, PipelineRole, type OidcTrust } from './pipeline-role';
+import { PipelineRole, type OidcTrust } from './pipeline-role';
 import type { CustomerKey } from './customer-key';
 import type { StateBucket } from './state-bucket';
 
-export { PIPELINE_ROLE_PATH };
 
 export interface PipelineRoleNames {
   /** `<prefix>-pipeline-plan`: read-only plans from any branch. */
@@ -34,7 +33,7 @@ export function pipelineRoleNames(prefix: string): PipelineRoleNames {
 
 /** The ARN a pipeline role will have (IAM role ARNs contain the path). */
 export function pipelineRoleArn(accountId: string, roleName: string, partition: string): string {
-  return `arn:${partition}:iam::${accountId}:role${PIPELINE_ROLE_PATH}${roleName}`;
+  return `arn:${partition}:iam::${accountId}:role${PIPELINE_IAM_PATH}${roleName}`;
 }
 
 /**
@@ -406,7 +405,7 @@ function applyDenies(props: PipelineIdentitiesProps): Statement[] {
       Sid: 'DenyPipelineIdentityChanges',
       Effect: 'Deny',
       Action: ['iam:Create*', 'iam:Delete*', 'iam:Update*', 'iam:Put*', 'iam:Set*', 'iam:Attach*', 'iam:Detach*', 'iam:Add*', 'iam:Remove*', 'iam:Tag*', 'iam:Untag*', 'iam:PassRole'],
-      Resource: [`${account}:role${PIPELINE_ROLE_PATH}*`, `${account}:policy${PIPELINE_ROLE_PATH}*`, `${account}:oidc-provider/*`],
+      Resource: pipelineIdentityArns(partition, props.accountId),
     },
     {
       // No role without the boundary, whatever else allows CreateRole; and no way to take it off.

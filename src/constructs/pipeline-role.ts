@@ -11,9 +11,6 @@ import { policyDocument, type Statement } from '../lib/iam';
 import { PIPELINE_IAM_PATH } from '../naming';
 import { policySizeProblems, ROLE_INLINE_POLICIES_MAX_CHARS, TRUST_POLICY_MAX_CHARS } from '../lib/policy-size';
 
-/** IAM path of pipeline roles: outside `role/<prefix>-*`, which an apply role may manage. */
-export const PIPELINE_ROLE_PATH = PIPELINE_IAM_PATH;
-
 /** One OIDC provider whose tokens may assume the role, and the subjects it accepts. */
 export interface OidcTrust {
   /** ARN of the account's identity provider (the `Federated` principal). */
@@ -81,7 +78,7 @@ export class PipelineRole extends Construct {
     const trustPolicy = policyDocument(...props.trust.map(trustStatement));
     const role = new IamRole(this, 'role', {
       name: props.name,
-      path: props.path ?? PIPELINE_ROLE_PATH,
+      path: props.path ?? PIPELINE_IAM_PATH,
       description: props.description,
       maxSessionDuration: maxSession,
       assumeRolePolicy: trustPolicy,

@@ -10,9 +10,8 @@
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { Construct } from 'constructs';
 import { policyDocument, type Statement } from '../lib/iam';
-import { environmentPrefix, permissionsBoundaryName } from '../naming';
+import { environmentPrefix, permissionsBoundaryName, pipelineIdentityArns } from '../naming';
 import { MANAGED_POLICY_MAX_CHARS, policySizeProblems } from '../lib/policy-size';
-import { PIPELINE_ROLE_PATH as PIPELINE_PATH } from './pipeline-role';
 
 export interface WorkloadBoundaryProps {
   /** The project's service name (naming.ts). */
@@ -70,7 +69,7 @@ function workloadBoundaryStatements(props: WorkloadBoundaryProps): Statement[] {
       Sid: 'DenyPipelineIdentities',
       Effect: 'Deny',
       Action: ['iam:*', 'sts:*'],
-      Resource: [`${account}:role${PIPELINE_PATH}*`, `${account}:policy${PIPELINE_PATH}*`, `${account}:oidc-provider/*`],
+      Resource: pipelineIdentityArns(props.partition, props.accountId),
     },
   ];
 }
