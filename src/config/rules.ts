@@ -5,6 +5,7 @@ import { isPrivate, parseCidr } from './cidr';
 import { documentationRangeOf } from './examples';
 import { WAF_WEB_ACL_ARN } from './fields/edge';
 import { FARGATE_SIZES, serviceSchema } from './fields/services';
+import { previousInChain } from './promotion-chain';
 import { isKnownRegion, partitionOf } from './regions';
 import type { ParsedEnvironment } from './schema';
 import { MAX_AZS, SMALLEST_COMPUTABLE_VPC_PREFIX, subnetIssues, TIERS } from './subnets';
@@ -231,11 +232,12 @@ export function environmentSetIssues(projectService: string, environments: reado
       );
     }
   }
-  environments.forEach((next, position) => {
+  const chain = environments.map((entry) => ({ name: entry.name, services: entry.env.services, entry }));
+  environments.forEach((next) => {
     if (accounts(next).length === 0) return;
     const reported = new Set<string>();
     for (const svc of next.env.services) {
-      const previous = environments.slice(0, position).reverse().find((e) => e.env.services.some((s) => s.name === svc.name));
+      const previous = previousInChain(chain, next.name, svc.name)?.entry;
       if (!previous || accounts(previous).length > 0 || reported.has(previous.name)) continue;
       reported.add(previous.name);
       problems.push(

@@ -9,6 +9,7 @@ import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-s
 import { TerraformOutput, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
+import { previousInChain } from '../config/promotion-chain';
 import { mayShareAccount } from '../config/rules';
 import type { ProjectConfig } from '../config/schema';
 import { CustomerKey } from '../constructs/customer-key';
@@ -19,7 +20,6 @@ import { WorkloadBoundary } from '../constructs/workload-boundary';
 import { environmentPrefix, scheduleNames, serviceNames, stateKeyAlias } from '../naming';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
-import { previousEnvironmentOf } from './promotion';
 
 /** The pipeline variable an output feeds: `AWS_<KIND>_ROLE_ARN_<ENV>` (env upper-cased, `-` → `_`). */
 export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: string): string {
@@ -28,7 +28,7 @@ export function pipelineVariable(kind: 'PLAN' | 'APPLY' | 'RELEASE', envName: st
 
 /**
  * The ECR repository ARN of `serviceName` in the environment before `envName` in its promotion chain
- * (`previousEnvironmentOf`, over `all`: the loaded environments, in declaration order — the same list
+ * (`previousInChain`, over `all`: the loaded environments, in declaration order — the same list
  * the data stacks build their repository policies from); in its
  * `allowedAccountIds[0]`, else in `accountId` (this account: the config refuses a next environment
  * with accounts after one without). Undefined for the first.
@@ -40,7 +40,7 @@ export function promotionSourceRepositoryArn(
   accountId: string,
   all: readonly EnvironmentConfig[],
 ): string | undefined {
-  const previous = previousEnvironmentOf(all, envName, serviceName);
+  const previous = previousInChain(all, envName, serviceName);
   if (previous === undefined) return undefined;
   const account = previous.allowedAccountIds?.[0] ?? accountId;
   return `arn:${previous.partition}:ecr:${previous.region}:${account}:repository/${serviceNames(projectService, previous.name, serviceName).repository}`;

@@ -6,6 +6,7 @@
 // https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html, IAM
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
 import type { EnvironmentConfig } from '../config/load';
+import { nextInChain } from '../config/promotion-chain';
 import { pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
 import { environmentPrefix } from '../naming';
 
@@ -19,29 +20,10 @@ export interface PromotionReader {
   readonly releaseRoleArn: string;
 }
 
-/**
- * The environment that promotes from `config` for `service`: the nearest later one, in declaration order
- * (the order of `environments`), that has the service. undefined when none does.
- */
+/** The environment that promotes from `config` for `service` (`nextInChain`); undefined when none does. */
 export function nextEnvironmentOf(environments: readonly EnvironmentConfig[], config: EnvironmentConfig, service: string): EnvironmentConfig | undefined {
-  return environments.slice(chainPosition(environments, config.name) + 1).find(hasService(service));
+  return nextInChain(environments, config.name, service);
 }
-
-/**
- * The environment `envName` promotes from for `service`: the nearest earlier one, in declaration order,
- * that has the service. undefined when none does (the first environment of its chain).
- */
-export function previousEnvironmentOf(environments: readonly EnvironmentConfig[], envName: string, service: string): EnvironmentConfig | undefined {
-  return environments.slice(0, chainPosition(environments, envName)).reverse().find(hasService(service));
-}
-
-function chainPosition(environments: readonly EnvironmentConfig[], envName: string): number {
-  const position = environments.findIndex((env) => env.name === envName);
-  if (position < 0) throw new Error(`${envName}: not among the environments given for the promotion chain (${environments.map((e) => e.name).join(', ')})`);
-  return position;
-}
-
-const hasService = (service: string) => (env: EnvironmentConfig) => env.services.some((svc) => svc.name === service);
 
 /**
  * Per service of `config`, the next environment's release role when that environment is in ANOTHER
