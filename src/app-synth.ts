@@ -26,7 +26,7 @@ export class ConstructValidationError extends Error {
 }
 
 /** Every validation error of the constructs under `app`, as `[path] message` (cdktf's format). */
-export function validationErrors(app: App): string[] {
+function validationErrors(app: App): string[] {
   return app.node.findAll().flatMap((construct) => construct.node.validate().map((message) => `[${construct.node.path}] ${message}`));
 }
 

@@ -93,7 +93,7 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
 
   const capacityOf = (svc: Json) => String(svc.capacity_provider_strategy?.[0]?.capacity_provider ?? 'ECS').replace(/^\$\{.*\}$/, 'EC2');
   const instanceSgs = resources(app, 'aws_launch_template').flatMap(([, lt]) => (lt.vpc_security_group_ids ?? []) as string[]);
-  const services = resources(app, 'aws_ecs_service').map(([, svc]) => {
+  const services = resources(app, 'aws_ecs_service').map(([resource, svc]) => {
     const id = `svc_${svc.name}`;
     const groups: string[] = svc.network_configuration?.security_groups ?? instanceSgs;
     for (const sg of groups) own(sg, id);
@@ -102,7 +102,7 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
     const blueGreen = svc.deployment_configuration?.strategy === 'BLUE_GREEN' || svc.deployment_controller?.type === 'CODE_DEPLOY';
     const release: Service['release'] = blueGreen ? 'blue/green' : 'rolling';
     const kind: Service['kind'] = svc.load_balancer ? 'web' : 'worker';
-    return { id, name: String(svc.name), capacity: `${capacityOf(svc)}${task ? `, ${task.cpu} CPU / ${task.memory} MiB` : ''}`, release, kind, family: task?.family as string | undefined };
+    return { id, name: String(svc.name), capacity: `${capacityOf(svc)}${task ? `, ${task.cpu} CPU / ${task.memory} MiB` : ''}`, release, kind, family: task?.family as string | undefined, resource };
   });
 
   const databases = resources(data, 'aws_db_instance').map(([, db]) => {
@@ -127,12 +127,11 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
     const target = (sc.target ?? {}) as Json;
     const arn = String(target.ecs_parameters?.task_definition_arn ?? '');
     const runBy = /^\$\{aws_ecs_service\.([^.]+)\.task_definition\}$/.exec(arn)?.[1];
-    const runByName = runBy === undefined ? undefined : resources(app, 'aws_ecs_service').find(([n]) => n === runBy)?.[1].name;
     const referenced = /\$\{aws_ecs_task_definition\.([^.]+)\./.exec(arn)?.[1];
     const family = referenced
       ? (resources(app, 'aws_ecs_task_definition').find(([n]) => n === referenced)?.[1].family as string | undefined)
       : /task-definition\/([^:/]+)(:\d+)?$/.exec(arn)?.[1];
-    const service = services.find((svc) => (runByName !== undefined ? svc.name === runByName : family !== undefined && svc.family === family))?.id;
+    const service = services.find((svc) => (runBy !== undefined ? svc.resource === runBy : family !== undefined && svc.family === family))?.id;
     let command = '';
     try {
       const overrides = JSON.parse(String(target.input ?? '{}')).containerOverrides as Array<{ command?: string[] }> | undefined;
@@ -174,7 +173,7 @@ export function topologyOf(environment: string, stacks: SynthesizedStack[]): Top
     natAzs,
     endpoints,
     loadBalancer,
-    services: services.map(({ family: _family, ...service }) => service),
+    services: services.map(({ family: _family, resource: _resource, ...service }) => service),
     databases,
     caches,
     schedules,

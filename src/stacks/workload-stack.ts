@@ -12,14 +12,12 @@ import { EnvironmentStack, type EnvironmentStackProps } from './environment-stac
 export class WorkloadStack extends EnvironmentStack {
   /** The account Terraform runs in (the `caller` data source). */
   readonly accountId: string;
-  /** ARN of the permissions boundary every role of this stack carries. */
-  readonly permissionsBoundaryArn: string;
 
   constructor(scope: Construct, component: string, props: EnvironmentStackProps) {
     super(scope, component, props);
     const { config } = props;
     this.accountId = new DataAwsCallerIdentity(this, 'caller').accountId;
-    this.permissionsBoundaryArn = permissionsBoundaryArn(config.partition, this.accountId, config.project.service, config.name);
-    Aspects.of(this).add(new PermissionsBoundary(this.permissionsBoundaryArn));
+    // Every role of this stack carries the environment's permissions boundary.
+    Aspects.of(this).add(new PermissionsBoundary(permissionsBoundaryArn(config.partition, this.accountId, config.project.service, config.name)));
   }
 }
