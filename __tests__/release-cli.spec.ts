@@ -18,7 +18,7 @@ import type { EnvironmentInput } from '../src/config/schema';
 import { createClients } from '../src/release/clients';
 import { releaseChainCommand } from '../src/release/chain';
 import { describeAwsError, InputError, isTransient } from '../src/release/errors';
-import { askOnTerminal } from '../src/release/gate';
+import { askOnTerminal } from '../src/lib/terminal';
 import { parseReleaseArgs } from '../src/release/input';
 import { releaseCommand, type ReleaseCommandDeps } from '../src/release/release-command';
 

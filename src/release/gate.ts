@@ -1,7 +1,7 @@
 // The production gate of the release tool: outside CI (env CI != "true"), releasing to an environment
 // with `production: true` asks the operator to type the environment's name on a terminal; without a
 // terminal it is refused unless --yes (pipelines pass --yes after their own approval step).
-import { createInterface } from 'node:readline/promises';
+import { askOnTerminal } from '../lib/terminal';
 import type { ReleaseRequest } from './input';
 
 /**
@@ -9,23 +9,6 @@ import type { ReleaseRequest } from './input';
  * when the operator cancelled (ctrl-C, end of input).
  */
 export type Confirm = (question: string) => Promise<string | undefined | null>;
-
-/** The question on `input`/`output`; null when cancelled by ctrl-C (readline's 'SIGINT') or end of input. */
-export async function askOnTerminal(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, question: string): Promise<string | null> {
-  const terminal = createInterface({ input, output, terminal: true });
-  // The terminal is in raw mode while asking: ctrl-C arrives here, not as a process signal.
-  const cancel = new AbortController();
-  terminal.on('SIGINT', () => cancel.abort());
-  terminal.on('close', () => cancel.abort());
-  try {
-    return await terminal.question(question, { signal: cancel.signal });
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') return null;
-    throw error;
-  } finally {
-    terminal.close();
-  }
-}
 
 export const terminalConfirm: Confirm = async (question) => {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;

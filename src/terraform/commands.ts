@@ -1,9 +1,9 @@
 // The command lines of `npm run plan | apply | lock`: argv in, exit code out. scripts/ runs them on the
 // process; tests run them in-process with a recording io and the stand-in terraform on io.env.PATH.
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { processIo, type CommandIo } from '../lib/command-io';
+import { askOnTerminal } from '../lib/terminal';
 import { apply } from './apply';
 import type { SignalSource } from './interrupts';
 import type { Host } from './terraform-errors';
@@ -60,18 +60,11 @@ export interface ProcessHooks {
 }
 
 function processHooks(): ProcessHooks {
+  // ctrl-C or end of input at the question: no answer, which is not the environment's name.
   const prompt = async (question: string) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    // ctrl-C at the question (the terminal is in raw mode, so it comes here, not as a signal): no answer.
-    const cancel = new AbortController();
-    rl.on('SIGINT', () => cancel.abort());
-    try {
-      return await rl.question(question, { signal: cancel.signal });
-    } catch {
-      return '';
-    } finally {
-      rl.close();
-    }
+    const answer = await askOnTerminal(process.stdin, process.stdout, question);
+    if (answer === null) process.stdout.write('\n');
+    return answer ?? '';
   };
   return { signals: process, prompt: process.stdin.isTTY && process.stdout.isTTY ? prompt : undefined };
 }
