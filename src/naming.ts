@@ -54,6 +54,11 @@ export const RELEASED_TAG_PREFIX = 'released-';
  */
 export const BAKING_TAG_PREFIX = 'baking-';
 
+/** Whether `tag` is one the release tool writes (released-*, baking-*), not one an operator chose. */
+export function isReleaseTag(tag: string): boolean {
+  return tag.startsWith(RELEASED_TAG_PREFIX) || tag.startsWith(BAKING_TAG_PREFIX);
+}
+
 /** Every deterministic name that belongs to one service of one environment. */
 export interface ServiceNames {
   /** ECS cluster of the environment. */

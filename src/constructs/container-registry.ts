@@ -8,7 +8,7 @@ import { EcrRepositoryPolicy } from '@cdktf/provider-aws/lib/ecr-repository-poli
 import { Construct } from 'constructs';
 import type { Grantable } from '../lib/grants';
 import { policyDocument } from '../lib/iam';
-import { BAKING_TAG_PREFIX, RELEASED_TAG_PREFIX } from '../naming';
+import { BAKING_TAG_PREFIX, isReleaseTag, RELEASED_TAG_PREFIX } from '../naming';
 
 export interface ContainerRegistryProps {
   /** Repository names are `<namePrefix>/<service>`. */
@@ -91,7 +91,7 @@ export function lifecyclePolicy(props: Pick<ContainerRegistryProps, 'keepImages'
   const keepReleased = props.keepReleasedImages ?? 50;
   if (!Number.isInteger(keepReleased) || keepReleased < 10) throw new Error(`ContainerRegistry: keepReleasedImages must be an integer of at least 10, got ${keepReleased}`);
   // A pinned tag that is itself a release tag is already kept (and two rules may not select the same tags).
-  const pinned = [...new Set(props.pinnedTags ?? [])].filter((tag) => !tag.startsWith(RELEASED_TAG_PREFIX) && !tag.startsWith(BAKING_TAG_PREFIX));
+  const pinned = [...new Set(props.pinnedTags ?? [])].filter((tag) => !isReleaseTag(tag));
   for (const tag of pinned) {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new Error(`ContainerRegistry: pinned tag "${tag}" is not an image tag`);
   }

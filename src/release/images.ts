@@ -10,7 +10,7 @@ import {
   type ImageDetail,
   type ImageIdentifier,
 } from '@aws-sdk/client-ecr';
-import { BAKING_TAG_PREFIX, RELEASED_TAG_PREFIX } from '../naming';
+import { BAKING_TAG_PREFIX, isReleaseTag, RELEASED_TAG_PREFIX } from '../naming';
 import { errorText, ReleaseFailed } from './errors';
 import type { PreviousEnvironment, ReleaseRequest } from './input';
 import type { Session } from './session';
@@ -66,7 +66,7 @@ export async function resolveImage(
   const { ecr } = session.clients;
   let uri: string | undefined;
   try {
-    const repos = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repository] }), { abortSignal: session.callSignal() });
+    const repos = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repository] }), { abortSignal: session.signal });
     uri = repos.repositories?.[0]?.repositoryUri;
   } catch (error) {
     if ((error as Error).name === 'RepositoryNotFoundException') throw new ReleaseFailed(`ECR repository ${repository} does not exist`, false);
@@ -90,16 +90,12 @@ export async function resolveImage(
 
 async function describeImage(session: Session, repository: string, imageId: ImageIdentifier): Promise<ImageDetail | undefined> {
   try {
-    const images = await session.clients.ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [imageId] }), { abortSignal: session.callSignal() });
+    const images = await session.clients.ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [imageId] }), { abortSignal: session.signal });
     return images.imageDetails?.[0];
   } catch (error) {
     if ((error as Error).name !== 'ImageNotFoundException') throw error;
     return undefined;
   }
-}
-
-function isReleaseTag(tag: string): boolean {
-  return tag.startsWith(RELEASED_TAG_PREFIX) || tag.startsWith(BAKING_TAG_PREFIX);
 }
 
 /**
@@ -131,7 +127,7 @@ async function promotionEvidence(session: Session, previous: PreviousEnvironment
         ...(previous.registryId ? { registryId: previous.registryId } : {}),
         imageIds: [{ imageDigest: digest }],
       }),
-      { abortSignal: session.callSignal() },
+      { abortSignal: session.signal },
     );
     const tags = (result.imageDetails ?? []).flatMap((d) => d.imageTags ?? []).filter((t) => t.startsWith(releasedTagPrefix(previous.name)));
     return { tags };

@@ -6,6 +6,7 @@ import { imageTag, type EnvironmentInput, type ProjectInput, type ServiceConfig 
 import { serviceNames, type ServiceNames } from '../naming';
 import { previousEnvironment } from './chain';
 import { InputError } from './errors';
+import { DIGEST } from './record';
 
 export const USAGE = [
   'usage: npm run release -- <env> <service> <image-tag> [options]     image: <tag> | sha256:<64 hex> | <tag>@sha256:<64 hex>',
@@ -19,8 +20,6 @@ export const USAGE = [
   '         --json-out <file>            write {env, service, tag, digest, image, taskDefinitionArn, outcome}',
   'exit: 0 released (blue/green: traffic on green, bake running), 1 failed, 2 bad input, 4 wait ended without an outcome',
 ].join('\n');
-
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** What to do: ship an image (a tag, a digest, or a tag that must resolve to a digest), roll back, or reconcile. */
 export type ReleaseTarget =

@@ -6,7 +6,7 @@ import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type Service } from '@aws-sdk/client-ecs';
 import { errorText, isTransient, ReleaseFailed, WaitEnded } from './errors';
 import type { ReleaseRequest } from './input';
-import { CALL_BUDGET_MS, WaitStopped, type Session } from './session';
+import { CALL_BUDGET_MS, CLEANUP_CALL_MS, WaitStopped, type Session } from './session';
 
 /** Lines of the migration's log shown when it fails. */
 const LOG_TAIL_LINES = 30;
@@ -109,7 +109,7 @@ export async function runMigration(session: Session, request: ReleaseRequest, se
 async function stopTask(session: Session, cluster: string, taskArn: string, standing: string[]): Promise<void> {
   try {
     await session.clients.ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason: `release interrupted (${session.interruption})` }), {
-      abortSignal: AbortSignal.timeout(20_000),
+      abortSignal: AbortSignal.timeout(CLEANUP_CALL_MS),
     });
     standing.push(`stopped the migration task (ECS stops its container with SIGTERM)`);
   } catch (error) {
@@ -120,7 +120,7 @@ async function stopTask(session: Session, cluster: string, taskArn: string, stan
 async function printLogTail(session: Session, group: string, stream: string): Promise<void> {
   try {
     const events = await session.clients.logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }), {
-      abortSignal: AbortSignal.timeout(20_000),
+      abortSignal: AbortSignal.timeout(CLEANUP_CALL_MS),
     });
     const lines = (events.events ?? []).map((e) => e.message?.trimEnd() ?? '');
     if (lines.length === 0) {

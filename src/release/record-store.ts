@@ -14,7 +14,7 @@ export interface StoredRecord {
 
 export async function readRecord(session: Session, parameter: string): Promise<StoredRecord> {
   try {
-    const result = await session.clients.ssm.send(new GetParameterCommand({ Name: parameter }), { abortSignal: session.callSignal() });
+    const result = await session.clients.ssm.send(new GetParameterCommand({ Name: parameter }), { abortSignal: session.signal });
     const account = result.Parameter?.ARN?.split(':')[4] || undefined;
     return { record: parseRecord(result.Parameter?.Value ?? '', parameter), version: result.Parameter?.Version, account };
   } catch (error) {
@@ -44,7 +44,7 @@ export async function updateRecord(
   signal?: AbortSignal,
 ): Promise<StoredRecord> {
   const { ssm } = session.clients;
-  const abortSignal = signal ?? session.callSignal();
+  const abortSignal = signal ?? session.signal;
   const now = await ssm.send(new GetParameterCommand({ Name: parameter }), { abortSignal });
   let base = stored.record;
   const freshVersion = now.Parameter?.Version;

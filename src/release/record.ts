@@ -5,11 +5,14 @@
 import { z } from 'zod';
 import { ReleaseFailed } from './errors';
 
+/** An image digest as ECR gives it: `sha256:` and 64 hex digits. */
+export const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
 const entrySchema = z.object({
   /** The tag the operator released (the digest itself when released by digest alone). */
   tag: z.string().min(1),
   /** The image digest the tag resolved to, `sha256:…`. */
-  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+  digest: z.string().regex(DIGEST),
   /** `<repository uri>@<digest>`: what the task definition runs. */
   image: z.string().min(1),
   /** The service revision the release registered. */
@@ -72,14 +75,13 @@ export function nextSequence(record: ReleaseRecord): number {
  * keeps previous, so a rollback still goes to a different image.
  */
 export function advance(record: ReleaseRecord, entry: ReleaseEntry): ReleaseRecord {
-  const sequence = Math.max(record.sequence ?? 0, entry.sequence ?? 0) || undefined;
   const previous = record.current?.digest === entry.digest ? record.previous : record.current;
-  return withSequence({ current: entry, previous }, sequence);
+  return withSequence({ current: entry, previous }, record.sequence, entry.sequence);
 }
 
 /** The record with a release ECS is still deciding; current and previous are unchanged. */
 export function withPending(record: ReleaseRecord, pending: PendingEntry): ReleaseRecord {
-  return withSequence({ current: record.current, previous: record.previous, pending }, Math.max(record.sequence ?? 0, pending.sequence ?? 0) || undefined);
+  return withSequence({ current: record.current, previous: record.previous, pending }, record.sequence, pending.sequence);
 }
 
 /** The record without its pending release (ECS rolled it back). */
@@ -93,8 +95,10 @@ export function settledEntry(pending: PendingEntry): ReleaseEntry {
   return { tag, digest, image, taskDefinitionArn, releasedAt, ...(sequence !== undefined ? { sequence } : {}) };
 }
 
-function withSequence(record: ReleaseRecord, sequence: number | undefined): ReleaseRecord {
-  return sequence === undefined ? record : { ...record, sequence };
+/** `record` with the highest of `sequences` as its last sequence number (none given: as it is). */
+function withSequence(record: ReleaseRecord, ...sequences: Array<number | undefined>): ReleaseRecord {
+  const sequence = Math.max(0, ...sequences.map((n) => n ?? 0));
+  return sequence === 0 ? record : { ...record, sequence };
 }
 
 export function formatRecord(record: ReleaseRecord): string {

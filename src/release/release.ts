@@ -88,7 +88,7 @@ export class Release {
       if (!record.pending) {
         this.session.detail(`nothing pending; current: ${describeEntry(record.current)}; previous: ${describeEntry(record.previous)}`);
         // Repairs schedules a release could not update (idempotent).
-        if (record.current) await pinSchedules(this.session, request, record.current.taskDefinitionArn, this.session.callSignal());
+        if (record.current) await pinSchedules(this.session, request, record.current.taskDefinitionArn, this.session.signal);
         this.session.info(`release ${label}: nothing pending; ${record.current ? `${record.current.tag} is current` : 'never released'}`);
         return { outcome: 'nothing-pending', entry: record.current };
       }
@@ -254,8 +254,15 @@ export class Release {
     const until = blueGreen && !waitBake ? ' for production traffic to shift' : '';
     session.step(`Updating service ${names.service} to ${shortTaskDefinition(taskDefinitionArn)} (waiting up to ${timeoutMinutes} min${until})`);
     const startedAt = session.timing.now();
-    const sequence = nextSequence(record);
-    let entry: ReleaseEntry = { tag: image.tag, digest: image.digest, image: image.image, taskDefinitionArn, releasedAt: new Date(startedAt).toISOString(), sequence };
+    let entry: ReleaseEntry = { tag: image.tag, digest: image.digest, image: image.image, taskDefinitionArn, releasedAt: new Date(startedAt).toISOString(), sequence: nextSequence(record) };
+    // The sequence number is the record's: it is claimed by this release's first record write (rebuilt
+    // from the fresh record if another release wrote meanwhile), and only then put into an ECR tag.
+    let claimed = false;
+    const claim = (fresh: ReleaseRecord): ReleaseEntry => (claimed ? entry : { ...entry, sequence: nextSequence(fresh) });
+    const recorded = (written: ReleaseEntry | null | undefined) => {
+      if (written) entry = settledEntry(written);
+      claimed = true;
+    };
     const watch: RolloutWatch = { kind: blueGreen ? kind : 'rolling', taskDefinitionArn, previousTaskDefinitionArn: service.taskDefinition, runningTaskDefinitionArn: service.taskDefinition };
     const pendingOf = (extra: Partial<PendingEntry>): PendingEntry => ({
       ...entry,
@@ -288,7 +295,7 @@ export class Release {
           watch,
           startedAt,
           stored,
-          (fresh) => ({ ...pendingOf({}), sequence: nextSequence(fresh) }),
+          (fresh) => ({ ...pendingOf({}), sequence: claim(fresh).sequence }),
           entry,
         );
       }
@@ -305,14 +312,6 @@ export class Release {
     const deadline = startedAt + timeoutMinutes * 60_000;
     let pendingWritten = false;
     let schedulesPinned = false;
-    // The sequence number is the record's: it is claimed by this release's first record write (rebuilt
-    // from the fresh record if another release wrote meanwhile), and only then put into an ECR tag.
-    let claimed = false;
-    const claim = (fresh: ReleaseRecord): ReleaseEntry => (claimed ? entry : { ...entry, sequence: nextSequence(fresh) });
-    const recorded = (written: ReleaseEntry | null | undefined) => {
-      if (written) entry = settledEntry(written);
-      claimed = true;
-    };
 
     try {
       if (!blueGreen) {
@@ -444,7 +443,7 @@ export class Release {
 
   private async describeService(request: ReleaseRequest): Promise<Service> {
     const { names } = request;
-    const service = await readService(this.session, names, this.session.callSignal());
+    const service = await readService(this.session, names, this.session.signal);
     if (!service || service.status !== 'ACTIVE') {
       throw new ReleaseFailed(`ECS service ${names.service} not found (or not active) in cluster ${names.cluster}: apply ${request.env.name}-app first`, false);
     }

@@ -3,7 +3,7 @@
 import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { errorText, ReleaseFailed } from './errors';
 import { checkRevision, type RevisionExpectation } from './revision-check';
-import { CALL_BUDGET_MS, type Session } from './session';
+import { CALL_BUDGET_MS, CLEANUP_CALL_MS, type Session } from './session';
 import { revisionWithImage, shortTaskDefinition } from './task-definition';
 
 /** Registers a checked copy of the family's latest ACTIVE revision with the release's image; returns its ARN. */
@@ -12,7 +12,7 @@ export async function registerChecked(session: Session, expected: RevisionExpect
   const family = expected.family;
   let latest;
   try {
-    latest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }), { abortSignal: session.callSignal() });
+    latest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }), { abortSignal: session.signal });
   } catch (error) {
     if ((error as Error).name === 'ClientException') {
       throw new ReleaseFailed(`task definition family ${family} has no ACTIVE revision (${(error as Error).message}): apply the app stack first`, false);
@@ -43,7 +43,7 @@ export async function registerChecked(session: Session, expected: RevisionExpect
  */
 export async function deregisterUnused(session: Session, taskDefinitionArn: string): Promise<void> {
   try {
-    await session.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }), { abortSignal: AbortSignal.timeout(20_000) });
+    await session.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }), { abortSignal: AbortSignal.timeout(CLEANUP_CALL_MS) });
     session.detail(`deregistered ${shortTaskDefinition(taskDefinitionArn)} (unused)`);
   } catch (error) {
     session.detail(`could not deregister ${shortTaskDefinition(taskDefinitionArn)}: ${errorText(error)}`);

@@ -55,6 +55,8 @@ export const HEARTBEAT_MS = 60_000;
  * bounds the time between two heartbeat checks, which is what makes HEARTBEAT_MS a guarantee.
  */
 export const WAIT_CALL_BUDGET_MS = 20_000;
+/** How long a clean-up call after a signal or failure may take (stop the task, read its log tail, deregister). */
+export const CLEANUP_CALL_MS = 20_000;
 /**
  * How long one call outside a wait may take (the SDK's three attempts of at most 15 s each, and its
  * retry delays). Calls that must finish even after SIGINT/SIGTERM (RunTask, UpdateService,
@@ -134,11 +136,6 @@ export class Session {
   /** Why a signal stopped the tool, or undefined. */
   get interruption(): string | undefined {
     return this.signal.aborted ? String(this.signal.reason ?? 'a signal') : undefined;
-  }
-
-  /** The signal for one call outside a wait: aborted by SIGINT/SIGTERM. */
-  callSignal(): AbortSignal {
-    return this.signal;
   }
 
   /**
