@@ -59,11 +59,21 @@ export function looksLikeProduction(envName: string): boolean {
   return envName.split('-').some((part) => ['prod', 'production', 'prd', 'live'].includes(part));
 }
 
-export function loadConfig(
+/** The environments `options.only` selects (all when unset), validated; see loadEnvironments. */
+export function loadConfig(project: ProjectInput, environments: Record<string, EnvironmentInput>, options: LoadOptions = {}): EnvironmentConfig[] {
+  return loadEnvironments(project, environments, options).selected;
+}
+
+/**
+ * Validates every environment (always all of them: the rules between environments need every one), and
+ * returns them all, in declaration order, and those `options.only` selects. Throws ConfigError with every
+ * problem, each `<env>.<field>: <what>`.
+ */
+export function loadEnvironments(
   project: ProjectInput,
   environments: Record<string, EnvironmentInput>,
   options: LoadOptions = {},
-): EnvironmentConfig[] {
+): { all: EnvironmentConfig[]; selected: EnvironmentConfig[] } {
   const problems: string[] = [];
   const projectResult = projectSchema.safeParse(project, { reportInput: true });
   if (!projectResult.success) problems.push(...formatIssues('project', projectResult.error.issues));
@@ -109,7 +119,7 @@ export function loadConfig(
   // Rules between environments (IAM name prefixes, the promotion chain's accounts), once all are parsed.
   if (projectResult.success) problems.push(...environmentSetIssues(projectResult.data.service, parsed));
   if (problems.length > 0) throw new ConfigError(problems);
-  return configs.filter((c) => selected.includes(c.name));
+  return { all: configs, selected: configs.filter((c) => selected.includes(c.name)) };
 }
 
 /**

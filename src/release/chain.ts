@@ -1,7 +1,7 @@
 // The promotion chain of a service: the environments that have it, in declaration order of
 // src/config/environments.ts (dev → staging → prod). A release to one of them ships a digest the
 // previous one released; pipelines walk the chain with `npm run release:chain -- <service>`.
-import { chainOf, previousInChain } from '../config/promotion-chain';
+import { chainOf } from '../config/promotion-chain';
 import type { EnvironmentInput } from '../config/schema';
 import type { CommandIo } from '../lib/command-io';
 import { processIo } from '../lib/command-io';
@@ -12,11 +12,6 @@ const ordered = (environments: Record<string, EnvironmentInput>) => Object.entri
 /** Environment names that have `service`, in declaration order. */
 export function releaseChain(environments: Record<string, EnvironmentInput>, service: string): string[] {
   return chainOf(ordered(environments), service).map((env) => env.name);
-}
-
-/** The nearest earlier environment that has `service`, or undefined when `envName` starts its chain. */
-export function previousEnvironment(environments: Record<string, EnvironmentInput>, envName: string, service: string): string | undefined {
-  return previousInChain(ordered(environments), envName, service)?.name;
 }
 
 export const CHAIN_USAGE = 'usage: npm run release:chain -- <service>   (prints the environments that have the service, in release order)';

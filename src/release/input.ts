@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type EnvironmentConfig } from '../config/load';
 import { imageTag, type EnvironmentInput, type ProjectInput, type ServiceConfig } from '../config/schema';
+import { previousInChain } from '../config/promotion-chain';
 import { serviceNames, type ServiceNames } from '../naming';
-import { previousEnvironment } from './chain';
 import { InputError } from './errors';
 import { DIGEST } from './record';
 
@@ -101,22 +101,22 @@ export function parseReleaseArgs(argv: string[], project: ProjectInput, environm
 
   const defined = Object.keys(environments);
   if (!defined.includes(envName)) throw new InputError([`unknown environment ${JSON.stringify(envName)} (defined: ${defined.join(', ')})`]);
-  const env = load(project, environments, envName);
+  const all = loadAll(project, environments);
+  const env = all.find((e) => e.name === envName)!;
   const service = env.services.find((s) => s.name === serviceName);
   if (!service) {
     throw new InputError([`unknown service ${JSON.stringify(serviceName)} in ${envName} (services: ${env.services.map((s) => s.name).join(', ')})`]);
   }
 
   const target: ReleaseTarget = values.rollback ? { kind: 'rollback' } : values.status ? { kind: 'status' } : parseImage(image);
-  const previousName = previousEnvironment(environments, envName, serviceName);
+  const previous = previousInChain(all, envName, serviceName);
   let previousEnv: PreviousEnvironment | undefined;
-  if (previousName) {
-    const previous = load(project, environments, previousName);
+  if (previous) {
     previousEnv = {
-      name: previousName,
+      name: previous.name,
       region: previous.region,
       ...(previous.allowedAccountIds?.[0] ? { registryId: previous.allowedAccountIds[0] } : {}),
-      repository: serviceNames(project.service, previousName, serviceName).repository,
+      repository: serviceNames(project.service, previous.name, serviceName).repository,
     };
   }
   return {
@@ -155,9 +155,10 @@ function tagOf(text: string): string {
   return checked.data;
 }
 
-function load(project: ProjectInput, environments: Record<string, EnvironmentInput>, envName: string): EnvironmentConfig {
+/** Every environment, validated (as synth validates them): a config problem is bad input here. */
+function loadAll(project: ProjectInput, environments: Record<string, EnvironmentInput>): EnvironmentConfig[] {
   try {
-    return loadConfig(project, environments, { only: envName })[0];
+    return loadConfig(project, environments);
   } catch (error) {
     if (error instanceof ConfigError) throw new InputError(error.problems);
     throw error;
