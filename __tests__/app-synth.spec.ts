@@ -128,6 +128,14 @@ describe('skipTokenCreationStacks', () => {
     expect(foreign.stack).toMatch(/^Error: from another realm\n {4}at /);
   });
 
+  it('a second call changes nothing (synthesizeEnvironments calls it, and so may its caller)', () => {
+    plainNode();
+    skipTokenCreationStacks({});
+    const [capture, format] = [Error.captureStackTrace, Error.prepareStackTrace];
+    skipTokenCreationStacks({});
+    expect([Error.captureStackTrace, Error.prepareStackTrace]).toEqual([capture, format]);
+  });
+
   it('keeps them with CDKTF_TOKEN_STACKS=1 (debugging a token that does not resolve)', () => {
     plainNode();
     skipTokenCreationStacks({ CDKTF_TOKEN_STACKS: '1' });

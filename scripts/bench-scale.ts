@@ -3,7 +3,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skipTokenCreationStacks } from '../src/lib/token-stacks';
 import { synthesizeEnvironments } from '../src/app-synth';
 import { environments, project } from '../src/config/environments';
 import { loadConfig } from '../src/config/load';
@@ -25,7 +24,6 @@ const scaled: Record<string, EnvironmentInput> = Object.fromEntries(
   }),
 );
 
-skipTokenCreationStacks();
 const started = performance.now();
 synthesizeEnvironments(loadConfig(project, scaled), mkdtempSync(join(tmpdir(), 'bench-scale-')));
 process.stdout.write(`BENCH_SYNTH_MS=${Math.round(performance.now() - started)}\n`);

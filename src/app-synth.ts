@@ -10,6 +10,7 @@
 // writing anything: a construct that fails validation still stops the synth with nothing written.
 import { App, type AppConfig } from 'cdktf';
 import { buildEnvironment } from './app';
+import { skipTokenCreationStacks } from './lib/token-stacks';
 import type { EnvironmentConfig } from './config/load';
 
 /** A cdktf App whose validations `synthesizeApp` runs (not cdktf's synth, which would spawn terraform). */
@@ -41,9 +42,11 @@ export function synthesizeApp(app: App): void {
  * What main.ts writes: the environments `configs` in one App, validated, then synthesized into `outdir`
  * (default: cdktf's, `CDKTF_OUTDIR` or `cdktf.out`). `chain` is every environment of the project (the
  * promotion chain, which the bootstrap and data stacks read): an environment synthesized alone
- * (`ENVIRONMENTS=prod`, as `npm run plan -- prod` does) must come out as in a full synth.
+ * (`ENVIRONMENTS=prod`, as `npm run plan -- prod` does) must come out as in a full synth. cdktf's
+ * per-token creation stacks are skipped first (src/lib/token-stacks.ts; CDKTF_TOKEN_STACKS=1 keeps them).
  */
 export function synthesizeEnvironments(configs: readonly EnvironmentConfig[], outdir?: string, chain: readonly EnvironmentConfig[] = configs): void {
+  skipTokenCreationStacks();
   const app = newApp(outdir === undefined ? {} : { outdir });
   for (const config of configs) buildEnvironment(app, config, chain);
   synthesizeApp(app);

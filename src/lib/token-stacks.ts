@@ -16,6 +16,7 @@ export const WRAPPED = Symbol.for('skipTokenCreationStacks.captureStackTrace');
 export function skipTokenCreationStacks(env: NodeJS.ProcessEnv = process.env): void {
   if (env.CDKTF_TOKEN_STACKS === '1') return;
   const capture = Error.captureStackTrace;
+  if (WRAPPED in capture) return; // already skipped
   Error.captureStackTrace = Object.assign(
     function captureStackTrace(target: object, constructorOpt?: Function): void {
       // Errors of another realm (jest's sandbox vs Node's own) are Errors too; without a constructorOpt
