@@ -10,7 +10,7 @@
 // policy can name them before they exist.
 import { Construct } from 'constructs';
 import type { Statement } from '../lib/iam';
-import { PIPELINE_IAM_PATH, pipelineIdentityArns, type ScheduleNames, type ServiceNames } from '../naming';
+import { PIPELINE_IAM_PATH, pipelineIdentityArns, type ServiceNames } from '../naming';
 import type { Grantable } from '../lib/grants';
 import { PipelineRole, type OidcTrust } from './pipeline-role';
 import type { CustomerKey } from './customer-key';
@@ -135,8 +135,8 @@ export interface ReleasedService {
   readonly names: ServiceNames;
   /** Whether it has a `<service>-migrate` family (`release.migrate` configured) that releases run. */
   readonly migrates: boolean;
-  /** Its EventBridge Scheduler schedules (`scheduleNames` of naming.ts), which releases repoint. @default [] */
-  readonly schedules?: ScheduleNames[];
+  /** Whether it has EventBridge Scheduler schedules (`<prefix>-<name>`, see `scheduleNames` of naming.ts), which releases repoint. @default false */
+  readonly hasSchedules?: boolean;
   /**
    * ECR repository ARN of the same service in the previous environment of the promotion chain, whose
    * images a release checks (`ecr:DescribeImages`). @default none (the first environment of its chain)
@@ -484,7 +484,7 @@ function releaseStatements(props: PipelineIdentitiesProps): Statement[] {
   const svcs = props.services.map((s) => s.names);
   if (svcs.length === 0) throw new Error('a release role needs at least one service');
   const migrates = props.services.some((s) => s.migrates);
-  const schedules = props.services.some((s) => (s.schedules ?? []).length > 0);
+  const schedules = props.services.some((s) => s.hasSchedules === true);
   // One ARN per previous environment: `repository/<previous prefix>/*`.
   const promotedFrom = [...new Set(props.services.flatMap((s) => (s.promotedFromRepositoryArn ? [s.promotedFromRepositoryArn.replace(/\/[^/]+$/, '/*')] : [])))];
   const clusterName = svcs[0].cluster;

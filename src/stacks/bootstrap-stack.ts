@@ -17,7 +17,7 @@ import { circleciAudiences, circleciOidcUrl, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_U
 import { PipelineIdentities, pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
 import { StateBucket } from '../constructs/state-bucket';
 import { WorkloadBoundary } from '../constructs/workload-boundary';
-import { environmentPrefix, scheduleNames, serviceNames, stateKeyAlias } from '../naming';
+import { environmentPrefix, serviceNames, stateKeyAlias } from '../naming';
 import { movedFromSibling } from '../lib/moved';
 import { EnvironmentStack } from './environment-stack';
 
@@ -145,7 +145,7 @@ export class BootstrapStack extends EnvironmentStack {
       services: config.services.map((svc) => ({
         names: serviceNames(config.project.service, config.name, svc.name),
         migrates: svc.release.migrate !== undefined,
-        schedules: config.schedules.filter((s) => s.service === svc.name).map((s) => scheduleNames(config.project.service, config.name, s.name)),
+        hasSchedules: config.schedules.some((s) => s.service === svc.name),
         promotedFromRepositoryArn: promotionSourceRepositoryArn(config.project.service, config.name, svc.name, accountId, environments),
       })),
     });

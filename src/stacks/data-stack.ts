@@ -88,12 +88,7 @@ export class DataStack extends WorkloadStack {
       // The app stack's template revisions name this image: the service runs it until the first release.
       pinnedTags: [config.imageTag],
       // The next environment of each service, when in another account, checks what this one released.
-      tagReaders: Object.fromEntries(
-        Object.entries(promotionReaders(props.environments ?? [config], config)).map(([svc, reader]) => [
-          svc,
-          { accountId: reader.accountId, roleArn: reader.releaseRoleArn, partition: config.partition },
-        ]),
-      ),
+      tagReaders: promotionReaders(props.environments ?? [config], config),
       preventDestroy: config.production,
     });
     if (config.cache) this.cache = this.buildCache(config.cache, network, config.production);

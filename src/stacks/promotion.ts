@@ -7,18 +7,9 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
 import type { EnvironmentConfig } from '../config/load';
 import { nextInChain } from '../config/promotion-chain';
+import type { TagReader } from '../constructs/container-registry';
 import { pipelineRoleArn, pipelineRoleNames } from '../constructs/pipeline-identities';
 import { environmentPrefix } from '../naming';
-
-/** Who may read a repository's tags to check promotion: the next environment's release role, in its account. */
-export interface PromotionReader {
-  /** The environment that promotes from this one. */
-  readonly environment: string;
-  /** Its account (`allowedAccountIds[0]`). */
-  readonly accountId: string;
-  /** Its release role, `arn:<partition>:iam::<account>:role/pipeline/<prefix>-pipeline-release`. */
-  readonly releaseRoleArn: string;
-}
 
 /** The environment that promotes from `config` for `service` (`nextInChain`); undefined when none does. */
 export function nextEnvironmentOf(environments: readonly EnvironmentConfig[], config: EnvironmentConfig, service: string): EnvironmentConfig | undefined {
@@ -30,15 +21,17 @@ export function nextEnvironmentOf(environments: readonly EnvironmentConfig[], co
  * account. Both accounts must be known (`allowedAccountIds`): the release tool reads the repository of
  * an environment without accounts in its own account, where its identity policy is enough.
  */
-export function promotionReaders(environments: readonly EnvironmentConfig[], config: EnvironmentConfig): Record<string, PromotionReader> {
+export function promotionReaders(environments: readonly EnvironmentConfig[], config: EnvironmentConfig): Record<string, TagReader> {
   const ownAccount = config.allowedAccountIds?.[0];
-  const readers: Record<string, PromotionReader> = {};
+  const readers: Record<string, TagReader> = {};
   for (const svc of config.services) {
     const next = nextEnvironmentOf(environments, config, svc.name);
     const accountId = next?.allowedAccountIds?.[0];
     if (!next || !ownAccount || !accountId || accountId === ownAccount) continue;
     const role = pipelineRoleNames(environmentPrefix(next.project.service, next.name)).release;
-    readers[svc.name] = { environment: next.name, accountId, releaseRoleArn: pipelineRoleArn(accountId, role, next.partition) };
+    // Who may read the repository's tags: the next environment's release role
+    // (`arn:<partition>:iam::<account>:role/pipeline/<prefix>-pipeline-release`), in its account.
+    readers[svc.name] = { accountId, roleArn: pipelineRoleArn(accountId, role, next.partition), partition: config.partition };
   }
   return readers;
 }
