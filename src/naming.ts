@@ -129,7 +129,12 @@ export interface ScheduleNames {
 }
 
 export function scheduleNames(projectService: string, envName: string, scheduleName: string): ScheduleNames {
-  const name = `${environmentPrefix(projectService, envName)}-${scheduleName}`;
+  return scheduleNamesUnder(environmentPrefix(projectService, envName), scheduleName);
+}
+
+/** `scheduleNames` under an environment prefix (`<service>-<env>`, what ScheduledTask's namePrefix is). */
+export function scheduleNamesUnder(prefix: string, scheduleName: string): ScheduleNames {
+  const name = `${prefix}-${scheduleName}`;
   return { schedule: name, group: name, role: `${name}-scheduler` };
 }
 

@@ -22,6 +22,7 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument } from '../lib/iam';
+import { scheduleNamesUnder, type ScheduleNames } from '../naming';
 import { isTimeZone, SCHEDULE_EXPRESSION } from './schedule-expression';
 
 export { isTimeZone, SCHEDULE_EXPRESSION };
@@ -113,13 +114,15 @@ export class ScheduledTask extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledTaskProps) {
     super(scope, id);
-    const name = `${props.namePrefix}-${props.name}`;
-    validate(props, name);
+    // The names the release tool looks up too (scheduleNames of naming.ts).
+    const names = scheduleNamesUnder(props.namePrefix, props.name);
+    const name = names.schedule;
+    validate(props, names);
     const { accountId, region, partition } = props;
     const familyArn = `arn:${partition}:ecs:${region}:${accountId}:task-definition/${props.taskFamily}`;
 
-    const group = new SchedulerScheduleGroup(this, 'group', { name });
-    const groupArn = `arn:${partition}:scheduler:${region}:${accountId}:schedule-group/${name}`;
+    const group = new SchedulerScheduleGroup(this, 'group', { name: names.group });
+    const groupArn = `arn:${partition}:scheduler:${region}:${accountId}:schedule-group/${names.group}`;
 
     const dlq = new SqsQueue(this, 'dlq', {
       name: `${name}-dlq`,
@@ -139,7 +142,7 @@ export class ScheduledTask extends Construct {
     });
 
     const role = new IamRole(this, 'role', {
-      name: `${name}-scheduler`,
+      name: names.role,
       description: `EventBridge Scheduler runs ${props.taskFamily} for ${name}`,
       assumeRolePolicy: policyDocument({
         Effect: 'Allow',
@@ -190,7 +193,7 @@ export class ScheduledTask extends Construct {
 
     const network = props.network;
     const schedule = new SchedulerSchedule(this, 'schedule', {
-      name,
+      name: names.schedule,
       groupName: group.name,
       description: `${props.command.join(' ')} (${props.taskFamily})`,
       scheduleExpression: props.scheduleExpression,
@@ -268,11 +271,11 @@ export class ScheduledTask extends Construct {
   }
 }
 
-function validate(props: ScheduledTaskProps, name: string): void {
+function validate(props: ScheduledTaskProps, names: ScheduleNames): void {
   const problems: string[] = [];
   if (!/^[a-z][a-z0-9-]*$/.test(props.name)) problems.push(`name "${props.name}" must be lower-case letters, digits and hyphens, starting with a letter`);
   // Schedule and group names: 64 characters; the role name adds "-scheduler" (64 too).
-  if (`${name}-scheduler`.length > 64) problems.push(`"${name}" is too long (at most ${64 - '-scheduler'.length} characters with the prefix)`);
+  if (names.role.length > 64) problems.push(`"${names.schedule}" is too long (at most ${64 - (names.role.length - names.schedule.length)} characters with the prefix)`);
   if (!SCHEDULE_EXPRESSION.test(props.scheduleExpression)) problems.push(`scheduleExpression "${props.scheduleExpression}" must be cron(<6 fields>) or rate(<n> <unit>)`);
   if (!isTimeZone(props.timezone)) problems.push(`timezone "${props.timezone}" is not an IANA time zone`);
   if (props.command.length === 0) problems.push('command must not be empty');
@@ -289,5 +292,5 @@ function validate(props: ScheduledTaskProps, name: string): void {
     problems.push(`taskDefinitionArn "${props.taskDefinitionArn}" is not a revision of ${props.taskFamily}`);
   }
   if (props.network.kind === 'awsvpc' && props.network.subnetIds.length === 0) problems.push('network.subnetIds must not be empty');
-  if (problems.length > 0) throw new Error(`ScheduledTask ${name}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`ScheduledTask ${names.schedule}: ${problems.join('; ')}`);
 }
