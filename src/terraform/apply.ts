@@ -17,11 +17,11 @@ import { synthesizeEnvironment } from './environment';
 import { INTERRUPTED_EXIT, withInterrupts, type Interrupts } from './interrupts';
 import { committedLockFile } from './lock-files';
 import { settleAll } from './concurrency';
-import { changedOutputs, DEFAULT_PARALLEL, refuseWhileRecoveryPending, type CommandOptions } from './plan';
+import { changedOutputs, type CommandOptions } from './plan';
 import { gitState, GitStateError, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, PlanSetError, readMetadata, sha256, writeMetadata, type PlanSetMetadata } from './plan-set';
 import { dependencyOrder, dependents, UsageError } from './stack-selection';
-import { stackSteps } from './stack-steps';
-import { erroredStateMark, keepErroredState, recoveryInstructions } from './state-recovery';
+import { DEFAULT_PARALLEL, stackSteps } from './stack-steps';
+import { erroredStateMark, keepErroredState, recoveryInstructions, refuseWhileRecoveryPending } from './state-recovery';
 import { runTerraform, terraformEnv } from './terraform';
 import { explainFailure, thisHost } from './terraform-errors';
 

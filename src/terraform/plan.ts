@@ -13,11 +13,11 @@ import { SynthError } from '../synth-output';
 import { synthesizeEnvironment } from './environment';
 import { committedLockFile, LOCK_FILE } from './lock-files';
 import { INTERRUPTED_EXIT, withInterrupts, type Interrupts, type SignalSource } from './interrupts';
-import { gitState, GitStateError, pendingRecovery, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, recoveryFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
+import { gitState, GitStateError, shownPath, withPlanSetLock, planFile, planJsonFile, planLockFile, resetPlanDir, sha256, writeMetadata } from './plan-set';
 import { dependents, selectStacks, UsageError } from './stack-selection';
-import { recoveryInstructions } from './state-recovery';
+import { refuseWhileRecoveryPending } from './state-recovery';
 import { settleAll } from './concurrency';
-import { stackSteps } from './stack-steps';
+import { DEFAULT_PARALLEL, stackSteps } from './stack-steps';
 import { terraformEnv, terraformError, type TerraformResult } from './terraform';
 import { explainFailure, thisHost, type Host } from './terraform-errors';
 
@@ -43,21 +43,6 @@ export interface CommandOptions {
   readonly now?: () => number;
   /** Terraform processes plan runs at once (inits one at a time); 1 plans stack after stack. @default DEFAULT_PARALLEL */
   readonly parallel?: number;
-}
-
-/**
- * Refuses (exit 1, with the recovery) while apply keeps a state terraform could not save for `env`:
- * a plan would be made against the old state, an apply would fork it.
- */
-export function refuseWhileRecoveryPending(command: string, options: CommandOptions, env: string): number | undefined {
-  const stacks = pendingRecovery(options.plansDir, env);
-  if (stacks.length === 0) return undefined;
-  for (const stack of stacks) {
-    const stackDir = join(options.synthDir ?? options.outdir, 'stacks', stack);
-    options.io.error(`${command}: ${recoveryInstructions(env, stack, recoveryFile(options.plansDir, env, stack), shownPath(options.root, stackDir))}`);
-  }
-  options.io.error(`${command}: refusing: ${stacks.join(', ')} of ${env} ha${stacks.length > 1 ? 've' : 's'} a state that was not saved; push it first (above)`);
-  return 1;
 }
 
 /** Lines of `terraform plan` worth showing while it runs. */
@@ -194,9 +179,6 @@ async function planUnlocked(options: CommandOptions, env: string, interrupts: In
   return 0;
 }
 
-
-/** Terraform processes a plan runs at once unless `--parallel` says otherwise. */
-export const DEFAULT_PARALLEL = 4;
 
 /** What happened to one stack: its plan JSON, or the step that failed, or where a signal stopped it. */
 interface StackOutcome {

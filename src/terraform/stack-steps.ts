@@ -8,6 +8,9 @@ import type { Interrupts } from './interrupts';
 import { prepareLockFile } from './lock-files';
 import { runTerraform, type TerraformResult } from './terraform';
 
+/** Terraform processes a run starts at once unless `--parallel` says otherwise. */
+export const DEFAULT_PARALLEL = 4;
+
 /** The terraform steps of one stack. Each resolves undefined when a signal came before it could start. */
 export interface StackSteps {
   /** `terraform <args>` in a free slot, said as `terraform <what>` (said not at all when `what` is undefined). */

@@ -6,7 +6,8 @@
 // it is pushed. https://developer.hashicorp.com/terraform/cli/commands/state/push
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { recoveryDir, recoveryFile, sha256 } from './plan-set';
+import type { CommandOptions } from './plan';
+import { pendingRecovery, recoveryDir, recoveryFile, sha256, shownPath } from './plan-set';
 
 const ERRORED_STATE = 'errored.tfstate';
 
@@ -38,4 +39,19 @@ export function recoveryInstructions(env: string, stack: string, kept: string, s
     `      rm ${kept}`,
     `      npm run plan -- ${env}    # stops on the failed run's lock and prints the exact terraform force-unlock; run it, then plan again`,
   ].join('\n');
+}
+
+/**
+ * Refuses (exit 1, with the recovery) while apply keeps a state terraform could not save for `env`:
+ * a plan would be made against the old state, an apply would fork it.
+ */
+export function refuseWhileRecoveryPending(command: string, options: CommandOptions, env: string): number | undefined {
+  const stacks = pendingRecovery(options.plansDir, env);
+  if (stacks.length === 0) return undefined;
+  for (const stack of stacks) {
+    const stackDir = join(options.synthDir ?? options.outdir, 'stacks', stack);
+    options.io.error(`${command}: ${recoveryInstructions(env, stack, recoveryFile(options.plansDir, env, stack), shownPath(options.root, stackDir))}`);
+  }
+  options.io.error(`${command}: refusing: ${stacks.join(', ')} of ${env} ha${stacks.length > 1 ? 've' : 's'} a state that was not saved; push it first (above)`);
+  return 1;
 }
