@@ -239,11 +239,10 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
   // made with the outputs it had before this apply changed part of it.
   const inSet = new Set([...metadata.stacks, ...metadata.deferred]);
   const downstreamToApply = (stack: string) => dependents(synthesized.stacks, stack).filter((s) => inSet.has(s) && !applied.includes(s));
-  const staleWith = (stack: string, because: string) => {
-    const downstream = downstreamToApply(stack);
-    const added = [{ stack, because }, ...downstream.map((s) => ({ stack: s, because: `it reads outputs of ${stack}, and ${because.replace(/^its /, `${stack}'s `)}` }))];
-    return [...metadata.stale.filter((s) => !added.some((a) => a.stack === s.stack)), ...added];
-  };
+  // The set's stale plans with `added` (a stack's newer reason replaces its older one).
+  const withStale = (added: PlanSetMetadata['stale']) => [...metadata.stale.filter((s) => !added.some((a) => a.stack === s.stack)), ...added];
+  const staleWith = (stack: string, because: string) =>
+    withStale([{ stack, because }, ...downstreamToApply(stack).map((s) => ({ stack: s, because: `it reads outputs of ${stack}, and ${because.replace(/^its /, `${stack}'s `)}` }))]);
   const summary = (from: number) => {
     const done = applied.filter((s) => !metadata.applied.includes(s));
     return `applied: ${done.length ? done.join(', ') : 'none'}; not applied: ${todo.slice(from).join(', ') || 'none'}`;
@@ -290,7 +289,7 @@ async function applyUnlocked(options: ApplyOptions, env: string, interrupts: Int
     if (outputs.length > 0 && stale.length > 0) {
       const named = outputs.length > 4 ? `${outputs.slice(0, 4).join(', ')} and ${outputs.length - 4} more` : outputs.join(', ');
       const because = `${stack} changed its outputs ${named}`;
-      save({ stale: [...metadata.stale, ...stale.map((s) => ({ stack: s, because }))] });
+      save({ stale: withStale(stale.map((s) => ({ stack: s, because }))) });
       log(`apply ${env}: applied ${applied.filter((s) => !metadata.applied.includes(s)).join(', ')}; stopped: ${because}, and ${stale.join(', ')} read them — their plans were made with the old values.`);
       io.error(`apply: plan again: \`npm run plan -- ${env}\` (stacks: ${stale.join(', ')}), review, then \`npm run apply -- ${env}\`.`);
       return APPLY_EXIT.planAgain;
