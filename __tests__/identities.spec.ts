@@ -539,6 +539,13 @@ describe('release role', () => {
     expect(JSON.stringify(release.statements)).not.toContain('codedeploy');
   });
 
+  it('without schedules (dev has none): no schedule statements at all', () => {
+    const dev = roles(bootstrap('dev')).release;
+    expect(dev.statements.map((st) => st.Sid)).not.toEqual(expect.arrayContaining(['RepointSchedules']));
+    expect(dev.statements.map((st) => st.Sid)).not.toEqual(expect.arrayContaining(['PassScheduleRoles']));
+    expect(release.statements.map((st) => st.Sid)).toEqual(expect.arrayContaining(['RepointSchedules', 'PassScheduleRoles']));
+  });
+
   it('passes this environment\'s task and execution roles (services\' and migrate families\') to ECS tasks only, and the schedule roles to Scheduler only', () => {
     expect(allowed(release).filter((s) => actionsOf(s).includes('iam:PassRole'))).toEqual([
       {
